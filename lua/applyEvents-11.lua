@@ -1,0 +1,111 @@
+--[[
+  Apply a batch of session events of one instance incarnation, in order.
+  Replays are harmless: a duplicate open, a login of the same user, a logout of an anonymous session
+  and a close of an unknown session change nothing, so no counter can go negative or count twice.
+  Input:
+    KEYS[1] live totals hash
+    KEYS[2] live users refcount hash
+    KEYS[3] instance hash
+    KEYS[4] instance sessions zset (this incarnation)
+    KEYS[5] day hash
+    KEYS[6] day users set
+    KEYS[7] day users hll
+    KEYS[8] month hash
+    KEYS[9] month users set
+    KEYS[10] month users hll
+    KEYS[11] previous day hash
+    ARGV[1] incarnation that sends the batch
+    ARGV[2] day start (ms); the batch is refused unless Redis TIME falls in [start, end)
+    ARGV[3] day end (ms)
+    ARGV[4] exact threshold: most users a day or month counts in a set before only the HLL is kept
+    ARGV[5] expiry of the day hash and HLL (unix seconds)
+    ARGV[6] expiry of the day users set (unix seconds)
+    ARGV[7] expiry of the month hash and HLL (unix seconds)
+    ARGV[8] expiry of the month users set (unix seconds)
+    ARGV[9] expiry of the previous day hash (unix seconds)
+    ARGV[10..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close),
+              session id, user id (login) or ""
+  Output:
+    {0, nowMs, applied events}
+    {-1, nowMs} when Redis TIME is outside the given day (the caller recomputes day keys and retries)
+    {-2, nowMs} when the instance hash holds another incarnation (this one was superseded)
+]]
+local rcall = redis.call
+local liveKey, usersKey, instanceKey, sessionsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local dayKey, dayUsersKey, dayHllKey = KEYS[5], KEYS[6], KEYS[7]
+local monthKey, monthUsersKey, monthHllKey, prevDayKey = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local incarnation = ARGV[1]
+local dayStartMs, dayEndMs = tonumber(ARGV[2]), tonumber(ARGV[3])
+local threshold = tonumber(ARGV[4])
+local dayExpireAt, daySetExpireAt = ARGV[5], ARGV[6]
+local monthExpireAt, monthSetExpireAt = ARGV[7], ARGV[8]
+local prevDayExpireAt = ARGV[9]
+local FIRST_EVENT = 10
+
+--- @include "includes/redisTime"
+--- @include "includes/sessionMember"
+--- @include "includes/liveTally"
+--- @include "includes/userTally"
+
+local nowMs = redisNowMs()
+if nowMs < dayStartMs or nowMs >= dayEndMs then return {-1, nowMs} end
+if rcall('HGET', instanceKey, 'incarnation') ~= incarnation then return {-2, nowMs} end
+
+local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs)
+local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
+local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
+local activeThisBatch = {}
+
+local function markActive(userId)
+  if activeThisBatch[userId] then return end
+  activeThisBatch[userId] = true
+  -- A user new to the day may be new to the month; one already counted today is in the month too.
+  if addUser(day, userId) or not day.exact then addUser(month, userId) end
+end
+
+local applied = 0
+for i = FIRST_EVENT, #ARGV, 3 do
+  local op, sessionId = ARGV[i], ARGV[i + 1]
+  local member = findSession(sessionsKey, sessionId)
+  if op == 'o' then
+    if not member then
+      rcall('ZADD', sessionsKey, 0, packSession(sessionId, nowMs, nil))
+      live.sessions = live.sessions + 1
+      live.anonymous = live.anonymous + 1
+      live.opened = live.opened + 1
+      applied = applied + 1
+    end
+  elseif op == 'i' then
+    local userId = ARGV[i + 2]
+    if member then
+      local _, openedMs, current = unpackSession(member)
+      if current ~= userId then
+        rcall('ZREM', sessionsKey, member)
+        rcall('ZADD', sessionsKey, 0, packSession(sessionId, openedMs, userId))
+        if current then userLeft(live, current) else live.anonymous = live.anonymous - 1 end
+        userJoined(live, userId)
+        live.logins = live.logins + 1
+        applied = applied + 1
+      end
+      markActive(userId)
+    end
+  elseif op == 'u' then
+    if member then
+      local _, openedMs, current = unpackSession(member)
+      if current then
+        rcall('ZREM', sessionsKey, member)
+        rcall('ZADD', sessionsKey, 0, packSession(sessionId, openedMs, nil))
+        userLeft(live, current)
+        live.anonymous = live.anonymous + 1
+        applied = applied + 1
+      end
+    end
+  elseif op == 'c' then
+    if member and releaseSession(live, sessionsKey, member, nowMs) then applied = applied + 1 end
+  end
+end
+
+saveLiveTally(live, nowMs, dayExpireAt, prevDayExpireAt)
+saveUserTally(day, dayExpireAt, daySetExpireAt)
+saveUserTally(month, monthExpireAt, monthSetExpireAt)
+return {0, nowMs, applied}

@@ -1,0 +1,81 @@
+--- @include "redisTime"
+--- @include "sessionMember"
+
+-- Live counters and day totals changed by a batch, kept in Lua locals and written once at the end,
+-- so a batch of N events costs N small commands, not N times every counter.
+local function newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs)
+  return {
+    liveKey = liveKey, usersKey = usersKey, dayKey = dayKey, prevDayKey = prevDayKey,
+    dayStartMs = dayStartMs,
+    sessions = 0, anonymous = 0, opened = 0, closed = 0, logins = 0, dayMs = 0, prevDayMs = 0,
+    users = nil, peak = -1,
+  }
+end
+
+-- Current number of distinct live users, read once per batch and then tracked locally.
+local function liveUsers(t)
+  if t.users == nil then t.users = redis.call('HLEN', t.usersKey) end
+  return t.users
+end
+
+local function userJoined(t, userId)
+  local before = liveUsers(t)
+  if redis.call('HINCRBY', t.usersKey, userId, 1) == 1 then
+    t.users = before + 1
+    if t.users > t.peak then t.peak = t.users end
+  end
+end
+
+local function userLeft(t, userId)
+  local left = redis.call('HINCRBY', t.usersKey, userId, -1)
+  if left <= 0 then
+    redis.call('HDEL', t.usersKey, userId)
+    if left == 0 and t.users ~= nil then t.users = t.users - 1 end
+  end
+end
+
+-- Session time goes to the day it was spent in: the part before today's midnight to the day before
+-- (at most one day of it; longer sessions were re-stamped at midnight by the rollover).
+local function creditDuration(t, openedMs, closeMs)
+  if closeMs <= openedMs then return end
+  if openedMs >= t.dayStartMs then
+    t.dayMs = t.dayMs + (closeMs - openedMs)
+  else
+    local from = math.max(openedMs, t.dayStartMs - 86400000)
+    t.prevDayMs = t.prevDayMs + (t.dayStartMs - from)
+    t.dayMs = t.dayMs + math.max(0, closeMs - t.dayStartMs)
+  end
+end
+
+-- Removes one live session member: user refcount, live totals, session time.
+local function releaseSession(t, sessionsKey, member, closeMs)
+  if redis.call('ZREM', sessionsKey, member) == 0 then return false end
+  local _, openedMs, userId = unpackSession(member)
+  if userId then userLeft(t, userId) else t.anonymous = t.anonymous - 1 end
+  t.sessions = t.sessions - 1
+  t.closed = t.closed + 1
+  creditDuration(t, openedMs, closeMs)
+  return true
+end
+
+local function saveLiveTally(t, nowMs, dayExpireAt, prevDayExpireAt)
+  if t.sessions ~= 0 then redis.call('HINCRBY', t.liveKey, 'sessions', int(t.sessions)) end
+  if t.anonymous ~= 0 then redis.call('HINCRBY', t.liveKey, 'anonymous', int(t.anonymous)) end
+  local dayTouched = false
+  if t.opened ~= 0 then redis.call('HINCRBY', t.dayKey, 'sessions', int(t.opened)); dayTouched = true end
+  if t.closed ~= 0 then redis.call('HINCRBY', t.dayKey, 'closed', int(t.closed)); dayTouched = true end
+  if t.logins ~= 0 then redis.call('HINCRBY', t.dayKey, 'logins', int(t.logins)); dayTouched = true end
+  if t.dayMs ~= 0 then redis.call('HINCRBY', t.dayKey, 'sessionMs', int(t.dayMs)); dayTouched = true end
+  if t.peak >= 0 then
+    local best = tonumber(redis.call('HGET', t.dayKey, 'peakUsers') or '0')
+    if t.peak > best then
+      redis.call('HSET', t.dayKey, 'peakUsers', int(t.peak), 'peakAt', int(nowMs))
+      dayTouched = true
+    end
+  end
+  if dayTouched then redis.call('EXPIREAT', t.dayKey, int(dayExpireAt), 'NX') end
+  if t.prevDayMs ~= 0 then
+    redis.call('HINCRBY', t.prevDayKey, 'sessionMs', int(t.prevDayMs))
+    redis.call('EXPIREAT', t.prevDayKey, int(prevDayExpireAt), 'NX')
+  end
+end

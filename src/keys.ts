@@ -1,0 +1,98 @@
+import { ConfigError } from './errors/config-error';
+
+const MAX_NAMESPACE_BYTES = 64;
+const MAX_INSTANCE_ID_BYTES = 128;
+
+/**
+ * The only place key names are built. Every key of a namespace is `sau:{<namespace>}:…`: the hash
+ * tag puts a whole namespace in one Cluster slot, so every script touches a single slot, while
+ * different namespaces spread over the cluster.
+ */
+export class Keys {
+  readonly prefix: string;
+
+  constructor(readonly namespace: string) {
+    assertNamespace(namespace);
+    this.prefix = `sau:{${namespace}}:`;
+  }
+
+  /** HASH: `sessions`, `anonymous` — live totals, kept by the scripts. */
+  live(): string {
+    return `${this.prefix}live`;
+  }
+  /** HASH: userId → number of live sessions; HLEN is SAU. */
+  liveUsers(): string {
+    return `${this.prefix}live:users`;
+  }
+  /** ZSET: instanceId → lease expiry (ms, Redis clock). */
+  leases(): string {
+    return `${this.prefix}leases`;
+  }
+  /** HASH: incarnation, startedAt, heartbeatAt, host, pid of one instance. */
+  instance(instanceId: string): string {
+    assertInstanceId(instanceId);
+    return `${this.prefix}instance:${instanceId}`;
+  }
+  /** ZSET (all scores 0, ordered by member): the live sessions of one incarnation of an instance. */
+  instanceSessions(instanceId: string, incarnation: string): string {
+    assertInstanceId(instanceId);
+    return `${this.prefix}sessions:${instanceId}:${incarnation}`;
+  }
+  /** HASH: sessions, logins, sessionMs, peakUsers, peakAt, users (exact count) or inexact=1. */
+  day(date: string): string {
+    return `${this.prefix}day:${date}`;
+  }
+  /** SET of user ids active that day, while the day is small enough to be exact. */
+  dayUsers(date: string): string {
+    return `${this.prefix}day:${date}:users`;
+  }
+  /** HyperLogLog of user ids active that day, kept from the first user on. */
+  dayUsersHll(date: string): string {
+    return `${this.prefix}day:${date}:hll`;
+  }
+  /** HASH: users (exact count) or inexact=1. */
+  month(month: string): string {
+    return `${this.prefix}month:${month}`;
+  }
+  monthUsers(month: string): string {
+    return `${this.prefix}month:${month}:users`;
+  }
+  monthUsersHll(month: string): string {
+    return `${this.prefix}month:${month}:hll`;
+  }
+}
+
+/** Throws a ConfigError naming what is wrong with a namespace. */
+export function assertNamespace(namespace: unknown): asserts namespace is string {
+  if (typeof namespace !== 'string' || namespace.length === 0) {
+    throw new ConfigError('namespace must be a non-empty string', 'INVALID_NAMESPACE');
+  }
+  if (/[{}\s]/u.test(namespace) || /\p{Cc}/u.test(namespace)) {
+    throw new ConfigError(
+      `namespace ${JSON.stringify(namespace)} may not contain '{', '}', whitespace or control characters (they would break the Redis hash tag)`,
+      'INVALID_NAMESPACE',
+    );
+  }
+  if (Buffer.byteLength(namespace) > MAX_NAMESPACE_BYTES) {
+    throw new ConfigError(
+      `namespace is ${Buffer.byteLength(namespace)} bytes; at most ${MAX_NAMESPACE_BYTES} are allowed`,
+      'INVALID_NAMESPACE',
+    );
+  }
+}
+
+/** Throws a ConfigError naming what is wrong with an instance id. */
+export function assertInstanceId(instanceId: unknown): asserts instanceId is string {
+  if (
+    typeof instanceId !== 'string' ||
+    instanceId.length === 0 ||
+    Buffer.byteLength(instanceId) > MAX_INSTANCE_ID_BYTES ||
+    /[{}\s]/u.test(instanceId) ||
+    /\p{Cc}/u.test(instanceId)
+  ) {
+    throw new ConfigError(
+      `instanceId ${JSON.stringify(instanceId)} must be 1-${MAX_INSTANCE_ID_BYTES} bytes without '{', '}', whitespace or control characters`,
+      'INVALID_INSTANCE_ID',
+    );
+  }
+}

@@ -1,0 +1,38 @@
+import type { SessionOp } from '../scripts/commands/apply-events';
+
+/**
+ * Events waiting for Redis, as flat (op, session id, user id) triples: the exact ARGV layout of
+ * applyEvents, so a batch is sent without copying into objects first. Order is preserved, which
+ * keeps every session's events in order.
+ */
+export class EventQueue {
+  private items: string[] = [];
+
+  constructor(private readonly maxEvents: number) {}
+
+  get size(): number {
+    return this.items.length / 3;
+  }
+
+  /** False when the queue is full and the event was not taken. */
+  push(op: SessionOp, sessionId: string, userId = ''): boolean {
+    if (this.items.length >= this.maxEvents * 3) return false;
+    this.items.push(op, sessionId, userId);
+    return true;
+  }
+
+  /** Removes and returns up to `maxEvents` of the oldest events. */
+  take(maxEvents: number): string[] {
+    if (this.items.length <= maxEvents * 3) {
+      const all = this.items;
+      this.items = [];
+      return all;
+    }
+    return this.items.splice(0, maxEvents * 3);
+  }
+
+  /** Puts a batch that could not be sent back in front, ahead of newer events. */
+  putBack(batch: string[]): void {
+    this.items = batch.concat(this.items);
+  }
+}

@@ -1,0 +1,77 @@
+import { hostname } from 'node:os';
+import { ConfigError } from '../errors/config-error';
+import { assertInstanceId, assertNamespace } from '../keys';
+import type { RedisInput } from '../redis/redis-client';
+
+/** Options of `new SessionMonitor(...)`; every field has a default. */
+export interface SessionMonitorOptions {
+  /** URL, ioredis options, or an ioredis Redis/Cluster you own. Default redis://127.0.0.1:6379. */
+  redis?: RedisInput;
+  /** Key namespace (one per app or tenant). Default `default`. */
+  namespace?: string;
+  /** Default `<hostname>:<pid>`. An incarnation token is added internally at every start(). */
+  instanceId?: string;
+  /** IANA time zone of day and month boundaries. Default `UTC`. */
+  timezone?: string;
+  /** How often the lease is renewed. Default 5000. */
+  heartbeatIntervalMs?: number;
+  /** How long a lease lasts without a heartbeat; at least twice the interval. Default 15000. */
+  leaseMs?: number;
+  /** Most distinct users a day or month counts exactly before relying on HyperLogLog. Default 10000. */
+  exactThreshold?: number;
+  /** Days of day/month history kept in Redis. Default 400. */
+  retentionDays?: number;
+  /** Most events one script call carries. Default 1000. */
+  maxBatchSize?: number;
+  /** Most events held while Redis is slow or away; beyond, events are dropped and reported. Default 1,000,000. */
+  maxQueuedEvents?: number;
+  /** Most sessions one close/reap script call handles. Default 1000. */
+  closeBatchSize?: number;
+  /** Where problems go when nobody listens to the `error` event. Default console. */
+  logger?: Pick<Console, 'warn'>;
+}
+
+export type ResolvedMonitorOptions = Required<Omit<SessionMonitorOptions, 'redis'>> &
+  Pick<SessionMonitorOptions, 'redis'>;
+
+export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedMonitorOptions {
+  const resolved: ResolvedMonitorOptions = {
+    redis: options.redis,
+    namespace: options.namespace ?? 'default',
+    instanceId: options.instanceId ?? `${hostname()}:${process.pid}`,
+    timezone: options.timezone ?? 'UTC',
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
+    leaseMs: options.leaseMs ?? 15000,
+    exactThreshold: options.exactThreshold ?? 10_000,
+    retentionDays: options.retentionDays ?? 400,
+    maxBatchSize: options.maxBatchSize ?? 1000,
+    maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
+    closeBatchSize: options.closeBatchSize ?? 1000,
+    logger: options.logger ?? console,
+  };
+  assertNamespace(resolved.namespace);
+  assertInstanceId(resolved.instanceId);
+  for (const name of [
+    'heartbeatIntervalMs',
+    'leaseMs',
+    'exactThreshold',
+    'retentionDays',
+    'maxBatchSize',
+    'maxQueuedEvents',
+    'closeBatchSize',
+  ] as const) {
+    assertPositiveInteger(name, resolved[name]);
+  }
+  if (resolved.leaseMs < 2 * resolved.heartbeatIntervalMs) {
+    throw new ConfigError(
+      `leaseMs (${resolved.leaseMs}) must be at least twice heartbeatIntervalMs (${resolved.heartbeatIntervalMs}), or one late heartbeat would look like a crash`,
+    );
+  }
+  return resolved;
+}
+
+export function assertPositiveInteger(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,363 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Keys } from '../keys';
+import { SauError } from '../errors/sau-error';
+import { RejectedEventError, type RejectionReason } from '../errors/rejected-event-error';
+import { RedisScriptError } from '../errors/redis-script-error';
+import { connectRedis, type RedisClient } from '../redis/redis-client';
+import { ScriptRunner } from '../scripts/script-runner';
+import { ScriptStatus } from '../scripts/script-status';
+import { applyEvents, type SessionOp } from '../scripts/commands/apply-events';
+import { closeSessions } from '../scripts/commands/close-sessions';
+import { heartbeat } from '../scripts/commands/heartbeat';
+import { registerInstance } from '../scripts/commands/register-instance';
+import { releaseInstance } from '../scripts/commands/release-instance';
+import { ZonedCalendar } from '../time/zoned-calendar';
+import { expiryOf } from '../time/retention';
+import { EventQueue } from './event-queue';
+import { RedisClock } from './redis-clock';
+import { idProblem, type SessionInfo } from './session-input';
+import {
+  resolveMonitorOptions,
+  type ResolvedMonitorOptions,
+  type SessionMonitorOptions,
+} from './monitor-options';
+
+const MAX_RETRY_DELAY_MS = 5000;
+/** A day boundary moves at most once between two tries; more means the clock estimate is stale. */
+const MAX_DAY_RETRIES = 3;
+
+type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
+
+/**
+ * The writer: reports the life of this server instance's sessions to Redis.
+ *
+ * `open`, `login`, `logout` and `close` are synchronous and never throw: they update this process's
+ * own view of its sessions and queue the event; queued events go to Redis in batches, one Lua call
+ * per batch, in order. Problems are reported through the `error` event (or the logger when nobody
+ * listens), never thrown into the caller.
+ */
+export class SessionMonitor extends EventEmitter {
+  readonly options: ResolvedMonitorOptions;
+  readonly keys: Keys;
+  /** This process's incarnation of `instanceId`, new at every start(). */
+  incarnation = '';
+
+  private readonly calendar: ZonedCalendar;
+  private readonly clock: RedisClock;
+  private readonly queue: EventQueue;
+  /** This instance's own truth: live session id → user id ('' when anonymous). */
+  private readonly sessions = new Map<string, string>();
+  private state: State = 'new';
+  private client: RedisClient | undefined;
+  private ownsClient = false;
+  private runner: ScriptRunner | undefined;
+  private draining: Promise<void> | undefined;
+  private drainScheduled = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private droppedEvents = 0;
+
+  constructor(options: SessionMonitorOptions = {}) {
+    super();
+    this.options = resolveMonitorOptions(options);
+    this.keys = new Keys(this.options.namespace);
+    this.calendar = new ZonedCalendar(this.options.timezone);
+    this.clock = new RedisClock(this.calendar);
+    this.queue = new EventQueue(this.options.maxQueuedEvents);
+  }
+
+  /** Registers a new incarnation with a lease, drops the previous incarnation's sessions, starts the heartbeat. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new SauError('ALREADY_STARTED', `monitor is ${this.state}`);
+    this.state = 'starting';
+    const { client, owned } = connectRedis(this.options.redis);
+    this.client = client;
+    this.ownsClient = owned;
+    this.runner = new ScriptRunner(client);
+    this.incarnation = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    try {
+      const registered = await registerInstance(this.runner, this.keys, {
+        instanceId: this.options.instanceId,
+        incarnation: this.incarnation,
+        leaseMs: this.options.leaseMs,
+        host: hostname(),
+        pid: process.pid,
+      });
+      this.clock.observe(registered.nowMs);
+      if (registered.previousIncarnation) {
+        // A restart with the same id: the old process is gone, so its sessions end at its last heartbeat.
+        await this.closeIncarnation(
+          registered.previousIncarnation,
+          `${registered.previousHeartbeatMs}`,
+        );
+      }
+    } catch (err) {
+      this.state = 'new';
+      if (owned) client.disconnect();
+      throw err;
+    }
+    this.state = 'started';
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.options.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+    this.scheduleDrain();
+  }
+
+  /** A new session (connection). Sync, never throws; a second open of a live id is ignored. */
+  open(info: SessionInfo): void {
+    const id = typeof info === 'object' && info !== null ? info.id : undefined;
+    if (!this.accepting('open', id)) return;
+    const problem = idProblem(id);
+    if (problem) return this.reject('INVALID_SESSION_ID', 'open', id, `session id ${problem}`);
+    const sessionId = id as string;
+    if (this.sessions.has(sessionId)) return;
+    this.sessions.set(sessionId, '');
+    this.enqueue('o', sessionId);
+  }
+
+  /**
+   * The session's user logged in (or resumed). A different user on the same session replaces the
+   * first, who is logged out of it. Login on an unknown session is rejected: there is no session
+   * to count the user in.
+   */
+  login(sessionId: string, userId: string): void {
+    if (!this.accepting('login', sessionId)) return;
+    const problem = idProblem(sessionId);
+    if (problem)
+      return this.reject('INVALID_SESSION_ID', 'login', sessionId, `session id ${problem}`);
+    const userProblem = idProblem(userId);
+    if (userProblem)
+      return this.reject('INVALID_USER_ID', 'login', sessionId, `user id ${userProblem}`);
+    if (!this.sessions.has(sessionId)) {
+      return this.reject('UNKNOWN_SESSION', 'login', sessionId, 'no open session with this id');
+    }
+    this.sessions.set(sessionId, userId);
+    this.enqueue('i', sessionId, userId);
+  }
+
+  /** The session's user logged out; the session stays open, anonymous. No-op when nobody is logged in. */
+  logout(sessionId: string): void {
+    if (!this.accepting('logout', sessionId)) return;
+    if (!this.sessions.get(sessionId)) return;
+    this.sessions.set(sessionId, '');
+    this.enqueue('u', sessionId);
+  }
+
+  /** The session ended. No-op for an unknown or already closed session. */
+  close(sessionId: string): void {
+    if (!this.accepting('close', sessionId)) return;
+    if (!this.sessions.delete(sessionId)) return;
+    this.enqueue('c', sessionId);
+  }
+
+  /** Resolves once every event queued so far is in Redis. */
+  async flush(): Promise<void> {
+    if (this.state !== 'started' && this.state !== 'stopping') {
+      throw new SauError('NOT_STARTED', `cannot flush a monitor that is ${this.state}`);
+    }
+    while (this.queue.size > 0 || this.draining) await this.drain();
+  }
+
+  /** Graceful stop: flushes, closes this instance's sessions, releases the lease, closes its own connection. */
+  async stop(): Promise<void> {
+    if (this.state !== 'started') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    clearInterval(this.heartbeatTimer);
+    try {
+      await this.flush();
+      await this.closeIncarnation(this.incarnation, 'now');
+      await releaseInstance(this.scripts(), this.keys, {
+        instanceId: this.options.instanceId,
+        incarnation: this.incarnation,
+      });
+    } finally {
+      this.sessions.clear();
+      this.state = 'stopped';
+      if (this.ownsClient) await this.client?.quit().catch(() => this.client?.disconnect());
+    }
+  }
+
+  /** Live sessions this instance holds, as it sees them. */
+  get liveSessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Events waiting for Redis, and events dropped because the queue was full. */
+  get queueStatus(): { queued: number; dropped: number } {
+    return { queued: this.queue.size, dropped: this.droppedEvents };
+  }
+
+  private accepting(operation: string, sessionId: unknown): boolean {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      this.reject('STOPPED', operation, sessionId, 'the monitor is stopped');
+      return false;
+    }
+    return true;
+  }
+
+  private enqueue(op: SessionOp, sessionId: string, userId?: string): void {
+    if (!this.queue.push(op, sessionId, userId)) {
+      this.droppedEvents++;
+      this.reject(
+        'QUEUE_OVERFLOW',
+        op,
+        sessionId,
+        `${this.options.maxQueuedEvents} events already wait for Redis`,
+      );
+      return;
+    }
+    this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.state !== 'started') return;
+    this.drainScheduled = true;
+    // Events of one tick of the host's event loop go out together.
+    setImmediate(() => {
+      this.drainScheduled = false;
+      void this.drain();
+    });
+  }
+
+  /** One drain loop at a time, so batches reach Redis in queue order. */
+  private drain(): Promise<void> {
+    this.draining ??= this.drainLoop().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async drainLoop(): Promise<void> {
+    let failures = 0;
+    while (this.queue.size > 0 && (this.state === 'started' || this.state === 'stopping')) {
+      const batch = this.queue.take(this.options.maxBatchSize);
+      try {
+        await this.sendBatch(batch);
+        failures = 0;
+      } catch (err) {
+        // Batches are idempotent, so one that may or may not have run is simply sent again.
+        this.queue.putBack(batch);
+        this.report(
+          new RedisScriptError(
+            'REDIS_UNAVAILABLE',
+            `events not yet written: ${(err as Error).message}`,
+            err,
+          ),
+        );
+        failures++;
+        await delay(Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** failures));
+      }
+    }
+  }
+
+  private async sendBatch(events: string[]): Promise<void> {
+    let day = this.clock.today();
+    for (let attempt = 0; ; attempt++) {
+      const result = await applyEvents(this.scripts(), this.keys, {
+        instanceId: this.options.instanceId,
+        incarnation: this.incarnation,
+        day,
+        expiry: expiryOf(day, this.options.retentionDays),
+        exactThreshold: this.options.exactThreshold,
+        events,
+      });
+      this.clock.observe(result.nowMs);
+      if (result.status === ScriptStatus.OK) return;
+      if (result.status === ScriptStatus.SUPERSEDED) {
+        this.report(
+          new RedisScriptError(
+            'SUPERSEDED',
+            `instance ${this.options.instanceId} was taken over by another incarnation; ${events.length / 3} events dropped`,
+          ),
+        );
+        return;
+      }
+      if (attempt >= MAX_DAY_RETRIES) throw new Error('day keys kept missing Redis TIME');
+      day = this.clock.dayAt(result.nowMs);
+    }
+  }
+
+  /** Closes every session of an incarnation in bounded batches, at `instant`. */
+  private async closeIncarnation(
+    incarnation: string,
+    instant: 'now' | `${number}`,
+  ): Promise<number> {
+    let closed = 0;
+    let day = this.clock.today();
+    for (;;) {
+      const result = await closeSessions(this.scripts(), this.keys, {
+        instanceId: this.options.instanceId,
+        incarnation,
+        instant,
+        day,
+        expiry: expiryOf(day, this.options.retentionDays),
+        batchSize: this.options.closeBatchSize,
+      });
+      if (result.status === ScriptStatus.WRONG_DAY) {
+        day = this.calendar.dayAt(result.closeMs);
+        continue;
+      }
+      closed += result.closed;
+      if (result.left === 0) return closed;
+    }
+  }
+
+  private async beat(): Promise<void> {
+    if (this.state !== 'started') return;
+    try {
+      const result = await heartbeat(this.scripts(), this.keys, {
+        instanceId: this.options.instanceId,
+        incarnation: this.incarnation,
+        leaseMs: this.options.leaseMs,
+      });
+      this.clock.observe(result.nowMs);
+      if (result.status === ScriptStatus.SUPERSEDED) {
+        this.report(
+          new RedisScriptError(
+            'SUPERSEDED',
+            `another process registered instance id ${this.options.instanceId}; this one no longer owns it`,
+          ),
+        );
+      }
+    } catch (err) {
+      this.report(
+        new RedisScriptError(
+          'HEARTBEAT_FAILED',
+          `heartbeat failed: ${(err as Error).message}`,
+          err,
+        ),
+      );
+    }
+  }
+
+  private scripts(): ScriptRunner {
+    if (!this.runner) throw new SauError('NOT_STARTED', 'monitor is not started');
+    return this.runner;
+  }
+
+  private reject(
+    reason: RejectionReason,
+    operation: string,
+    sessionId: unknown,
+    detail: string,
+  ): void {
+    this.report(new RejectedEventError(reason, operation, sessionId, detail));
+  }
+
+  /** Never throws: an `error` event without listeners would, so fall back to the logger. */
+  private report(err: SauError): void {
+    try {
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+      else this.options.logger.warn(`[sau-monitor] ${err.code}: ${err.message}`);
+    } catch {
+      // A throwing listener or logger must not reach the host's hooks either.
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,132 @@
+import { Keys } from '../keys';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { connectRedis, type RedisClient, type RedisInput } from '../redis/redis-client';
+import { ScriptRunner } from '../scripts/script-runner';
+import { readStats, type RawStats } from '../scripts/commands/read-stats';
+import { addDays, parseDate, ZonedCalendar } from '../time/zoned-calendar';
+import { assertPositiveInteger } from '../monitor/monitor-options';
+import { STATS_WINDOWS, type Stats, type StatsWindow } from './stats-types';
+
+/** Options of `new SauReader(...)`. */
+export interface SauReaderOptions {
+  /** URL, ioredis options, or an ioredis Redis/Cluster you own. Default redis://127.0.0.1:6379. */
+  redis?: RedisInput;
+  namespace?: string;
+  /** IANA zone of the days asked for; use the monitors' zone. Default `UTC`. */
+  timezone?: string;
+  /** Largest union of day sets computed exactly for week and rolling 30 days. Default 10000. */
+  exactThreshold?: number;
+}
+
+/** The read side: every number the monitors keep, in O(1) round trips. Never writes. */
+export class SauReader {
+  readonly keys: Keys;
+  readonly timezone: string;
+  private readonly calendar: ZonedCalendar;
+  private readonly client: RedisClient;
+  private readonly ownsClient: boolean;
+  private readonly runner: ScriptRunner;
+  private readonly exactThreshold: number;
+
+  constructor(options: SauReaderOptions = {}) {
+    this.keys = new Keys(options.namespace ?? 'default');
+    this.timezone = options.timezone ?? 'UTC';
+    this.calendar = new ZonedCalendar(this.timezone);
+    this.exactThreshold = options.exactThreshold ?? 10_000;
+    assertPositiveInteger('exactThreshold', this.exactThreshold);
+    const { client, owned } = connectRedis(options.redis);
+    this.client = client;
+    this.ownsClient = owned;
+    this.runner = new ScriptRunner(client);
+  }
+
+  /**
+   * Live numbers, plus the requested window: `day` (DAU and day totals), `week` (7 days ending on
+   * `date`), `month` (calendar month of `date`, rolling 30 days, stickiness). `date` is
+   * `YYYY-MM-DD` in the reader's zone, default today by Redis time.
+   */
+  async stats(query: { window?: StatsWindow; date?: string } = {}): Promise<Stats> {
+    const window = query.window ?? 'now';
+    if (!STATS_WINDOWS.includes(window)) {
+      throw new InvalidArgumentError(
+        `unknown window ${JSON.stringify(window)}; use one of ${STATS_WINDOWS.join(', ')}`,
+      );
+    }
+    if (query.date !== undefined) {
+      try {
+        parseDate(query.date);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    }
+    let date = query.date ?? this.calendar.dateAt(Date.now());
+    let raw = await this.read(date);
+    const today = this.calendar.dateAt(raw.nowMs);
+    if (query.date === undefined && today !== date) {
+      // The local clock guessed another day than Redis TIME: ask again for Redis's today.
+      date = today;
+      raw = await this.read(date);
+    }
+    return this.shape(window, date, raw);
+  }
+
+  /** Closes the connection if the reader opened it. */
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private read(date: string): Promise<RawStats> {
+    return readStats(this.runner, this.keys, { date, exactUnionLimit: this.exactThreshold });
+  }
+
+  private shape(window: StatsWindow, date: string, raw: RawStats): Stats {
+    const stats: Stats = {
+      namespace: this.keys.namespace,
+      timezone: this.timezone,
+      at: new Date(raw.nowMs).toISOString(),
+      now: {
+        users: raw.liveUsers,
+        sessions: raw.liveSessions,
+        anonymousSessions: raw.anonymousSessions,
+        instances: raw.instances,
+      },
+    };
+    if (window === 'day') {
+      const sessionSeconds = Math.round(raw.daySessionMs / 1000);
+      stats.day = {
+        date,
+        activeUsers: raw.dayUsers,
+        exact: raw.dayExact,
+        sessions: raw.daySessions,
+        logins: raw.dayLogins,
+        sessionSeconds,
+        averageSessionSeconds:
+          raw.dayClosed > 0 ? round(raw.daySessionMs / 1000 / raw.dayClosed, 1) : 0,
+        peakUsers: raw.dayPeakUsers,
+        peakAt: raw.dayPeakAt > 0 ? new Date(raw.dayPeakAt).toISOString() : null,
+      };
+    } else if (window === 'week') {
+      stats.week = {
+        from: addDays(date, -6),
+        to: date,
+        activeUsers: raw.weekUsers,
+        exact: raw.weekExact,
+      };
+    } else if (window === 'month') {
+      stats.month = {
+        month: date.slice(0, 7),
+        activeUsers: raw.monthUsers,
+        exact: raw.monthExact,
+        rolling30: raw.rolling30Users,
+        rolling30Exact: raw.rolling30Exact,
+        stickiness: raw.monthUsers > 0 ? round(raw.dayUsers / raw.monthUsers, 4) : 0,
+      };
+    }
+    return stats;
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

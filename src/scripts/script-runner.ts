@@ -1,0 +1,35 @@
+import type { RedisClient } from '../redis/redis-client';
+import { loadScripts, type LuaScript } from './script-catalog';
+
+export type ScriptArg = string | number;
+
+let catalog: Map<string, LuaScript> | undefined;
+
+/**
+ * Runs the scripts of lua/ by SHA, falling back to EVAL when Redis answers NOSCRIPT (after a
+ * restart, a SCRIPT FLUSH, or on a Cluster node that has not seen the script yet). Not used inside
+ * MULTI: scripts are atomic already, and a NOSCRIPT there could not be retried.
+ */
+export class ScriptRunner {
+  private readonly scripts: Map<string, LuaScript>;
+
+  constructor(private readonly redis: RedisClient) {
+    catalog ??= loadScripts();
+    this.scripts = catalog;
+  }
+
+  /** Runs `name` with exactly the number of KEYS its file name declares. */
+  async run(name: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    const script = this.scripts.get(name);
+    if (!script) throw new Error(`no Lua script named ${name} in lua/`);
+    if (keys.length !== script.numberOfKeys) {
+      throw new Error(`${name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+    }
+    try {
+      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.redis.eval(script.source, keys.length, ...keys, ...args);
+    }
+  }
+}

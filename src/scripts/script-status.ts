@@ -1,0 +1,10 @@
+/** Negative status codes the scripts return, mapped in this one place. */
+export const ScriptStatus = {
+  OK: 0,
+  /** Redis TIME is outside the day the caller proposed: recompute day keys and retry. */
+  WRONG_DAY: -1,
+  /** The instance hash belongs to another incarnation: this process no longer owns the id. */
+  SUPERSEDED: -2,
+  /** An incarnation cannot be released while it still has sessions. */
+  SESSIONS_OPEN: -3,
+} as const;
