@@ -1,0 +1,51 @@
+import { Keys } from '../../src/keys';
+import { ConfigError } from '../../src/errors';
+
+describe('Keys', () => {
+  it('puts every key of a namespace under one hash tag', () => {
+    const keys = new Keys('acme');
+    const all = [
+      keys.live(),
+      keys.liveUsers(),
+      keys.leases(),
+      keys.instance('host:1'),
+      keys.instanceSessions('host:1', 'abc'),
+      keys.day('2026-11-21'),
+      keys.dayUsers('2026-11-21'),
+      keys.dayUsersHll('2026-11-21'),
+      keys.month('2026-11'),
+      keys.monthUsers('2026-11'),
+      keys.monthUsersHll('2026-11'),
+    ];
+    for (const key of all) {
+      expect(key.startsWith('sau:{acme}:')).toBe(true);
+      // Redis hashes only the first {...}: no other brace may appear before it closes.
+      expect(key.indexOf('{')).toBe(4);
+      expect(key.indexOf('}')).toBe(9);
+    }
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it.each([
+    ['', 'non-empty'],
+    ['a{b', "'{'"],
+    ['a}b', "'{'"],
+    ['a b', 'whitespace'],
+    ['tab\tx', 'whitespace'],
+    ['x'.repeat(65), 'at most 64'],
+  ])('refuses namespace %j with a clear error', (namespace, fragment) => {
+    expect(() => new Keys(namespace)).toThrow(ConfigError);
+    expect(() => new Keys(namespace)).toThrow(fragment);
+  });
+
+  it('accepts 64 bytes, unicode and punctuation', () => {
+    expect(new Keys('x'.repeat(64)).prefix).toBe(`sau:{${'x'.repeat(64)}}:`);
+    expect(new Keys('tenant:é-1').live()).toBe('sau:{tenant:é-1}:live');
+  });
+
+  it('refuses an instance id that would break the hash tag', () => {
+    const keys = new Keys('ns');
+    expect(() => keys.instance('a}b')).toThrow(/instanceId/);
+    expect(() => keys.instance('')).toThrow(/instanceId/);
+  });
+});

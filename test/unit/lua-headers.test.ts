@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LUA_DIR } from '../../src/scripts/script-catalog';
+
+// Every script documents its KEYS and ARGV in a header (BullMQ's habit); this keeps the header,
+// the file name (<name>-<numKeys>.lua) and the body from drifting apart.
+
+interface Header {
+  keys: Array<[number, number]>; // documented [from, to] ranges; to = Infinity for "N.."
+  argv: Array<[number, number]>;
+  output: string;
+}
+
+const SLOT_RE = /^\s*(KEYS|ARGV)\[(\d+)(?:\.\.(\d*))?\]\s+\S/;
+
+function parseHeader(file: string, text: string): { header: Header; body: string } {
+  const match = /^(?:#!lua[^\n]*\n)?--\[\[\n([\s\S]*?)\n\]\]\n([\s\S]*)$/.exec(text);
+  if (!match) throw new Error(`${file}: no --[[ ... ]] header at the top`);
+  const [, head, body] = match;
+  const input = head.indexOf('Input:');
+  const output = head.indexOf('Output:');
+  if (input < 0 || output < 0 || output < input) {
+    throw new Error(`${file}: header needs "Input:" then "Output:"`);
+  }
+  const header: Header = { keys: [], argv: [], output: head.slice(output + 7).trim() };
+  for (const line of head.slice(input, output).split('\n')) {
+    const slot = SLOT_RE.exec(line);
+    if (!slot) continue;
+    const from = Number(slot[2]);
+    const to = slot[3] === undefined ? from : slot[3] === '' ? Infinity : Number(slot[3]);
+    (slot[1] === 'KEYS' ? header.keys : header.argv).push([from, to]);
+  }
+  return { header, body };
+}
+
+/** Checks ranges cover 1..n with no gap or overlap; returns n (Infinity for an open range). */
+function coverage(file: string, what: string, ranges: Array<[number, number]>): number {
+  let next = 1;
+  for (const [from, to] of ranges) {
+    if (from !== next)
+      throw new Error(`${file}: ${what}[${next}] is not documented next (found ${what}[${from}])`);
+    next = to + 1;
+  }
+  return next - 1;
+}
+
+function usedIndexes(body: string, what: string): number[] {
+  return [...body.matchAll(new RegExp(`${what}\\[(\\d+)\\]`, 'g'))].map((m) => Number(m[1]));
+}
+
+const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
+
+describe('Lua script headers', () => {
+  it('finds the scripts', () => {
+    expect(files.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(files)('%s is named <verbNoun>-<numKeys>.lua', (file) => {
+    expect(file).toMatch(/^[a-z][a-zA-Z]+-\d+\.lua$/);
+  });
+
+  it.each(files)('%s documents exactly the KEYS its name declares and its body uses', (file) => {
+    const numKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
+    const { header, body } = parseHeader(file, readFileSync(join(LUA_DIR, file), 'utf8'));
+    expect(coverage(file, 'KEYS', header.keys)).toBe(numKeys);
+    const used = usedIndexes(body, 'KEYS');
+    for (const i of used) expect(i).toBeLessThanOrEqual(numKeys);
+    // A key documented on its own line must be read by the body.
+    for (const [from, to] of header.keys) if (from === to) expect(used).toContain(from);
+  });
+
+  it.each(files)('%s documents every ARGV it reads, and reads every ARGV it documents', (file) => {
+    const { header, body } = parseHeader(file, readFileSync(join(LUA_DIR, file), 'utf8'));
+    const documented = coverage(file, 'ARGV', header.argv);
+    const used = usedIndexes(body, 'ARGV');
+    for (const i of used) expect(i).toBeLessThanOrEqual(documented);
+    for (const [from, to] of header.argv) if (from === to) expect(used).toContain(from);
+  });
+
+  it.each(files)('%s describes its output and builds no key names', (file) => {
+    const text = readFileSync(join(LUA_DIR, file), 'utf8');
+    const { header, body } = parseHeader(file, text);
+    expect(header.output.length).toBeGreaterThan(0);
+    // Keys come only through KEYS (cluster-safety): no key prefix or concatenated key in the body.
+    expect(body).not.toMatch(/['"]sau:/);
+    expect(body).not.toMatch(/KEYS\[[^\]]+\]\s*\.\./);
+  });
+
+  it('catches a header that drifted from its body', () => {
+    const drifted =
+      '--[[\n  x\n  Input:\n    KEYS[1] a\n    ARGV[1] b\n  Output:\n    n\n]]\nreturn KEYS[2] .. ARGV[1]\n';
+    const { header, body } = parseHeader('drifted-1.lua', drifted);
+    expect(coverage('drifted-1.lua', 'KEYS', header.keys)).toBe(1);
+    expect(Math.max(...usedIndexes(body, 'KEYS'))).toBe(2);
+  });
+});
