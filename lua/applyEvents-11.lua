@@ -23,12 +23,14 @@
     ARGV[7] expiry of the month hash and HLL (unix seconds)
     ARGV[8] expiry of the month users set (unix seconds)
     ARGV[9] expiry of the previous day hash (unix seconds)
-    ARGV[10..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close),
-              session id, user id (login) or ""
+    ARGV[10..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
+              "r" restore a session the instance still holds after a resync, counted as live but
+              not as opened or logged in again), session id, user id (login, restore) or ""
   Output:
     {0, nowMs, applied events}
     {-1, nowMs} when Redis TIME is outside the given day (the caller recomputes day keys and retries)
     {-2, nowMs} when the instance hash holds another incarnation (this one was superseded)
+    {-4, nowMs} when the instance hash is gone (a reaper took this incarnation for dead)
 ]]
 local rcall = redis.call
 local liveKey, usersKey, instanceKey, sessionsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -49,7 +51,9 @@ local FIRST_EVENT = 10
 
 local nowMs = redisNowMs()
 if nowMs < dayStartMs or nowMs >= dayEndMs then return {-1, nowMs} end
-if rcall('HGET', instanceKey, 'incarnation') ~= incarnation then return {-2, nowMs} end
+local owner = rcall('HGET', instanceKey, 'incarnation')
+if not owner then return {-4, nowMs} end
+if owner ~= incarnation then return {-2, nowMs} end
 
 local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs)
 local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
@@ -99,6 +103,20 @@ for i = FIRST_EVENT, #ARGV, 3 do
         live.anonymous = live.anonymous + 1
         applied = applied + 1
       end
+    end
+  elseif op == 'r' then
+    if not member then
+      local userId = ARGV[i + 2]
+      if userId == '' then userId = nil end
+      rcall('ZADD', sessionsKey, 0, packSession(sessionId, nowMs, userId))
+      live.sessions = live.sessions + 1
+      if userId then
+        userJoined(live, userId)
+        markActive(userId)
+      else
+        live.anonymous = live.anonymous + 1
+      end
+      applied = applied + 1
     end
   elseif op == 'c' then
     if member and releaseSession(live, sessionsKey, member, nowMs) then applied = applied + 1 end

@@ -9,6 +9,7 @@
   Output:
     {0, nowMs} renewed
     {-2, nowMs} the instance hash holds another incarnation (this one was superseded)
+    {-4, nowMs} the instance hash is gone (a reaper took this incarnation for dead)
 ]]
 local rcall = redis.call
 local leasesKey, instanceKey = KEYS[1], KEYS[2]
@@ -18,7 +19,9 @@ local leaseMs = tonumber(ARGV[3])
 --- @include "includes/redisTime"
 
 local nowMs = redisNowMs()
-if rcall('HGET', instanceKey, 'incarnation') ~= incarnation then return {-2, nowMs} end
+local owner = rcall('HGET', instanceKey, 'incarnation')
+if not owner then return {-4, nowMs} end
+if owner ~= incarnation then return {-2, nowMs} end
 rcall('HSET', instanceKey, 'heartbeatAt', int(nowMs))
 rcall('ZADD', leasesKey, int(nowMs + leaseMs), instanceId)
 return {0, nowMs}

@@ -14,6 +14,7 @@ export type {
   WeekStats,
   MonthStats,
 } from './reader/stats-types';
+export type { ReapReport, ReapProgress, DeadIncarnation } from './monitor/reaper';
 export { Keys } from './keys';
 export type { RedisInput, RedisClient } from './redis/redis-client';
 export * from './errors';

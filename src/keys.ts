@@ -28,6 +28,10 @@ export class Keys {
   leases(): string {
     return `${this.prefix}leases`;
   }
+  /** HASH: `<instanceId>\0<incarnation>` → last heartbeat (ms) of incarnations being reaped. */
+  reaping(): string {
+    return `${this.prefix}reaping`;
+  }
   /** HASH: incarnation, startedAt, heartbeatAt, host, pid of one instance. */
   instance(instanceId: string): string {
     assertInstanceId(instanceId);

@@ -31,6 +31,14 @@ export class EventQueue {
     return this.items.splice(0, maxEvents * 3);
   }
 
+  /**
+   * Replaces every queued event with a snapshot of the instance's whole truth (a resync). The
+   * snapshot is bounded by the live sessions, not by the queue limit.
+   */
+  replaceWith(events: string[]): void {
+    this.items = events;
+  }
+
   /** Puts a batch that could not be sent back in front, ahead of newer events. */
   putBack(batch: string[]): void {
     this.items = batch.concat(this.items);

@@ -9,13 +9,14 @@ import { connectRedis, type RedisClient } from '../redis/redis-client';
 import { ScriptRunner } from '../scripts/script-runner';
 import { ScriptStatus } from '../scripts/script-status';
 import { applyEvents, type SessionOp } from '../scripts/commands/apply-events';
-import { closeSessions } from '../scripts/commands/close-sessions';
 import { heartbeat } from '../scripts/commands/heartbeat';
 import { registerInstance } from '../scripts/commands/register-instance';
 import { releaseInstance } from '../scripts/commands/release-instance';
 import { ZonedCalendar } from '../time/zoned-calendar';
 import { expiryOf } from '../time/retention';
+import { closeIncarnation } from './close-incarnation';
 import { EventQueue } from './event-queue';
+import { Reaper, type ReapProgress, type ReapReport } from './reaper';
 import { RedisClock } from './redis-clock';
 import { idProblem, type SessionInfo } from './session-input';
 import {
@@ -56,6 +57,9 @@ export class SessionMonitor extends EventEmitter {
   private draining: Promise<void> | undefined;
   private drainScheduled = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reaper: Reaper | undefined;
+  private reaping: Promise<ReapReport> | undefined;
+  private reincarnating: Promise<void> | undefined;
   private droppedEvents = 0;
 
   constructor(options: SessionMonitorOptions = {}) {
@@ -75,23 +79,9 @@ export class SessionMonitor extends EventEmitter {
     this.client = client;
     this.ownsClient = owned;
     this.runner = new ScriptRunner(client);
-    this.incarnation = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, this.options);
     try {
-      const registered = await registerInstance(this.runner, this.keys, {
-        instanceId: this.options.instanceId,
-        incarnation: this.incarnation,
-        leaseMs: this.options.leaseMs,
-        host: hostname(),
-        pid: process.pid,
-      });
-      this.clock.observe(registered.nowMs);
-      if (registered.previousIncarnation) {
-        // A restart with the same id: the old process is gone, so its sessions end at its last heartbeat.
-        await this.closeIncarnation(
-          registered.previousIncarnation,
-          `${registered.previousHeartbeatMs}`,
-        );
-      }
+      await this.register();
     } catch (err) {
       this.state = 'new';
       if (owned) client.disconnect();
@@ -101,6 +91,48 @@ export class SessionMonitor extends EventEmitter {
     this.heartbeatTimer = setInterval(() => void this.beat(), this.options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
     this.scheduleDrain();
+  }
+
+  /** Takes the instance id with a new incarnation; a previous one's sessions end at its last heartbeat. */
+  private async register(): Promise<void> {
+    this.incarnation = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    const registered = await registerInstance(this.scripts(), this.keys, {
+      instanceId: this.options.instanceId,
+      incarnation: this.incarnation,
+      leaseMs: this.options.leaseMs,
+      host: hostname(),
+      pid: process.pid,
+    });
+    this.clock.observe(registered.nowMs);
+    if (registered.previousIncarnation) {
+      // A restart with the same id: the old process is gone, so its sessions end at its last heartbeat.
+      await this.closeIncarnation(
+        registered.previousIncarnation,
+        `${registered.previousHeartbeatMs}`,
+      );
+    }
+  }
+
+  /**
+   * A reaper took this incarnation for dead (a long pause, a partition): take a new incarnation and
+   * send this instance's whole truth again in place of the queued events, which it already reflects.
+   */
+  private reincarnate(): Promise<void> {
+    this.reincarnating ??= (async () => {
+      this.report(
+        new RedisScriptError(
+          'REAPED',
+          `instance ${this.options.instanceId} was reaped while alive; resyncing ${this.sessions.size} sessions`,
+        ),
+      );
+      await this.register();
+      const snapshot: string[] = [];
+      for (const [sessionId, userId] of this.sessions) snapshot.push('r', sessionId, userId);
+      this.queue.replaceWith(snapshot);
+    })().finally(() => {
+      this.reincarnating = undefined;
+    });
+    return this.reincarnating;
   }
 
   /** A new session (connection). Sync, never throws; a second open of a live id is ignored. */
@@ -167,6 +199,7 @@ export class SessionMonitor extends EventEmitter {
     this.state = 'stopping';
     clearInterval(this.heartbeatTimer);
     try {
+      await this.reaping?.catch(() => undefined);
       await this.flush();
       await this.closeIncarnation(this.incarnation, 'now');
       await releaseInstance(this.scripts(), this.keys, {
@@ -188,6 +221,19 @@ export class SessionMonitor extends EventEmitter {
   /** Events waiting for Redis, and events dropped because the queue was full. */
   get queueStatus(): { queued: number; dropped: number } {
     return { queued: this.queue.size, dropped: this.droppedEvents };
+  }
+
+  /**
+   * Closes the sessions of instances whose lease lapsed, at their last heartbeat. Live instances
+   * run this on their heartbeat already; call it to do it now. One pass at a time per monitor.
+   */
+  reap(onProgress?: (progress: ReapProgress) => void): Promise<ReapReport> {
+    const reaper = this.reaper;
+    if (!reaper) return Promise.reject(new SauError('NOT_STARTED', 'monitor is not started'));
+    this.reaping ??= reaper.reap(onProgress).finally(() => {
+      this.reaping = undefined;
+    });
+    return this.reaping;
   }
 
   private accepting(operation: string, sessionId: unknown): boolean {
@@ -266,6 +312,11 @@ export class SessionMonitor extends EventEmitter {
       });
       this.clock.observe(result.nowMs);
       if (result.status === ScriptStatus.OK) return;
+      if (result.status === ScriptStatus.REAPED) {
+        // The resync snapshot replaces this batch too: the local truth already includes it.
+        await this.reincarnate();
+        return;
+      }
       if (result.status === ScriptStatus.SUPERSEDED) {
         this.report(
           new RedisScriptError(
@@ -280,29 +331,15 @@ export class SessionMonitor extends EventEmitter {
     }
   }
 
-  /** Closes every session of an incarnation in bounded batches, at `instant`. */
-  private async closeIncarnation(
-    incarnation: string,
-    instant: 'now' | `${number}`,
-  ): Promise<number> {
-    let closed = 0;
-    let day = this.clock.today();
-    for (;;) {
-      const result = await closeSessions(this.scripts(), this.keys, {
-        instanceId: this.options.instanceId,
-        incarnation,
-        instant,
-        day,
-        expiry: expiryOf(day, this.options.retentionDays),
-        batchSize: this.options.closeBatchSize,
-      });
-      if (result.status === ScriptStatus.WRONG_DAY) {
-        day = this.calendar.dayAt(result.closeMs);
-        continue;
-      }
-      closed += result.closed;
-      if (result.left === 0) return closed;
-    }
+  private closeIncarnation(incarnation: string, instant: 'now' | `${number}`): Promise<number> {
+    return closeIncarnation(this.scripts(), this.keys, this.calendar, {
+      instanceId: this.options.instanceId,
+      incarnation,
+      instant,
+      expectedAtMs: instant === 'now' ? this.clock.now() : Number(instant),
+      batchSize: this.options.closeBatchSize,
+      retentionDays: this.options.retentionDays,
+    });
   }
 
   private async beat(): Promise<void> {
@@ -314,13 +351,18 @@ export class SessionMonitor extends EventEmitter {
         leaseMs: this.options.leaseMs,
       });
       this.clock.observe(result.nowMs);
-      if (result.status === ScriptStatus.SUPERSEDED) {
+      if (result.status === ScriptStatus.REAPED) {
+        await this.reincarnate();
+        this.scheduleDrain();
+      } else if (result.status === ScriptStatus.SUPERSEDED) {
         this.report(
           new RedisScriptError(
             'SUPERSEDED',
             `another process registered instance id ${this.options.instanceId}; this one no longer owns it`,
           ),
         );
+      } else {
+        this.scheduleReapCheck();
       }
     } catch (err) {
       this.report(
@@ -331,6 +373,24 @@ export class SessionMonitor extends EventEmitter {
         ),
       );
     }
+  }
+
+  /**
+   * After a heartbeat, at a random point of the next interval, so N instances do not all look for
+   * dead ones at the same moment.
+   */
+  private scheduleReapCheck(): void {
+    const jitter = Math.random() * this.options.heartbeatIntervalMs * 0.5;
+    setTimeout(() => {
+      if (this.state !== 'started') return;
+      this.reap().then(
+        (report) => {
+          if (report.sessions > 0 || report.instances > 0) this.emit('reaped', report);
+        },
+        (err: Error) =>
+          this.report(new RedisScriptError('REAP_FAILED', `reaping failed: ${err.message}`, err)),
+      );
+    }, jitter).unref();
   }
 
   private scripts(): ScriptRunner {

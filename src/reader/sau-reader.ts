@@ -5,6 +5,7 @@ import { ScriptRunner } from '../scripts/script-runner';
 import { readStats, type RawStats } from '../scripts/commands/read-stats';
 import { addDays, parseDate, ZonedCalendar } from '../time/zoned-calendar';
 import { assertPositiveInteger } from '../monitor/monitor-options';
+import { Reaper, type DeadIncarnation, type ReapProgress, type ReapReport } from '../monitor/reaper';
 import { STATS_WINDOWS, type Stats, type StatsWindow } from './stats-types';
 
 /** Options of `new SauReader(...)`. */
@@ -16,9 +17,16 @@ export interface SauReaderOptions {
   timezone?: string;
   /** Largest union of day sets computed exactly for week and rolling 30 days. Default 10000. */
   exactThreshold?: number;
+  /** Most sessions one reap call closes. Default 1000. */
+  closeBatchSize?: number;
+  /** Retention of day keys that reaping writes to; use the monitors' value. Default 400. */
+  retentionDays?: number;
 }
 
-/** The read side: every number the monitors keep, in O(1) round trips. Never writes. */
+/**
+ * The read side: every number the monitors keep, in O(1) round trips. Writes only when asked to
+ * `reap()`.
+ */
 export class SauReader {
   readonly keys: Keys;
   readonly timezone: string;
@@ -27,6 +35,7 @@ export class SauReader {
   private readonly ownsClient: boolean;
   private readonly runner: ScriptRunner;
   private readonly exactThreshold: number;
+  private readonly reaper: Reaper;
 
   constructor(options: SauReaderOptions = {}) {
     this.keys = new Keys(options.namespace ?? 'default');
@@ -38,6 +47,20 @@ export class SauReader {
     this.client = client;
     this.ownsClient = owned;
     this.runner = new ScriptRunner(client);
+    this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, {
+      closeBatchSize: options.closeBatchSize ?? 1000,
+      retentionDays: options.retentionDays ?? 400,
+    });
+  }
+
+  /** Closes the sessions of instances whose lease lapsed, at their last heartbeat (`sau-cli reap`). */
+  reap(onProgress?: (progress: ReapProgress) => void): Promise<ReapReport> {
+    return this.reaper.reap(onProgress);
+  }
+
+  /** Instances whose lease lapsed, and incarnations whose sessions are being closed (`reap --dry-run`). */
+  deadInstances(): Promise<{ lapsed: string[]; reaping: DeadIncarnation[] }> {
+    return this.reaper.inspect();
   }
 
   /**

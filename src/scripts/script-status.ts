@@ -7,4 +7,6 @@ export const ScriptStatus = {
   SUPERSEDED: -2,
   /** An incarnation cannot be released while it still has sessions. */
   SESSIONS_OPEN: -3,
+  /** The instance hash is gone: a reaper took this incarnation for dead; re-register and resync. */
+  REAPED: -4,
 } as const;

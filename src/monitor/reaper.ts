@@ -1,0 +1,91 @@
+import type { Keys } from '../keys';
+import type { RedisClient } from '../redis/redis-client';
+import type { ScriptRunner } from '../scripts/script-runner';
+import { claimDeadInstance } from '../scripts/commands/claim-dead-instance';
+import { expiredLeases } from '../scripts/commands/expired-leases';
+import { finishReap } from '../scripts/commands/finish-reap';
+import type { ZonedCalendar } from '../time/zoned-calendar';
+import { closeIncarnation } from './close-incarnation';
+import { parseReapingField } from './reaping-field';
+
+/** Most lapsed leases claimed per pass; the next pass takes the rest. */
+const CLAIMS_PER_PASS = 100;
+
+/** An incarnation whose sessions are being closed. */
+export interface DeadIncarnation {
+  instanceId: string;
+  incarnation: string;
+  /** Its last heartbeat (ms, Redis clock): the instant its sessions are closed at. */
+  heartbeatMs: number;
+}
+
+export interface ReapProgress extends DeadIncarnation {
+  closed: number;
+  left: number;
+}
+
+/** What one reap pass did. */
+export interface ReapReport {
+  /** Incarnations finished (all their sessions closed) by this pass. */
+  instances: number;
+  /** Sessions this pass closed. */
+  sessions: number;
+}
+
+export interface ReaperOptions {
+  closeBatchSize: number;
+  retentionDays: number;
+}
+
+/**
+ * Closes the sessions of instances whose lease lapsed (crash, SIGKILL, partition), at their last
+ * heartbeat. Claiming is atomic, and closing goes member by member, so any number of reapers may
+ * run at once and every session is still closed exactly once.
+ */
+export class Reaper {
+  constructor(
+    private readonly runner: ScriptRunner,
+    private readonly client: RedisClient,
+    private readonly keys: Keys,
+    private readonly calendar: ZonedCalendar,
+    private readonly options: ReaperOptions,
+  ) {}
+
+  /** Lapsed leases not yet claimed, and incarnations claimed but not finished. Writes nothing. */
+  async inspect(): Promise<{ lapsed: string[]; reaping: DeadIncarnation[] }> {
+    const found = await expiredLeases(this.runner, this.keys, { limit: CLAIMS_PER_PASS });
+    return { lapsed: found.instanceIds, reaping: found.reaping > 0 ? await this.reaping() : [] };
+  }
+
+  /** One pass: claims lapsed leases, then closes the sessions of every claimed incarnation. */
+  async reap(onProgress?: (progress: ReapProgress) => void): Promise<ReapReport> {
+    const found = await expiredLeases(this.runner, this.keys, { limit: CLAIMS_PER_PASS });
+    let claimed = 0;
+    for (const instanceId of found.instanceIds) {
+      if (await claimDeadInstance(this.runner, this.keys, { instanceId })) claimed++;
+    }
+    const report: ReapReport = { instances: 0, sessions: 0 };
+    // A lapsed lease another reaper just claimed is in the reaping hash now: join its closing.
+    if (claimed === 0 && found.reaping === 0 && found.instanceIds.length === 0) return report;
+    for (const dead of await this.reaping()) {
+      report.sessions += await closeIncarnation(this.runner, this.keys, this.calendar, {
+        ...dead,
+        instant: `${dead.heartbeatMs}`,
+        expectedAtMs: dead.heartbeatMs,
+        batchSize: this.options.closeBatchSize,
+        retentionDays: this.options.retentionDays,
+        onBatch: (closed, left) => onProgress?.({ ...dead, closed, left }),
+      });
+      if (await finishReap(this.runner, this.keys, dead)) report.instances++;
+    }
+    return report;
+  }
+
+  private async reaping(): Promise<DeadIncarnation[]> {
+    const entries = await this.client.hgetall(this.keys.reaping());
+    return Object.entries(entries).map(([field, heartbeat]) => ({
+      ...parseReapingField(field),
+      heartbeatMs: Number(heartbeat),
+    }));
+  }
+}

@@ -1,0 +1,160 @@
+import { SauReader, SessionMonitor } from '../../src';
+import { uniqueNamespace } from '../support/redis-server';
+import { useRedis } from '../support/use-redis';
+import { startChildInstance } from './child-instance';
+
+const HEARTBEAT_MS = 200;
+const LEASE_MS = 1000;
+
+jest.setTimeout(90_000);
+
+async function redisNowMs(
+  client: ReturnType<ReturnType<typeof useRedis>['client']>,
+): Promise<number> {
+  const [s, us] = await client.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
+
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('dead instances', () => {
+  const redis = useRedis();
+
+  it('a survivor closes a SIGKILLed instance’s 20,000 sessions at its last heartbeat', async () => {
+    const namespace = uniqueNamespace('sigkill');
+    const url = redis.server().url;
+    const reader = new SauReader({ redis: url, namespace });
+    const survivor = new SessionMonitor({
+      redis: url,
+      namespace,
+      instanceId: 'survivor',
+      heartbeatIntervalMs: HEARTBEAT_MS,
+      leaseMs: LEASE_MS,
+    });
+    await survivor.start();
+    for (let i = 0; i < 100; i++) {
+      survivor.open({ id: `keep-${i}` });
+      if (i < 50) survivor.login(`keep-${i}`, `v${i}`);
+    }
+    await survivor.flush();
+
+    const spawnedAt = await redisNowMs(redis.client());
+    const child = await startChildInstance({
+      REDIS_URL: url,
+      NAMESPACE: namespace,
+      INSTANCE_ID: 'doomed',
+      SESSIONS: 20_000,
+      USERS: 4999,
+      HEARTBEAT_MS,
+      LEASE_MS,
+    });
+    const readyAt = await redisNowMs(redis.client());
+    const before = await reader.stats();
+    expect(before.now).toEqual({
+      users: 50 + 4999,
+      sessions: 20_100,
+      anonymousSessions: 10_050,
+      instances: 2,
+    });
+
+    await new Promise((r) => setTimeout(r, 3 * HEARTBEAT_MS)); // let a heartbeat land after ready
+    const lastHeartbeat = Number(
+      await redis.client().hget(survivor.keys.instance('doomed'), 'heartbeatAt'),
+    );
+    await child.kill();
+    const killedAt = await redisNowMs(redis.client());
+
+    const after = await waitFor(
+      () => reader.stats({ window: 'day' }),
+      (s) => s.now.sessions === 100,
+      15_000,
+    );
+    const recoveredAt = await redisNowMs(redis.client());
+    expect(after.now).toEqual({ users: 50, sessions: 100, anonymousSessions: 50, instances: 1 });
+    // Within lease + one heartbeat (+ the jitter and this poll's own delay).
+    expect(recoveredAt - killedAt).toBeLessThanOrEqual(LEASE_MS + 2 * HEARTBEAT_MS + 1000);
+    // Each dead session counted from its open (after spawn, before ready) to the last heartbeat.
+    expect(after.day?.sessions).toBe(20_100);
+    const seconds = after.day?.sessionSeconds ?? -1;
+    expect(seconds).toBeGreaterThanOrEqual(
+      Math.floor((20_000 * (lastHeartbeat - readyAt)) / 1000) - 20,
+    );
+    expect(seconds).toBeLessThanOrEqual(Math.ceil((20_000 * (killedAt - spawnedAt)) / 1000));
+    expect(after.day?.activeUsers).toBe(50 + 4999);
+
+    await survivor.stop();
+    const end = await reader.stats();
+    expect(end.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
+    await reader.close();
+  });
+
+  it('a restart with the same instance id drops the previous incarnation’s sessions at once', async () => {
+    const namespace = uniqueNamespace('restart');
+    const url = redis.server().url;
+    const reader = new SauReader({ redis: url, namespace });
+    const env = {
+      REDIS_URL: url,
+      NAMESPACE: namespace,
+      INSTANCE_ID: 'web-1',
+      USERS: 333,
+      HEARTBEAT_MS: 5000,
+      LEASE_MS: 60_000,
+    };
+    const first = await startChildInstance({ ...env, SESSIONS: 1000 });
+    expect((await reader.stats()).now.sessions).toBe(1000);
+    await first.kill();
+    // The lease has 60 s left: only the restart itself can remove the old sessions.
+    const second = await startChildInstance({ ...env, SESSIONS: 10 });
+    expect(second.incarnation).not.toBe(first.incarnation);
+    const now = (await reader.stats()).now;
+    expect(now).toEqual({ users: 5, sessions: 10, anonymousSessions: 5, instances: 1 });
+    await second.kill();
+    await reader.close();
+  });
+
+  it('two reapers racing on a dead instance with 50,000 sessions close each exactly once', async () => {
+    const namespace = uniqueNamespace('race');
+    const url = redis.server().url;
+    const child = await startChildInstance({
+      REDIS_URL: url,
+      NAMESPACE: namespace,
+      INSTANCE_ID: 'big',
+      SESSIONS: 50_000,
+      USERS: 10_007,
+      HEARTBEAT_MS,
+      LEASE_MS,
+    });
+    await child.kill();
+    const a = new SauReader({ redis: url, namespace });
+    const b = new SauReader({ redis: url, namespace, closeBatchSize: 700 });
+    await waitFor(
+      () => a.deadInstances(),
+      (d) => d.lapsed.length === 1,
+      10_000,
+    );
+    const [ra, rb] = await Promise.all([a.reap(), b.reap()]);
+    expect(ra.sessions + rb.sessions).toBe(50_000);
+    expect(ra.instances + rb.instances).toBeGreaterThanOrEqual(1);
+    const stats = await a.stats({ window: 'day' });
+    expect(stats.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
+    expect(stats.day?.sessions).toBe(50_000);
+    const closed = Number(await redis.client().hget(a.keys.day(stats.day?.date ?? ''), 'closed'));
+    expect(closed).toBe(50_000);
+    expect(await redis.client().hlen(a.keys.liveUsers())).toBe(0);
+    expect(await a.deadInstances()).toEqual({ lapsed: [], reaping: [] });
+    // A second pass finds nothing left to do.
+    expect(await b.reap()).toEqual({ instances: 0, sessions: 0 });
+    await Promise.all([a.close(), b.close()]);
+  });
+});
