@@ -5,7 +5,12 @@ import { ScriptRunner } from '../scripts/script-runner';
 import { readStats, type RawStats } from '../scripts/commands/read-stats';
 import { addDays, parseDate, ZonedCalendar } from '../time/zoned-calendar';
 import { assertPositiveInteger } from '../monitor/monitor-options';
-import { Reaper, type DeadIncarnation, type ReapProgress, type ReapReport } from '../monitor/reaper';
+import {
+  Reaper,
+  type DeadIncarnation,
+  type ReapProgress,
+  type ReapReport,
+} from '../monitor/reaper';
 import { STATS_WINDOWS, type Stats, type StatsWindow } from './stats-types';
 
 /** Options of `new SauReader(...)`. */
