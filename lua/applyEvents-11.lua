@@ -23,9 +23,14 @@
     ARGV[7] expiry of the month hash and HLL (unix seconds)
     ARGV[8] expiry of the month users set (unix seconds)
     ARGV[9] expiry of the previous day hash (unix seconds)
-    ARGV[10..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
+    ARGV[10] sequence number of the batch's first event (an incarnation numbers its events from 0
+             in queue order), or -1 when the caller does not number them
+    ARGV[11..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
               "r" restore a session the instance still holds after a resync, counted as live but
               not as opened or logged in again), session id, user id (login, restore) or ""
+  A batch whose reply was lost is sent again, whole or merged with newer events: events whose
+  sequence number is below the instance hash's eventSeq were applied already and are skipped, so a
+  re-sent open, login or close is never counted twice.
   Output:
     {0, nowMs, applied events}
     {-1, nowMs} when Redis TIME is outside the given day (the caller recomputes day keys and retries)
@@ -42,7 +47,8 @@ local threshold = tonumber(ARGV[4])
 local dayExpireAt, daySetExpireAt = ARGV[5], ARGV[6]
 local monthExpireAt, monthSetExpireAt = ARGV[7], ARGV[8]
 local prevDayExpireAt = ARGV[9]
-local FIRST_EVENT = 10
+local firstSeq = tonumber(ARGV[10])
+local FIRST_EVENT = 11
 
 --- @include "includes/redisTime"
 --- @include "includes/sessionMember"
@@ -51,9 +57,13 @@ local FIRST_EVENT = 10
 
 local nowMs = redisNowMs()
 if nowMs < dayStartMs or nowMs >= dayEndMs then return {-1, nowMs} end
-local owner = rcall('HGET', instanceKey, 'incarnation')
-if not owner then return {-4, nowMs} end
-if owner ~= incarnation then return {-2, nowMs} end
+local owner = rcall('HMGET', instanceKey, 'incarnation', 'eventSeq')
+if not owner[1] then return {-4, nowMs} end
+if owner[1] ~= incarnation then return {-2, nowMs} end
+-- Events numbered below nextSeq were applied by a call whose reply was lost.
+local nextSeq = tonumber(owner[2] or '0')
+local skip = 0
+if firstSeq >= 0 and nextSeq > firstSeq then skip = (nextSeq - firstSeq) * 3 end
 
 local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs)
 local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
@@ -68,7 +78,7 @@ local function markActive(userId)
 end
 
 local applied = 0
-for i = FIRST_EVENT, #ARGV, 3 do
+for i = FIRST_EVENT + skip, #ARGV, 3 do
   local op, sessionId = ARGV[i], ARGV[i + 1]
   local member = findSession(sessionsKey, sessionId)
   if op == 'o' then
@@ -126,4 +136,8 @@ end
 saveLiveTally(live, nowMs, dayExpireAt, prevDayExpireAt)
 saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)
+if firstSeq >= 0 then
+  local endSeq = firstSeq + (#ARGV - FIRST_EVENT + 1) / 3
+  if endSeq > nextSeq then rcall('HSET', instanceKey, 'eventSeq', int(endSeq)) end
+end
 return {0, nowMs, applied}

@@ -7,11 +7,17 @@ import type { SessionOp } from '../scripts/commands/apply-events';
  */
 export class EventQueue {
   private items: string[] = [];
+  private head = 0;
 
   constructor(private readonly maxEvents: number) {}
 
   get size(): number {
     return this.items.length / 3;
+  }
+
+  /** Sequence number of the oldest queued event: events are numbered from 0 in queue order. */
+  get headSeq(): number {
+    return this.head;
   }
 
   /** False when the queue is full and the event was not taken. */
@@ -26,8 +32,10 @@ export class EventQueue {
     if (this.items.length <= maxEvents * 3) {
       const all = this.items;
       this.items = [];
+      this.head += all.length / 3;
       return all;
     }
+    this.head += maxEvents;
     return this.items.splice(0, maxEvents * 3);
   }
 
@@ -39,8 +47,9 @@ export class EventQueue {
     this.items = events;
   }
 
-  /** Puts a batch that could not be sent back in front, ahead of newer events. */
+  /** Puts the batch last taken, which could not be sent, back in front, ahead of newer events. */
   putBack(batch: string[]): void {
+    this.head -= batch.length / 3;
     this.items = batch.concat(this.items);
   }
 }

@@ -279,12 +279,14 @@ export class SessionMonitor extends EventEmitter {
   private async drainLoop(): Promise<void> {
     let failures = 0;
     while (this.queue.size > 0 && (this.state === 'started' || this.state === 'stopping')) {
+      const firstSeq = this.queue.headSeq;
       const batch = this.queue.take(this.options.maxBatchSize);
       try {
-        await this.sendBatch(batch);
+        await this.sendBatch(batch, firstSeq);
         failures = 0;
       } catch (err) {
-        // Batches are idempotent, so one that may or may not have run is simply sent again.
+        // A batch that may or may not have run is simply sent again: the script skips the events
+        // whose sequence numbers it has applied already.
         this.queue.putBack(batch);
         this.report(
           new RedisScriptError(
@@ -299,7 +301,7 @@ export class SessionMonitor extends EventEmitter {
     }
   }
 
-  private async sendBatch(events: string[]): Promise<void> {
+  private async sendBatch(events: string[], firstSeq: number): Promise<void> {
     let day = this.clock.today();
     for (let attempt = 0; ; attempt++) {
       const result = await applyEvents(this.scripts(), this.keys, {
@@ -309,6 +311,7 @@ export class SessionMonitor extends EventEmitter {
         expiry: expiryOf(day, this.options.retentionDays),
         exactThreshold: this.options.exactThreshold,
         events,
+        firstSeq,
       });
       this.clock.observe(result.nowMs);
       if (result.status === ScriptStatus.OK) return;

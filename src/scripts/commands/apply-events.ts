@@ -14,6 +14,11 @@ export interface ApplyEventsInput {
   exactThreshold: number;
   /** Flat triples: op, session id, user id or "". */
   events: string[];
+  /**
+   * Sequence number of the first event (an incarnation numbers its events from 0 in queue order),
+   * so that events a lost reply hid are skipped when sent again. Omit only for events never re-sent.
+   */
+  firstSeq?: number;
 }
 
 export interface ApplyEventsResult {
@@ -53,6 +58,7 @@ export async function applyEvents(
       expiry.month,
       expiry.monthSet,
       expiry.previousDay,
+      input.firstSeq ?? -1,
       ...input.events,
     ],
   )) as number[];

@@ -1,0 +1,93 @@
+import { Option, type Command } from 'commander';
+import { SauReader } from '../../reader/sau-reader';
+import { STATS_WINDOWS, type StatsWindow } from '../../reader/stats-types';
+import { createRedis, isRedisUnavailable } from '../connect';
+import { globalOptions } from '../global-options';
+import { durationAtLeast, parseDateOption } from '../option-parsers';
+import { Output } from '../output';
+import { redact } from '../redact';
+import { shutdownSignal, sleep } from '../shutdown-signal';
+
+interface StatsOptions {
+  window: StatsWindow;
+  date?: string;
+  watch?: boolean;
+  interval: number;
+}
+
+/** `sau-cli stats`: the object of SauReader.stats(), once or every --interval. */
+export function registerStatsCommand(program: Command): Command {
+  return program
+    .command('stats')
+    .description('live SAU, plus DAU, week or month numbers for a window')
+    .addOption(
+      new Option('--window <window>', 'period reported besides now')
+        .choices(STATS_WINDOWS)
+        .default('now'),
+    )
+    .addOption(
+      new Option(
+        '--date <YYYY-MM-DD>',
+        'day the window ends on (default: today in --timezone)',
+      ).argParser(parseDateOption),
+    )
+    .option('--watch', 'read again every --interval until Ctrl-C')
+    .addOption(
+      new Option('--interval <duration>', 'time between readings with --watch (500ms, 5s, 2m)')
+        .argParser(durationAtLeast(100))
+        .default(5000, '5s'),
+    )
+    .action(async (options: StatsOptions, command: Command) => {
+      await runStats(options, command);
+    });
+}
+
+async function runStats(options: StatsOptions, command: Command): Promise<void> {
+  const globals = globalOptions(command);
+  const output = new Output({ json: globals.json });
+  const redis = createRedis(globals.redisUrl);
+  try {
+    // Built before connecting, so a bad namespace or zone is a usage error even without Redis.
+    const reader = new SauReader({
+      redis: redis.client,
+      namespace: globals.namespace,
+      timezone: globals.timezone,
+    });
+    await redis.connect();
+    const query = { window: options.window, date: options.date };
+    if (!options.watch) {
+      output.document(await reader.stats(query));
+      return;
+    }
+    await watch(reader, query, options.interval, output, globals.redisUrl);
+  } finally {
+    await redis.close();
+  }
+}
+
+/** Re-reads every `intervalMs` until Ctrl-C; a Redis blip is reported and retried, not fatal. */
+async function watch(
+  reader: SauReader,
+  query: { window: StatsWindow; date?: string },
+  intervalMs: number,
+  output: Output,
+  redisUrl: string,
+): Promise<void> {
+  const shutdown = shutdownSignal();
+  try {
+    while (!shutdown.signal.aborted) {
+      const started = Date.now();
+      try {
+        output.document(await reader.stats(query), { refresh: true });
+      } catch (err) {
+        if (!isRedisUnavailable(err)) throw err;
+        output.note(
+          redact(`sau-cli: reading failed, retrying: ${(err as Error).message}`, [redisUrl]),
+        );
+      }
+      await sleep(Math.max(0, intervalMs - (Date.now() - started)), shutdown.signal);
+    }
+  } finally {
+    shutdown.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+import { CommanderError } from 'commander';
+import { SauError } from '../errors/sau-error';
+import { CliError } from './cli-error';
+import { isRedisUnavailable } from './connect';
+import { ExitCode } from './exit-code';
+import { redact } from './redact';
+
+/** SauError codes that mean the caller gave a bad value, not that something broke. */
+const USAGE_CODES = new Set([
+  'INVALID_ARGUMENT',
+  'CONFIG',
+  'INVALID_TIMEZONE',
+  'INVALID_NAMESPACE',
+]);
+
+/** Commander "errors" that are really a successful --help or --version. */
+const COMMANDER_SUCCESS = new Set(['commander.helpDisplayed', 'commander.version']);
+
+/** What the top-level handler prints (one line, or nothing) and the exit code. */
+export interface ErrorReport {
+  message: string | undefined;
+  exitCode: ExitCode;
+}
+
+/**
+ * Maps any error a command throws to one line and an exit code. Every message passes through
+ * `redact`, so no password of `secretUrls` (or of any URL in the text) is printed.
+ */
+export function describeError(err: unknown, secretUrls: readonly string[] = []): ErrorReport {
+  const line = (text: string): string => redact(`sau-cli: ${firstLine(text)}`, secretUrls);
+  if (err instanceof CommanderError) {
+    if (COMMANDER_SUCCESS.has(err.code)) return { message: undefined, exitCode: ExitCode.OK };
+    // commander.help: no command given; commander has already printed the help to stderr.
+    if (err.code === 'commander.help') return { message: undefined, exitCode: ExitCode.USAGE };
+    return { message: line(err.message.replace(/^error: /, '')), exitCode: ExitCode.USAGE };
+  }
+  if (err instanceof CliError) return { message: line(err.message), exitCode: err.exitCode };
+  if (err instanceof SauError) {
+    return {
+      message: line(err.message),
+      exitCode: USAGE_CODES.has(err.code) ? ExitCode.USAGE : ExitCode.FAILURE,
+    };
+  }
+  if (isRedisUnavailable(err)) {
+    return {
+      message: line(`Redis unavailable: ${(err as Error).message}`),
+      exitCode: ExitCode.REDIS_UNAVAILABLE,
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { message: line(message || 'unexpected error'), exitCode: ExitCode.FAILURE };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim() !== '') ?? text;
+}

@@ -1,0 +1,36 @@
+import { buildProgram } from './index';
+import { describeError } from './describe-error';
+
+/** How long a finished command may take to let go of its handles before the process is ended. */
+const EXIT_GRACE_MS = 2000;
+
+/**
+ * The `sau-cli` entry point (bin/sau-cli.js requires this file). The one place errors become a
+ * line on stderr and an exit code.
+ */
+async function main(argv: string[]): Promise<void> {
+  let exitCode: number;
+  try {
+    await buildProgram().parseAsync(argv);
+    exitCode = 0;
+  } catch (err) {
+    const report = describeError(err, secretUrls(argv));
+    if (report.message) process.stderr.write(`${report.message}\n`);
+    exitCode = report.exitCode;
+  }
+  process.exitCode = exitCode;
+  // Normally the event loop is empty by now; if a library still holds a handle, do not hang.
+  setTimeout(() => process.exit(exitCode), EXIT_GRACE_MS).unref();
+}
+
+/** Every Redis URL the user gave, so its password can be kept out of messages. */
+function secretUrls(argv: string[]): string[] {
+  const urls = process.env.REDIS_URL ? [process.env.REDIS_URL] : [];
+  argv.forEach((arg, i) => {
+    if (arg === '--redis-url' && argv[i + 1]) urls.push(argv[i + 1]);
+    else if (arg.startsWith('--redis-url=')) urls.push(arg.slice('--redis-url='.length));
+  });
+  return urls;
+}
+
+void main(process.argv);

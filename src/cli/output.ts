@@ -1,0 +1,166 @@
+/** One column of a table printed row by row. */
+export interface Column {
+  key: string;
+  label: string;
+  /** Least width; the label's length is the default. */
+  width?: number;
+}
+
+export interface OutputOptions {
+  /** `--json`: stdout carries nothing but JSON, one value per line. */
+  json: boolean;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream;
+}
+
+const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+
+/**
+ * The single place the CLI prints from. Commands hand it plain objects; it prints them as one
+ * JSON line each (`--json`) or as aligned human tables. Diagnostics go to stderr, so stdout stays
+ * data only.
+ */
+export class Output {
+  readonly json: boolean;
+  private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  private readonly stderr: NodeJS.WritableStream;
+  private documents = 0;
+
+  constructor(options: OutputOptions) {
+    this.json = options.json;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+  }
+
+  /**
+   * One result. Human form: top-level fields as `label  value` rows, each nested object as a
+   * titled section, arrays of objects as column tables. `refresh` redraws the screen in place on
+   * a terminal (for `--watch`).
+   */
+  document(data: object, options: { title?: string; refresh?: boolean } = {}): void {
+    if (this.json) {
+      this.stdout.write(`${JSON.stringify(data)}\n`);
+      return;
+    }
+    let text = '';
+    if (options.refresh && this.stdout.isTTY) text += CLEAR_SCREEN;
+    else if (this.documents > 0) text += '\n';
+    if (options.title) text += `${options.title}\n`;
+    text += renderDocument(data);
+    this.documents++;
+    this.stdout.write(text);
+  }
+
+  /**
+   * A table printed as its rows arrive: the header before the first row, then one aligned line a
+   * row. With `--json`, each row is one JSON line instead (`json` when given, else the row).
+   */
+  rows(columns: readonly Column[]): (row: Record<string, unknown>, json?: object) => void {
+    const widths = columns.map((c) => Math.max(c.label.length, c.width ?? 0));
+    let headerDone = false;
+    return (row, json) => {
+      if (this.json) {
+        this.stdout.write(`${JSON.stringify(json ?? row)}\n`);
+        return;
+      }
+      let text = '';
+      if (!headerDone) {
+        text += `${columns.map((c, i) => c.label.padStart(widths[i])).join('  ')}\n`;
+        headerDone = true;
+      }
+      text += `${columns.map((c, i) => formatValue(row[c.key]).padStart(widths[i])).join('  ')}\n`;
+      this.stdout.write(text);
+    };
+  }
+
+  /** A diagnostic line on stderr. */
+  note(message: string): void {
+    this.stderr.write(`${message}\n`);
+  }
+}
+
+type Line =
+  { kind: 'row'; indent: number; label: string; value: string } | { kind: 'text'; text: string };
+
+/** The human form of a plain object; exported for tests. */
+export function renderDocument(data: object): string {
+  const lines: Line[] = [];
+  const scalars: [string, unknown][] = [];
+  const sections: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    (isSection(value) ? sections : scalars).push([key, value]);
+  }
+  for (const [key, value] of scalars) {
+    lines.push({ kind: 'row', indent: 0, label: humanLabel(key), value: formatValue(value) });
+  }
+  for (const [key, value] of sections) {
+    if (lines.length > 0) lines.push({ kind: 'text', text: '' });
+    lines.push({ kind: 'text', text: humanLabel(key) });
+    if (Array.isArray(value)) {
+      for (const text of renderTable(value as Record<string, unknown>[])) {
+        lines.push({ kind: 'text', text: `  ${text}` });
+      }
+      continue;
+    }
+    for (const [field, inner] of Object.entries(value as object)) {
+      if (inner === undefined) continue;
+      lines.push({ kind: 'row', indent: 2, label: humanLabel(field), value: formatValue(inner) });
+    }
+  }
+  const width = Math.max(
+    0,
+    ...lines.map((l) => (l.kind === 'row' ? l.indent + l.label.length : 0)),
+  );
+  return lines
+    .map((l) =>
+      l.kind === 'text'
+        ? `${l.text}\n`
+        : `${' '.repeat(l.indent)}${l.label.padEnd(width - l.indent)}  ${l.value}\n`,
+    )
+    .join('');
+}
+
+function renderTable(rows: Record<string, unknown>[]): string[] {
+  if (rows.length === 0) return ['(none)'];
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cells = [keys.map(humanLabel), ...rows.map((r) => keys.map((k) => formatValue(r[k])))];
+  const widths = keys.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  return cells.map((row) =>
+    row
+      .map((cell, i) =>
+        typeof rows[0][keys[i]] === 'number' ? cell.padStart(widths[i]) : cell.padEnd(widths[i]),
+      )
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function isSection(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0 || isPlainObject(value[0]);
+  return isPlainObject(value);
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `anonymousSessions` → `anonymous sessions`, `rolling30Exact` → `rolling 30 exact`. */
+export function humanLabel(key: string): string {
+  return key
+    .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
+    .replace(/([0-9])([A-Za-z])/g, '$1 $2')
+    .toLowerCase();
+}
+
+/** Integers with thousands separators, fractions as they are, booleans as yes/no, null as `-`. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.map(formatValue).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'sau-cli.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves once stdout holds at least `n` complete lines. */
+  linesSoFar(n: number): Promise<string[]>;
+  done: Promise<CliResult>;
+}
+
+/** The built binary must exist: `npm test` builds first; in a dev loop run `npm run build`. */
+export function assertBuilt(): void {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+    throw new Error('dist/cli/main.js is missing: run `npm run build` before the CLI tests');
+  }
+}
+
+/** Starts `node bin/sau-cli.js ...args`, with none of the CLI's variables inherited unless given. */
+export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
+  const base = { ...process.env };
+  for (const name of ['REDIS_URL', 'SAU_NAMESPACE', 'SAU_TIMEZONE']) delete base[name];
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { n: number; resolve: (lines: string[]) => void }[] = [];
+  const complete = (): string[] => stdout.split('\n').slice(0, -1);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const w of [...waiters]) {
+      if (complete().length >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(complete());
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started }),
+    );
+  });
+  return {
+    child,
+    done,
+    linesSoFar: (n) =>
+      complete().length >= n
+        ? Promise.resolve(complete())
+        : new Promise((resolve, reject) => {
+            waiters.push({ n, resolve });
+            void done.then((r) =>
+              reject(new Error(`exited (${r.code}) before ${n} lines: ${r.stdout}${r.stderr}`)),
+            );
+          }),
+  };
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(args, env).done;
+}
+
+/** stdout of a `--json` run: one JSON value per line, nothing else. */
+export function jsonLines(stdout: string): unknown[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+/** stderr as lines, without the trailing newline. */
+export function stderrLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line !== '');
+}
