@@ -27,7 +27,9 @@
              in queue order), or -1 when the caller does not number them
     ARGV[11..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
               "r" restore a session the instance still holds after a resync, counted as live but
-              not as opened or logged in again), session id, user id (login, restore) or ""
+              not as opened or logged in again; "m" midnight: a session still open on a new day,
+              whose time so far goes to the day before and whose user is active today),
+              session id, user id (login, restore) or ""
   A batch whose reply was lost is sent again, whole or merged with newer events: events whose
   sequence number is below the instance hash's eventSeq were applied already and are skipped, so a
   re-sent open, login or close is never counted twice.
@@ -127,6 +129,18 @@ for i = FIRST_EVENT + skip, #ARGV, 3 do
         live.anonymous = live.anonymous + 1
       end
       applied = applied + 1
+    end
+  elseif op == 'm' then
+    if member then
+      local _, openedMs, current = unpackSession(member)
+      if openedMs < dayStartMs then
+        -- Re-stamp at midnight: the time before it is credited now, the rest when the session closes.
+        rcall('ZREM', sessionsKey, member)
+        rcall('ZADD', sessionsKey, 0, packSession(sessionId, dayStartMs, current))
+        creditDuration(live, openedMs, dayStartMs)
+        applied = applied + 1
+      end
+      if current then markActive(current) end
     end
   elseif op == 'c' then
     if member and releaseSession(live, sessionsKey, member, nowMs) then applied = applied + 1 end

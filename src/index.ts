@@ -6,6 +6,7 @@ export { SessionMonitor } from './monitor/session-monitor';
 export type { SessionMonitorOptions } from './monitor/monitor-options';
 export type { SessionInfo } from './monitor/session-input';
 export { SauReader, type SauReaderOptions } from './reader/sau-reader';
+export { STATS_WINDOWS } from './reader/stats-types';
 export type {
   Stats,
   StatsWindow,

@@ -27,6 +27,8 @@ export interface SessionMonitorOptions {
   maxQueuedEvents?: number;
   /** Most sessions one close/reap script call handles. Default 1000. */
   closeBatchSize?: number;
+  /** Longest a graceful stop() waits for Redis; then the lease lapses and reapers finish. Default 10000. */
+  stopTimeoutMs?: number;
   /** Where problems go when nobody listens to the `error` event. Default console. */
   logger?: Pick<Console, 'warn'>;
 }
@@ -47,6 +49,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     maxBatchSize: options.maxBatchSize ?? 1000,
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
     closeBatchSize: options.closeBatchSize ?? 1000,
+    stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
     logger: options.logger ?? console,
   };
   assertNamespace(resolved.namespace);
@@ -59,6 +62,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     'maxBatchSize',
     'maxQueuedEvents',
     'closeBatchSize',
+    'stopTimeoutMs',
   ] as const) {
     assertPositiveInteger(name, resolved[name]);
   }

@@ -61,6 +61,9 @@ export class SessionMonitor extends EventEmitter {
   private reaping: Promise<ReapReport> | undefined;
   private reincarnating: Promise<void> | undefined;
   private droppedEvents = 0;
+  private connectionTrouble = false;
+  /** The local date (by Redis time) of the last heartbeat: when it changes, sessions roll over. */
+  private currentDate = '';
 
   constructor(options: SessionMonitorOptions = {}) {
     super();
@@ -78,6 +81,17 @@ export class SessionMonitor extends EventEmitter {
     const { client, owned } = connectRedis(this.options.redis);
     this.client = client;
     this.ownsClient = owned;
+    if (owned) {
+      // Without a listener ioredis prints every reconnect failure; report the first of each outage.
+      client.on('error', (err: Error) => {
+        if (this.connectionTrouble) return;
+        this.connectionTrouble = true;
+        this.report(
+          new RedisScriptError('REDIS_UNAVAILABLE', `Redis connection: ${err.message}`, err),
+        );
+      });
+      client.on('ready', () => (this.connectionTrouble = false));
+    }
     this.runner = new ScriptRunner(client);
     this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, this.options);
     try {
@@ -104,6 +118,7 @@ export class SessionMonitor extends EventEmitter {
       pid: process.pid,
     });
     this.clock.observe(registered.nowMs);
+    this.currentDate = this.clock.today().date;
     if (registered.previousIncarnation) {
       // A restart with the same id: the old process is gone, so its sessions end at its last heartbeat.
       await this.closeIncarnation(
@@ -198,18 +213,43 @@ export class SessionMonitor extends EventEmitter {
     }
     this.state = 'stopping';
     clearInterval(this.heartbeatTimer);
-    try {
+    const work = (async () => {
       await this.reaping?.catch(() => undefined);
       await this.flush();
       await this.closeIncarnation(this.incarnation, 'now');
-      await releaseInstance(this.scripts(), this.keys, {
+      const released = await releaseInstance(this.scripts(), this.keys, {
         instanceId: this.options.instanceId,
         incarnation: this.incarnation,
       });
+      if (released !== 1) {
+        this.report(
+          new RedisScriptError(
+            'RELEASE_REFUSED',
+            released === 0
+              ? `instance id ${this.options.instanceId} belongs to another incarnation; its lease was left alone`
+              : `sessions of instance ${this.options.instanceId} were still open; its lease lapses on its own`,
+          ),
+        );
+      }
+    })();
+    try {
+      await withTimeout(work, this.options.stopTimeoutMs);
+    } catch (err) {
+      this.report(
+        new RedisScriptError(
+          'STOP_INCOMPLETE',
+          `stop could not finish (${(err as Error).message}); the lease lapses within ${this.options.leaseMs} ms and a live instance or \`sau-cli reap\` closes the remaining sessions at the last heartbeat`,
+          err,
+        ),
+      );
     } finally {
       this.sessions.clear();
       this.state = 'stopped';
-      if (this.ownsClient) await this.client?.quit().catch(() => this.client?.disconnect());
+      const client = this.client;
+      if (this.ownsClient && client) {
+        if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+        else client.disconnect();
+      }
     }
   }
 
@@ -365,6 +405,7 @@ export class SessionMonitor extends EventEmitter {
           ),
         );
       } else {
+        this.rollOverIfNewDay();
         this.scheduleReapCheck();
       }
     } catch (err) {
@@ -376,6 +417,28 @@ export class SessionMonitor extends EventEmitter {
         ),
       );
     }
+  }
+
+  /**
+   * On the first heartbeat of a new local day, every session still open is carried over: its user
+   * counts as active on the new day and month, and its time so far goes to the day before.
+   */
+  private rollOverIfNewDay(): void {
+    const today = this.clock.today().date;
+    if (today === this.currentDate) return;
+    this.currentDate = today;
+    let dropped = 0;
+    for (const sessionId of this.sessions.keys()) if (!this.queue.push('m', sessionId)) dropped++;
+    if (dropped > 0) {
+      this.droppedEvents += dropped;
+      this.report(
+        new RedisScriptError(
+          'QUEUE_OVERFLOW',
+          `${dropped} sessions not rolled over to ${today}: queue full`,
+        ),
+      );
+    }
+    this.scheduleDrain();
   }
 
   /**
@@ -419,6 +482,14 @@ export class SessionMonitor extends EventEmitter {
       // A throwing listener or logger must not reach the host's hooks either.
     }
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {

@@ -51,6 +51,8 @@ export class SauReader {
     const { client, owned } = connectRedis(options.redis);
     this.client = client;
     this.ownsClient = owned;
+    // Failed calls reject on their own; without a listener ioredis would also print each retry.
+    if (owned) client.on('error', () => undefined);
     this.runner = new ScriptRunner(client);
     this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, {
       closeBatchSize: options.closeBatchSize ?? 1000,
@@ -70,7 +72,8 @@ export class SauReader {
 
   /**
    * Live numbers, plus the requested window: `day` (DAU and day totals), `week` (7 days ending on
-   * `date`), `month` (calendar month of `date`, rolling 30 days, stickiness). `date` is
+   * `date`), `month` (calendar month of `date`, rolling 30 days, stickiness), or `all` of them
+   * from one consistent reading. `date` is
    * `YYYY-MM-DD` in the reader's zone, default today by Redis time.
    */
   async stats(query: { window?: StatsWindow; date?: string } = {}): Promise<Stats> {
@@ -119,7 +122,7 @@ export class SauReader {
         instances: raw.instances,
       },
     };
-    if (window === 'day') {
+    if (window === 'day' || window === 'all') {
       const sessionSeconds = Math.round(raw.daySessionMs / 1000);
       stats.day = {
         date,
@@ -133,14 +136,16 @@ export class SauReader {
         peakUsers: raw.dayPeakUsers,
         peakAt: raw.dayPeakAt > 0 ? new Date(raw.dayPeakAt).toISOString() : null,
       };
-    } else if (window === 'week') {
+    }
+    if (window === 'week' || window === 'all') {
       stats.week = {
         from: addDays(date, -6),
         to: date,
         activeUsers: raw.weekUsers,
         exact: raw.weekExact,
       };
-    } else if (window === 'month') {
+    }
+    if (window === 'month' || window === 'all') {
       stats.month = {
         month: date.slice(0, 7),
         activeUsers: raw.monthUsers,

@@ -1,6 +1,6 @@
-/** Which period `stats()` reports besides `now`. */
-export type StatsWindow = 'now' | 'day' | 'week' | 'month';
-export const STATS_WINDOWS: readonly StatsWindow[] = ['now', 'day', 'week', 'month'];
+/** Which period `stats()` reports besides `now`; `all` gives day, week and month from one reading. */
+export type StatsWindow = 'now' | 'day' | 'week' | 'month' | 'all';
+export const STATS_WINDOWS: readonly StatsWindow[] = ['now', 'day', 'week', 'month', 'all'];
 
 /** Live values at the moment of reading. */
 export interface NowStats {

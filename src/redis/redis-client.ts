@@ -21,7 +21,12 @@ export function connectRedis(
   return { client, owned: true };
 }
 
-/** `redis://user:secret@host` → `redis://user:***@host`, for every message we print. */
-export function maskUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+/**
+ * `redis://user:secret@host` → `redis://user:***@host`, for every message we print: every URL of
+ * the text, a password holding a raw `@`, and a `?password=` parameter.
+ */
+export function maskUrl(text: string): string {
+  return text
+    .replace(/(\/\/[^:/@\s]*:)[^/\s]*@/g, '$1***@')
+    .replace(/([?&]password=)[^&#\s]*?(?=[&#]|:?(?:\s|$))/gi, '$1***');
 }

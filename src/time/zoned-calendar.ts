@@ -76,10 +76,11 @@ export class ZonedCalendar {
     // Two passes settle the offset even when the offset at `wall` differs from the one at midnight.
     let guess = wall - this.offsetAt(wall);
     guess = wall - this.offsetAt(guess);
-    // Where midnight does not exist (DST starting at 00:00), the day starts at the first instant of it.
-    if (this.dateAt(guess) !== formatDate(y, m, d)) {
-      while (this.dateAt(guess) !== formatDate(y, m, d)) guess += 15 * 60_000;
-    }
+    // Where midnight does not exist (DST starting at 00:00), the day starts at its first instant.
+    // Where the whole date was skipped (Samoa, 2011-12-30), this stops at the next date's start,
+    // making the skipped day empty. Offsets move in steps of 15 minutes at the finest.
+    const target = formatDate(y, m, d);
+    for (let step = 0; step < 4 * 48 && this.dateAt(guess) < target; step++) guess += 15 * 60_000;
     return guess;
   }
 

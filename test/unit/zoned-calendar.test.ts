@@ -250,3 +250,16 @@ function intlDate(epochMs: number, timeZone: string): string {
     day: '2-digit',
   }).format(new Date(epochMs));
 }
+
+describe('a date the zone skipped entirely', () => {
+  it('is an empty day that ends where the next date starts (Samoa, 2011-12-30)', () => {
+    const apia = new ZonedCalendar('Pacific/Apia');
+    const skipped = apia.day('2011-12-30');
+    const before = apia.day('2011-12-29');
+    const after = apia.day('2011-12-31');
+    expect(skipped.endMs - skipped.startMs).toBe(0);
+    expect(before.endMs).toBe(after.startMs);
+    expect(apia.dateAt(after.startMs)).toBe('2011-12-31');
+    expect(apia.dateAt(after.startMs - 1)).toBe('2011-12-29');
+  });
+});

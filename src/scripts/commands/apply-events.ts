@@ -3,8 +3,8 @@ import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptRunner } from '../script-runner';
 
-/** One queued session event: open, login (with user), logout, close, restore (resync). */
-export type SessionOp = 'o' | 'i' | 'u' | 'c' | 'r';
+/** One queued session event: open, login (with user), logout, close, restore (resync), midnight. */
+export type SessionOp = 'o' | 'i' | 'u' | 'c' | 'r' | 'm';
 
 export interface ApplyEventsInput {
   instanceId: string;

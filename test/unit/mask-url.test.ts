@@ -1,0 +1,15 @@
+import { maskUrl } from '../../src/redis/redis-client';
+
+describe('maskUrl', () => {
+  it.each([
+    ['redis://user:secret@host:6379/0', 'redis://user:***@host:6379/0'],
+    ['rediss://:secret@host', 'rediss://:***@host'],
+    ['redis://u:p@ss@host', 'redis://u:***@host'],
+    ['redis://host?password=secret&db=2', 'redis://host?password=***&db=2'],
+    ['redis://host:6379', 'redis://host:6379'],
+    ['a redis://u:one@h1 and redis://u:two@h2', 'a redis://u:***@h1 and redis://u:***@h2'],
+  ])('%s → %s', (input, expected) => {
+    expect(maskUrl(input)).toBe(expected);
+    expect(maskUrl(input)).not.toMatch(/secret|one@|two@|p@ss/);
+  });
+});
