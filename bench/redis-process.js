@@ -40,7 +40,11 @@ async function waitUntilReady(url, child, exited) {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (exited.code !== undefined) throw new Error(`redis-server exited with ${exited.code}`);
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: null,
+    });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
@@ -104,8 +108,13 @@ async function startPrivateRedis({ binary = 'redis-server', log = () => undefine
     };
     const onSignal = (signal) => {
       log(`received ${signal}, stopping redis-server on port ${port}`);
+      const code = signal === 'SIGINT' ? 130 : 143;
+      // Wait (briefly) for the kill to land, so the port is free when the shell prompt returns.
+      const alive = exited.code === undefined;
       killNow();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      if (!alive) process.exit(code);
+      child.once('exit', () => process.exit(code));
+      setTimeout(() => process.exit(code), 2000).unref();
     };
     process.once('exit', killNow);
     process.once('SIGINT', onSignal);

@@ -1,18 +1,25 @@
 import type { SessionOp } from '../scripts/commands/apply-events';
 
+/** Taken entries are dropped from the array only in chunks this large, so take() stays O(batch). */
+const COMPACT_AFTER = 3 * 65_536;
+
 /**
  * Events waiting for Redis, as flat (op, session id, user id) triples: the exact ARGV layout of
  * applyEvents, so a batch is sent without copying into objects first. Order is preserved, which
- * keeps every session's events in order.
+ * keeps every session's events in order. Taking from the front moves an offset instead of
+ * splicing, so draining a million queued events after an outage costs linear time, not quadratic.
  */
 export class EventQueue {
   private items: string[] = [];
+  /** Index in `items` of the oldest queued entry. */
+  private start = 0;
+  /** Sequence number of the oldest queued event. */
   private head = 0;
 
   constructor(private readonly maxEvents: number) {}
 
   get size(): number {
-    return this.items.length / 3;
+    return (this.items.length - this.start) / 3;
   }
 
   /** Sequence number of the oldest queued event: events are numbered from 0 in queue order. */
@@ -22,21 +29,31 @@ export class EventQueue {
 
   /** False when the queue is full and the event was not taken. */
   push(op: SessionOp, sessionId: string, userId = ''): boolean {
-    if (this.items.length >= this.maxEvents * 3) return false;
+    if (this.size >= this.maxEvents) return false;
     this.items.push(op, sessionId, userId);
     return true;
   }
 
   /** Removes and returns up to `maxEvents` of the oldest events. */
   take(maxEvents: number): string[] {
-    if (this.items.length <= maxEvents * 3) {
-      const all = this.items;
+    const count = Math.min(maxEvents * 3, this.items.length - this.start);
+    let batch: string[];
+    if (this.start === 0 && count === this.items.length) {
+      batch = this.items;
       this.items = [];
-      this.head += all.length / 3;
-      return all;
+    } else {
+      batch = this.items.slice(this.start, this.start + count);
+      this.start += count;
+      if (this.start === this.items.length) {
+        this.items = [];
+        this.start = 0;
+      } else if (this.start >= COMPACT_AFTER && this.start * 2 >= this.items.length) {
+        this.items = this.items.slice(this.start);
+        this.start = 0;
+      }
     }
-    this.head += maxEvents;
-    return this.items.splice(0, maxEvents * 3);
+    this.head += count / 3;
+    return batch;
   }
 
   /**
@@ -45,11 +62,18 @@ export class EventQueue {
    */
   replaceWith(events: string[]): void {
     this.items = events;
+    this.start = 0;
   }
 
   /** Puts the batch last taken, which could not be sent, back in front, ahead of newer events. */
   putBack(batch: string[]): void {
     this.head -= batch.length / 3;
-    this.items = batch.concat(this.items);
+    if (this.start >= batch.length) {
+      // Not compacted since the take: the batch's entries still sit just before `start`.
+      this.start -= batch.length;
+    } else {
+      this.items = batch.concat(this.items.slice(this.start));
+      this.start = 0;
+    }
   }
 }
