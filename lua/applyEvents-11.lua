@@ -28,8 +28,10 @@
     ARGV[11..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
               "r" restore a session the instance still holds after a resync, counted as live but
               not as opened or logged in again; "m" midnight: a session still open on a new day,
-              whose time so far goes to the day before and whose user is active today),
-              session id, user id (login, restore) or ""
+              whose time so far goes to the day before and whose user is active today; "a" active:
+              a user whose login was lost with the previous incarnation's events, counted as active
+              today without a session or a login), session id ("" for "a"), user id (login, restore,
+              active) or ""
   A batch whose reply was lost is sent again, whole or merged with newer events: events whose
   sequence number is below the instance hash's eventSeq were applied already and are skipped, so a
   re-sent open, login or close is never counted twice.
@@ -82,7 +84,8 @@ end
 local applied = 0
 for i = FIRST_EVENT + skip, #ARGV, 3 do
   local op, sessionId = ARGV[i], ARGV[i + 1]
-  local member = findSession(sessionsKey, sessionId)
+  local member = nil
+  if op ~= 'a' then member = findSession(sessionsKey, sessionId) end
   if op == 'o' then
     if not member then
       rcall('ZADD', sessionsKey, 0, packSession(sessionId, nowMs, nil))
@@ -142,6 +145,8 @@ for i = FIRST_EVENT + skip, #ARGV, 3 do
       end
       if current then markActive(current) end
     end
+  elseif op == 'a' then
+    markActive(ARGV[i + 2])
   elseif op == 'c' then
     if member and releaseSession(live, sessionsKey, member, nowMs) then applied = applied + 1 end
   end

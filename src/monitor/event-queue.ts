@@ -22,6 +22,13 @@ export class EventQueue {
     return (this.items.length - this.start) / 3;
   }
 
+  /** Calls `visit` with every queued event, oldest first. */
+  forEach(visit: (op: string, sessionId: string, userId: string) => void): void {
+    for (let i = this.start; i < this.items.length; i += 3) {
+      visit(this.items[i], this.items[i + 1], this.items[i + 2]);
+    }
+  }
+
   /** Sequence number of the oldest queued event: events are numbered from 0 in queue order. */
   get headSeq(): number {
     return this.head;

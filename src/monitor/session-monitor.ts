@@ -55,6 +55,10 @@ export class SessionMonitor extends EventEmitter {
   private ownsClient = false;
   private runner: ScriptRunner | undefined;
   private draining: Promise<void> | undefined;
+  /** The batch being sent: taken from the queue, not yet known to be in Redis. */
+  private inFlight: string[] | undefined;
+  /** Counts resyncs: a batch taken before one is already part of its snapshot. */
+  private resyncs = 0;
   private drainScheduled = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private reaper: Reaper | undefined;
@@ -129,11 +133,14 @@ export class SessionMonitor extends EventEmitter {
   }
 
   /**
-   * A reaper took this incarnation for dead (a long pause, a partition): take a new incarnation and
-   * send this instance's whole truth again in place of the queued events, which it already reflects.
+   * A reaper took this incarnation for dead (a long pause, a partition), or Redis lost its data:
+   * take a new incarnation and send this instance's whole truth again in place of the queued
+   * events, which it already reflects, except for users who logged in and out again meanwhile:
+   * they are sent as active today, so DAU and MAU keep them.
    */
   private reincarnate(): Promise<void> {
     this.reincarnating ??= (async () => {
+      this.resyncs++;
       this.report(
         new RedisScriptError(
           'REAPED',
@@ -142,7 +149,20 @@ export class SessionMonitor extends EventEmitter {
       );
       await this.register();
       const snapshot: string[] = [];
-      for (const [sessionId, userId] of this.sessions) snapshot.push('r', sessionId, userId);
+      const live = new Set<string>();
+      for (const [sessionId, userId] of this.sessions) {
+        snapshot.push('r', sessionId, userId);
+        if (userId) live.add(userId);
+      }
+      // Logins not yet known to be in Redis: the batch being sent and the queued events.
+      const lostLogins = new Set<string>();
+      const visit = (op: string, _sessionId: string, userId: string): void => {
+        if (op === 'i' && !live.has(userId)) lostLogins.add(userId);
+      };
+      const inFlight = this.inFlight ?? [];
+      for (let i = 0; i < inFlight.length; i += 3) visit(inFlight[i], '', inFlight[i + 2]);
+      this.queue.forEach(visit);
+      for (const userId of lostLogins) snapshot.push('a', '', userId);
       this.queue.replaceWith(snapshot);
     })().finally(() => {
       this.reincarnating = undefined;
@@ -199,10 +219,15 @@ export class SessionMonitor extends EventEmitter {
 
   /** Resolves once every event queued so far is in Redis. */
   async flush(): Promise<void> {
-    if (this.state !== 'started' && this.state !== 'stopping') {
-      throw new SauError('NOT_STARTED', `cannot flush a monitor that is ${this.state}`);
+    for (;;) {
+      // Checked on every pass: once a timed-out stop() has ended the drain loop, events stay
+      // queued for good, and waiting on a drain that returns at once would spin forever.
+      if (this.state !== 'started' && this.state !== 'stopping') {
+        throw new SauError('NOT_STARTED', `cannot flush a monitor that is ${this.state}`);
+      }
+      if (this.queue.size === 0 && !this.draining) return;
+      await this.drain();
     }
-    while (this.queue.size > 0 || this.draining) await this.drain();
   }
 
   /** Graceful stop: flushes, closes this instance's sessions, releases the lease, closes its own connection. */
@@ -320,14 +345,17 @@ export class SessionMonitor extends EventEmitter {
     let failures = 0;
     while (this.queue.size > 0 && (this.state === 'started' || this.state === 'stopping')) {
       const firstSeq = this.queue.headSeq;
+      const resyncsAtTake = this.resyncs;
       const batch = this.queue.take(this.options.maxBatchSize);
+      this.inFlight = batch;
       try {
         await this.sendBatch(batch, firstSeq);
         failures = 0;
       } catch (err) {
         // A batch that may or may not have run is simply sent again: the script skips the events
-        // whose sequence numbers it has applied already.
-        this.queue.putBack(batch);
+        // whose sequence numbers it has applied already. After a resync it is not: the snapshot
+        // holds its effects, and an old open put back could revive a session closed since.
+        if (resyncsAtTake === this.resyncs) this.queue.putBack(batch);
         this.report(
           new RedisScriptError(
             'REDIS_UNAVAILABLE',
@@ -337,6 +365,8 @@ export class SessionMonitor extends EventEmitter {
         );
         failures++;
         await delay(Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** failures));
+      } finally {
+        this.inFlight = undefined;
       }
     }
   }

@@ -3,8 +3,11 @@ import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptRunner } from '../script-runner';
 
-/** One queued session event: open, login (with user), logout, close, restore (resync), midnight. */
-export type SessionOp = 'o' | 'i' | 'u' | 'c' | 'r' | 'm';
+/**
+ * One queued session event: open, login (with user), logout, close, restore (resync), midnight,
+ * active (resync: a user whose login was lost, with no session).
+ */
+export type SessionOp = 'o' | 'i' | 'u' | 'c' | 'r' | 'm' | 'a';
 
 export interface ApplyEventsInput {
   instanceId: string;
