@@ -2,31 +2,12 @@ import { SauReader, SessionMonitor } from '../../src';
 import { uniqueNamespace } from '../support/redis-server';
 import { useRedis } from '../support/use-redis';
 import { startChildInstance } from './child-instance';
+import { redisNowMs, waitFor } from '../support/monitor-harness';
 
 const HEARTBEAT_MS = 200;
 const LEASE_MS = 1000;
 
 jest.setTimeout(90_000);
-
-async function redisNowMs(
-  client: ReturnType<ReturnType<typeof useRedis>['client']>,
-): Promise<number> {
-  const [s, us] = await client.time();
-  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-}
-
-async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('dead instances', () => {
   const redis = useRedis();

@@ -1,18 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { SessionMonitor } from '../../src';
 import type { NowStats } from '../../src/reader/stats-types';
-
-/** Small deterministic PRNG (mulberry32), so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../../src/demo/random';
 
 /**
  * Random open / login / logout / close traffic over several monitors, mirrored in a model of what

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SauError, SauReader, type SessionMonitor, type Stats } from '../../src';
-import { useMonitors, type WatchedMonitor } from '../support/monitor-harness';
+import { useMonitors, waitFor, type WatchedMonitor } from '../support/monitor-harness';
 import { uniqueNamespace } from '../support/redis-server';
 import { Workload } from './outage-workload';
 import { RestartableRedis } from './restartable-redis';
@@ -34,25 +34,6 @@ const STOP_FIXTURE = join(__dirname, 'fixtures', 'stop-while-down.js');
 const report = (line: string): void => {
   if (process.env.SAU_OUTAGE_REPORT) process.stdout.write(`[redis-outage] ${line}\n`);
 };
-
-async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let value: T | undefined;
-    try {
-      value = await read();
-      if (done(value)) return value;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    if (Date.now() > deadline && value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Reads a child's stdout line by line; `next` fails on a timeout or an early exit. */
 function linesOf(child: ChildProcess): { next(timeoutMs: number): Promise<string> } {

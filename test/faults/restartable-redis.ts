@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort } from '../support/redis-server';
+import { freePort, waitForPing } from '../support/redis-server';
 
 /**
  * A redis-server that a test can kill and start again on the same port and data directory, so
@@ -66,7 +65,7 @@ export class RestartableRedis {
       if (this.child === child) this.child = undefined;
     });
     try {
-      await waitForPing(this.port, child);
+      await waitForPing(`redis://127.0.0.1:${this.port}`, child);
     } catch (err) {
       await this.kill('SIGKILL');
       throw err;
@@ -91,33 +90,5 @@ export class RestartableRedis {
   async destroy(): Promise<void> {
     await this.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function waitForPing(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server exited with ${child.exitCode ?? child.signalCode}`);
-    }
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      // LOADING (replaying the append-only file) is an error reply: keep waiting.
-      await client.ping();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 25));
-    } finally {
-      client.disconnect();
-    }
   }
 }

@@ -88,3 +88,23 @@ export async function snapshot(client: Redis, prefix: string): Promise<Record<st
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
+
+/** Polls `read` until `done` holds or the time is up; returns the last value. Read errors are retried. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let value: T | undefined;
+    try {
+      value = await read();
+      if (done(value)) return value;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline && value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -26,7 +26,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(url: string, child?: ChildProcess): Promise<void> {
+/** Waits until a server answers PING (an error reply such as LOADING keeps it waiting). */
+export async function waitForPing(url: string, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child && child.exitCode !== null)
