@@ -13,21 +13,11 @@ const { Redis } = require('ioredis');
 const { SessionMonitor, SauReader } = require('../dist');
 const { meteorIds } = require('./meteor-id');
 const { readCounters, diffCounters } = require('./server-counters');
+// Seeded, so every run assigns users to sessions the same way.
+const { seededRandom } = require('../dist/demo/random');
 
 /** Sessions produced between two yields to the event loop: about one default batch of events. */
 const SLICE_SESSIONS = 300;
-
-/** Mulberry32: a seeded generator, so every run assigns users to sessions the same way. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Feeds `sessions` sessions over `users` users through one monitor as fast as it accepts them.
