@@ -283,6 +283,20 @@ export class SessionMonitor extends EventEmitter {
     return this.sessions.size;
   }
 
+  /**
+   * The user logged in on a live session of this instance: a user id, `null` while anonymous,
+   * `undefined` when the session is not open here. Adapters reconcile their server's view with it.
+   */
+  sessionUser(sessionId: string): string | null | undefined {
+    const userId = this.sessions.get(sessionId);
+    return userId === undefined ? undefined : userId || null;
+  }
+
+  /** Ids of the sessions this instance holds open. */
+  liveSessionIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   /** Events waiting for Redis, and events dropped because the queue was full. */
   get queueStatus(): { queued: number; dropped: number } {
     return { queued: this.queue.size, dropped: this.droppedEvents };
