@@ -27,6 +27,14 @@ export interface SessionMonitorOptions {
   maxQueuedEvents?: number;
   /** Most sessions one close/reap script call handles. Default 1000. */
   closeBatchSize?: number;
+  /**
+   * Most user-days of logins remembered until Redis has them, so that logins seen during an outage
+   * that spans midnight count on the day they happened. Beyond, they count on the day Redis comes
+   * back, and are reported. Default 100,000.
+   */
+  maxReplayUserDays?: number;
+  /** How often this instance's live sessions in Redis are compared with its own and repaired. Default 300,000 (5 min). */
+  resyncIntervalMs?: number;
   /** Longest a graceful stop() waits for Redis; then the lease lapses and reapers finish. Default 10000. */
   stopTimeoutMs?: number;
   /** Where problems go when nobody listens to the `error` event. Default console. */
@@ -50,6 +58,8 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
     closeBatchSize: options.closeBatchSize ?? 1000,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+    maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
+    resyncIntervalMs: options.resyncIntervalMs ?? 300_000,
     logger: options.logger ?? console,
   };
   assertNamespace(resolved.namespace);
@@ -63,6 +73,8 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     'maxQueuedEvents',
     'closeBatchSize',
     'stopTimeoutMs',
+    'maxReplayUserDays',
+    'resyncIntervalMs',
   ] as const) {
     assertPositiveInteger(name, resolved[name]);
   }

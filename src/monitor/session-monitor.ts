@@ -12,12 +12,15 @@ import { applyEvents, type SessionOp } from '../scripts/commands/apply-events';
 import { heartbeat } from '../scripts/commands/heartbeat';
 import { registerInstance } from '../scripts/commands/register-instance';
 import { releaseInstance } from '../scripts/commands/release-instance';
+import { markActiveUsers } from '../scripts/commands/mark-active-users';
 import { ZonedCalendar } from '../time/zoned-calendar';
 import { expiryOf } from '../time/retention';
 import { closeIncarnation } from './close-incarnation';
+import { findDrift, type Drift } from './drift-repair';
 import { EventQueue } from './event-queue';
 import { Reaper, type ReapProgress, type ReapReport } from './reaper';
 import { RedisClock } from './redis-clock';
+import { ReplayBuffer } from './replay-buffer';
 import { idProblem, type SessionInfo } from './session-input';
 import {
   resolveMonitorOptions,
@@ -28,6 +31,8 @@ import {
 const MAX_RETRY_DELAY_MS = 5000;
 /** A day boundary moves at most once between two tries; more means the clock estimate is stale. */
 const MAX_DAY_RETRIES = 3;
+/** Users per replay call: bounded like every other batch. */
+const REPLAY_BATCH = 1000;
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
@@ -61,6 +66,16 @@ export class SessionMonitor extends EventEmitter {
   private resyncs = 0;
   private drainScheduled = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private resyncing: Promise<Drift | undefined> | undefined;
+  /** Ends the wait between two tries of a failed batch, when the connection is back. */
+  private wakeRetry: (() => void) | undefined;
+  private readonly onReady = (): void => {
+    this.connectionTrouble = false;
+    this.wakeRetry?.();
+  };
+  private readonly replay: ReplayBuffer;
+  private replayOverflowReported = false;
   private reaper: Reaper | undefined;
   private reaping: Promise<ReapReport> | undefined;
   private reincarnating: Promise<void> | undefined;
@@ -76,6 +91,7 @@ export class SessionMonitor extends EventEmitter {
     this.calendar = new ZonedCalendar(this.options.timezone);
     this.clock = new RedisClock(this.calendar);
     this.queue = new EventQueue(this.options.maxQueuedEvents);
+    this.replay = new ReplayBuffer(this.options.maxReplayUserDays);
   }
 
   /** Registers a new incarnation with a lease, drops the previous incarnation's sessions, starts the heartbeat. */
@@ -94,20 +110,24 @@ export class SessionMonitor extends EventEmitter {
           new RedisScriptError('REDIS_UNAVAILABLE', `Redis connection: ${err.message}`, err),
         );
       });
-      client.on('ready', () => (this.connectionTrouble = false));
     }
+    // A reconnect ends the retry backoff at once, whoever owns the client.
+    client.on('ready', this.onReady);
     this.runner = new ScriptRunner(client);
     this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, this.options);
     try {
       await this.register();
     } catch (err) {
       this.state = 'new';
+      client.off('ready', this.onReady);
       if (owned) client.disconnect();
       throw err;
     }
     this.state = 'started';
     this.heartbeatTimer = setInterval(() => void this.beat(), this.options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
+    this.resyncTimer = setInterval(() => void this.resync(), this.options.resyncIntervalMs);
+    this.resyncTimer.unref();
     this.scheduleDrain();
   }
 
@@ -199,7 +219,8 @@ export class SessionMonitor extends EventEmitter {
       return this.reject('UNKNOWN_SESSION', 'login', sessionId, 'no open session with this id');
     }
     this.sessions.set(sessionId, userId);
-    this.enqueue('i', sessionId, userId);
+    const seq = this.queue.headSeq + this.queue.size;
+    if (this.enqueue('i', sessionId, userId)) this.remember(userId, seq);
   }
 
   /** The session's user logged out; the session stays open, anonymous. No-op when nobody is logged in. */
@@ -238,6 +259,7 @@ export class SessionMonitor extends EventEmitter {
     }
     this.state = 'stopping';
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.resyncTimer);
     const work = (async () => {
       await this.reaping?.catch(() => undefined);
       await this.flush();
@@ -271,6 +293,7 @@ export class SessionMonitor extends EventEmitter {
       this.sessions.clear();
       this.state = 'stopped';
       const client = this.client;
+      client?.off('ready', this.onReady);
       if (this.ownsClient && client) {
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();
@@ -297,9 +320,22 @@ export class SessionMonitor extends EventEmitter {
     return [...this.sessions.keys()];
   }
 
-  /** Events waiting for Redis, and events dropped because the queue was full. */
-  get queueStatus(): { queued: number; dropped: number } {
-    return { queued: this.queue.size, dropped: this.droppedEvents };
+  /**
+   * Events waiting for Redis; events dropped because the queue was full; user-days of logins kept
+   * for replay into their own day, and logins that found that buffer full.
+   */
+  get queueStatus(): {
+    queued: number;
+    dropped: number;
+    replayBuffered: number;
+    replayOverflow: number;
+  } {
+    return {
+      queued: this.queue.size,
+      dropped: this.droppedEvents,
+      replayBuffered: this.replay.size,
+      replayOverflow: this.replay.overflow,
+    };
   }
 
   /**
@@ -323,7 +359,7 @@ export class SessionMonitor extends EventEmitter {
     return true;
   }
 
-  private enqueue(op: SessionOp, sessionId: string, userId?: string): void {
+  private enqueue(op: SessionOp, sessionId: string, userId?: string): boolean {
     if (!this.queue.push(op, sessionId, userId)) {
       this.droppedEvents++;
       this.reject(
@@ -332,9 +368,23 @@ export class SessionMonitor extends EventEmitter {
         sessionId,
         `${this.options.maxQueuedEvents} events already wait for Redis`,
       );
-      return;
+      return false;
     }
     this.scheduleDrain();
+    return true;
+  }
+
+  /** A login's day by the local clock corrected to Redis TIME, in case Redis gets it a day late. */
+  private remember(userId: string, seq: number): void {
+    if (this.replay.record(this.clock.today().date, userId, seq)) return;
+    if (this.replayOverflowReported) return;
+    this.replayOverflowReported = true;
+    this.report(
+      new RedisScriptError(
+        'REPLAY_OVERFLOW',
+        `${this.options.maxReplayUserDays} user-days of logins already wait for Redis; further logins count on the day Redis receives them (see queueStatus.replayOverflow)`,
+      ),
+    );
   }
 
   private scheduleDrain(): void {
@@ -357,7 +407,27 @@ export class SessionMonitor extends EventEmitter {
 
   private async drainLoop(): Promise<void> {
     let failures = 0;
-    while (this.queue.size > 0 && (this.state === 'started' || this.state === 'stopping')) {
+    while (
+      (this.queue.size > 0 || this.replay.hasDue) &&
+      (this.state === 'started' || this.state === 'stopping')
+    ) {
+      if (this.queue.size === 0) {
+        // Logins confirmed on a later day than they happened: now into their own day.
+        try {
+          await this.replayDue();
+          failures = 0;
+        } catch (err) {
+          this.report(
+            new RedisScriptError(
+              'REDIS_UNAVAILABLE',
+              `logins not yet replayed: ${(err as Error).message}`,
+              err,
+            ),
+          );
+          await this.backOff(++failures);
+        }
+        continue;
+      }
       const firstSeq = this.queue.headSeq;
       const resyncsAtTake = this.resyncs;
       const batch = this.queue.take(this.options.maxBatchSize);
@@ -377,8 +447,7 @@ export class SessionMonitor extends EventEmitter {
             err,
           ),
         );
-        failures++;
-        await delay(Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** failures));
+        await this.backOff(++failures);
       } finally {
         this.inFlight = undefined;
       }
@@ -398,7 +467,7 @@ export class SessionMonitor extends EventEmitter {
         firstSeq,
       });
       this.clock.observe(result.nowMs);
-      if (result.status === ScriptStatus.OK) return;
+      if (result.status === ScriptStatus.OK) return this.confirmed(firstSeq, events, day.date);
       if (result.status === ScriptStatus.REAPED) {
         // The resync snapshot replaces this batch too: the local truth already includes it.
         await this.reincarnate();
@@ -411,11 +480,102 @@ export class SessionMonitor extends EventEmitter {
             `instance ${this.options.instanceId} was taken over by another incarnation; ${events.length / 3} events dropped`,
           ),
         );
-        return;
+        // The logins happened all the same: those of earlier days still go to their days.
+        return this.confirmed(firstSeq, events, day.date);
       }
       if (attempt >= MAX_DAY_RETRIES) throw new Error('day keys kept missing Redis TIME');
       day = this.clock.dayAt(result.nowMs);
     }
+  }
+
+  private confirmed(firstSeq: number, events: string[], appliedDate: string): void {
+    this.replay.confirm(firstSeq + events.length / 3, appliedDate);
+    if (this.replay.size === 0) this.replayOverflowReported = false;
+  }
+
+  private async replayDue(): Promise<void> {
+    const due = this.replay.nextDue();
+    if (!due) return;
+    const day = this.calendar.day(due.date);
+    for (let i = 0; i < due.userIds.length; i += REPLAY_BATCH) {
+      const userIds = due.userIds.slice(i, i + REPLAY_BATCH);
+      const result = await markActiveUsers(this.scripts(), this.keys, {
+        day,
+        expiry: expiryOf(day, this.options.retentionDays),
+        exactThreshold: this.options.exactThreshold,
+        userIds,
+      });
+      this.clock.observe(result.nowMs);
+      // A refused day had not begun by Redis TIME: Redis counted those logins on its day already.
+      this.replay.replayed(due.date, userIds);
+    }
+  }
+
+  /** Waits longer after each failure, up to a cap, or until the connection is ready again. */
+  private async backOff(failures: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** failures));
+      timer.unref();
+      this.wakeRetry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeRetry = undefined;
+  }
+
+  /**
+   * Repairs drift between Redis and this instance's own truth: sessions Redis holds that this
+   * instance closed, sessions it lacks, wrong users. Runs every `resyncIntervalMs` when no event
+   * waits for Redis; resolves with what it found (undefined when it did not run).
+   */
+  resync(): Promise<Drift | undefined> {
+    this.resyncing ??= this.repairDrift().finally(() => {
+      this.resyncing = undefined;
+    });
+    return this.resyncing;
+  }
+
+  private async repairDrift(): Promise<Drift | undefined> {
+    const client = this.client;
+    if (this.state !== 'started' || !client || this.reincarnating) return undefined;
+    if (this.queue.size > 0 || this.draining) return undefined;
+    const incarnation = this.incarnation;
+    const before = new Map(this.sessions);
+    let drift: Drift;
+    try {
+      drift = await findDrift(
+        client,
+        this.keys.instanceSessions(this.options.instanceId, incarnation),
+        before,
+        this.sessions,
+        readSessionMember,
+        (sessionId, userId) => ['r', sessionId, userId],
+      );
+    } catch (err) {
+      this.report(
+        new RedisScriptError('RESYNC_FAILED', `resync failed: ${(err as Error).message}`, err),
+      );
+      return undefined;
+    }
+    // A reincarnation meanwhile resent everything under a new token; this scan is moot.
+    if (incarnation !== this.incarnation || this.state !== 'started') return undefined;
+    if (drift.events.length > 0) {
+      let dropped = 0;
+      for (let i = 0; i < drift.events.length; i += 3) {
+        const op = drift.events[i] as SessionOp;
+        if (!this.queue.push(op, drift.events[i + 1], drift.events[i + 2])) dropped++;
+      }
+      this.droppedEvents += dropped;
+      this.report(
+        new RedisScriptError(
+          'DRIFT_REPAIRED',
+          `Redis differed from instance ${this.options.instanceId}: ${drift.ghosts} sessions it no longer holds, ${drift.missing} missing, ${drift.mismatched} with the wrong user; repaired${dropped ? ` except ${dropped} (queue full)` : ''}`,
+        ),
+      );
+      this.scheduleDrain();
+    }
+    return drift;
   }
 
   private closeIncarnation(incarnation: string, instant: 'now' | `${number}`): Promise<number> {
@@ -536,6 +696,8 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Session and user of a live-session member, `sid\0openedBase36[\0userId]`. */
+function readSessionMember(member: string): { sessionId: string; userId: string } {
+  const parts = member.split('\0');
+  return { sessionId: parts[0], userId: parts[2] ?? '' };
 }

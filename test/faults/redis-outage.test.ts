@@ -239,7 +239,13 @@ describe('Redis outages', () => {
       expectOnlyOutageErrors(watched);
       // Only the fail-fast monitor sees its calls rejected; both lose their heartbeat.
       expect(codes(watched[0])).toContain('REDIS_UNAVAILABLE');
-      for (const w of watched) expect(w.monitor.queueStatus).toEqual({ queued: 0, dropped: 0 });
+      for (const w of watched)
+        expect(w.monitor.queueStatus).toEqual({
+          queued: 0,
+          dropped: 0,
+          replayBuffered: 0,
+          replayOverflow: 0,
+        });
     },
   );
 

@@ -51,8 +51,14 @@ export async function waitForPing(url: string, child?: ChildProcess): Promise<vo
   }
 }
 
-/** Starts a private redis-server on a free loopback port, with extra arguments (e.g. appendonly). */
-export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
+/**
+ * Starts a private redis-server on a free loopback port, with extra arguments (e.g. appendonly)
+ * and extra environment (e.g. a shifted clock, see clock-shift.ts).
+ */
+export async function startRedis(
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<TestRedis> {
   if (process.env.REDIS_URL) {
     const url = process.env.REDIS_URL;
     await waitForPing(url);
@@ -81,7 +87,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
         dir,
         ...extraArgs,
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', env: { ...process.env, ...env } },
     );
     const url = `redis://127.0.0.1:${port}`;
     try {

@@ -1,0 +1,51 @@
+--[[
+  Count users as active on a past day and its month: logins an instance saw during an outage that
+  spanned midnight, replayed into the day they happened on once Redis is back.
+  Input:
+    KEYS[1] day hash
+    KEYS[2] day users set
+    KEYS[3] day users hll
+    KEYS[4] month hash
+    KEYS[5] month users set
+    KEYS[6] month users hll
+    ARGV[1] day start (ms); a day that has not begun by Redis TIME is refused
+    ARGV[2] exact threshold: most users a day or month counts in a set before only the HLL is kept
+    ARGV[3] expiry of the day hash and HLL (unix seconds)
+    ARGV[4] expiry of the day users set (unix seconds)
+    ARGV[5] expiry of the month hash and HLL (unix seconds)
+    ARGV[6] expiry of the month users set (unix seconds)
+    ARGV[7..] user ids
+  Output:
+    {0, nowMs, users added (new to the day; every user once the day counts only in its HLL)}
+    {-1, nowMs} when the day starts after Redis TIME (a local clock ahead of Redis stamped it)
+]]
+local dayKey, dayUsersKey, dayHllKey = KEYS[1], KEYS[2], KEYS[3]
+local monthKey, monthUsersKey, monthHllKey = KEYS[4], KEYS[5], KEYS[6]
+local dayStartMs = tonumber(ARGV[1])
+local threshold = tonumber(ARGV[2])
+local dayExpireAt, daySetExpireAt = ARGV[3], ARGV[4]
+local monthExpireAt, monthSetExpireAt = ARGV[5], ARGV[6]
+local FIRST_USER = 7
+
+--- @include "includes/redisTime"
+--- @include "includes/userTally"
+
+local nowMs = redisNowMs()
+if dayStartMs > nowMs then return {-1, nowMs} end
+
+local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
+local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
+local added = 0
+for i = FIRST_USER, #ARGV do
+  local userId = ARGV[i]
+  -- Same rule as a login: a user new to the day may be new to the month.
+  if addUser(day, userId) then
+    added = added + 1
+    addUser(month, userId)
+  elseif not day.exact then
+    addUser(month, userId)
+  end
+end
+saveUserTally(day, dayExpireAt, daySetExpireAt)
+saveUserTally(month, monthExpireAt, monthSetExpireAt)
+return {0, nowMs, added}
