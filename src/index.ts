@@ -19,3 +19,34 @@ export type { ReapReport, ReapProgress, DeadIncarnation } from './monitor/reaper
 export { Keys } from './keys';
 export type { RedisInput, RedisClient } from './redis/redis-client';
 export * from './errors';
+export {
+  attachToMeteor,
+  type MeteorDetach,
+  type MeteorReconcileReport,
+  type MeteorAdapterOptions,
+  type MeteorLike,
+  type AccountsLike,
+  type MeteorConnection,
+  type MeteorLoginInfo,
+  type MeteorLogoutInfo,
+  type MeteorServerSession,
+  type MeteorHookHandle,
+  type MeteorUser,
+} from './adapters/meteor';
+export {
+  attachToWebSocketServer,
+  type WebSocketAdapterOptions,
+  type WebSocketLike,
+  type WebSocketServerLike,
+} from './adapters/ws';
+export {
+  attachToSocketIo,
+  type SocketIoAdapterOptions,
+  type SocketIoSocketLike,
+  type SocketIoServerLike,
+} from './adapters/socket-io';
+export type { SocketSessionHandle, UserIdLookup } from './adapters/socket-sessions';
+export type { AdapterErrorCode } from './adapters/report-adapter-error';
+export { UserAgentClassifier, type UserAgentClassifierOptions } from './ua/user-agent-classifier';
+export { UNKNOWN_CLIENT, type ClientInfo, type DeviceType } from './ua/client-info';
+export { ADDRESS_MODES, type AddressMode } from './privacy/address-mode';
