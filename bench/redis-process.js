@@ -54,7 +54,8 @@ async function waitUntilReady(url, child, exited) {
       if (Date.now() > deadline) throw err;
       await sleep(50);
     } finally {
-      probe.disconnect();
+      // disconnect() on a socket that is already gone arms a 2 s timer that nothing clears.
+      if (probe.status !== 'end') probe.disconnect();
     }
   }
 }
