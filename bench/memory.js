@@ -6,10 +6,26 @@
  * One user per session is the worst case for the per-user structures (live users hash, day and
  * month tallies); real servers with several tabs per user spend less. Each key of the namespace is
  * then sized with MEMORY USAGE, so the table shows which structure the bytes go to.
+ *
+ * The same is measured for sessions with full metadata (device type, OS and version, browser/app
+ * and version, a /24-truncated IPv4 address, from a realistic mix): `bytesPerSessionWithMeta` with
+ * half the sessions logged in, as the issue sets the target, and `bytesPerLoggedInSessionWithMeta`
+ * with every one logged in, comparable with `bytesPerSession`. Until SessionMonitor.open() passes
+ * metadata to the scripts, those events go straight to the applyEvents script, under the lease
+ * of a started monitor (unnumbered, so they do not disturb its own event numbers).
  */
 const { Redis } = require('ioredis');
 const { SessionMonitor } = require('../dist');
+const { ScriptRunner } = require('../dist/scripts/script-runner');
+const { applyEvents } = require('../dist/scripts/commands/apply-events');
+const { encodeSessionMeta } = require('../dist/monitor/session-meta');
+const { ZonedCalendar } = require('../dist/time/zoned-calendar');
+const { expiryOf } = require('../dist/time/retention');
+const { seededRandom, pickWeighted, between } = require('../dist/demo/random');
 const { meteorIds } = require('./meteor-id');
+
+/** Sessions per applyEvents call in the metadata runs: the monitor's default batch is 1000 events. */
+const META_BATCH_SESSIONS = 500;
 
 /** Fields of INFO memory, as numbers. */
 async function infoMemory(client) {
@@ -39,11 +55,16 @@ async function namespaceKeys(client, prefix) {
   return keys.sort();
 }
 
+/** Memory per session without metadata, then with it (see the top of this file). */
+async function runMemory(options) {
+  return { ...(await measurePlain(options)), ...(await runMemoryWithMeta(options)) };
+}
+
 /**
  * Sessions are opened in chunks with a flush after each, like ingest, so the measured delta holds
  * the data and not a million queued arguments in a client buffer.
  */
-async function runMemory({
+async function measurePlain({
   url,
   namespace,
   sessions = 100_000,
@@ -108,6 +129,162 @@ async function runMemory({
 }
 
 /**
+ * Memory per session with full metadata: half the sessions logged in (the target's case), then
+ * every session logged in. Each run uses its own namespace and monitor, stopped before the next.
+ */
+async function runMemoryWithMeta({ url, namespace, sessions, log }) {
+  const half = await measureWithMeta({
+    url,
+    namespace: `${namespace}-meta-half`,
+    sessions,
+    loggedInShare: 0.5,
+    log,
+  });
+  const all = await measureWithMeta({
+    url,
+    namespace: `${namespace}-meta-all`,
+    sessions,
+    loggedInShare: 1,
+    log,
+  });
+  return {
+    bytesPerSessionWithMeta: half.bytesPerSession,
+    bytesPerLoggedInSessionWithMeta: all.bytesPerSession,
+    withMeta: { halfLoggedIn: half, allLoggedIn: all },
+  };
+}
+
+async function measureWithMeta({ url, namespace, sessions, loggedInShare, log }) {
+  const client = new Redis(url);
+  const instanceId = 'bench-memory-meta';
+  const monitor = new SessionMonitor({ redis: url, namespace, instanceId });
+  const errors = [];
+  monitor.on('error', (err) => errors.push(err));
+  try {
+    await monitor.start();
+    const runner = new ScriptRunner(client);
+    const calendar = new ZonedCalendar(monitor.options.timezone);
+    const random = seededRandom(0x3e7a);
+    const sessionIds = meteorIds(sessions);
+    const userIds = meteorIds(sessions);
+    const loggedIn = Math.round(sessions * loggedInShare);
+
+    const before = await infoMemory(client);
+    let events = [];
+    let day = calendar.dayAt(Date.now());
+    const send = async () => {
+      if (events.length === 0) return;
+      for (;;) {
+        const result = await applyEvents(runner, monitor.keys, {
+          instanceId,
+          incarnation: monitor.incarnation,
+          day,
+          expiry: expiryOf(day, monitor.options.retentionDays),
+          exactThreshold: monitor.options.exactThreshold,
+          events,
+        });
+        if (result.status === 0) break;
+        // -1: Redis TIME is on another day than this machine's clock guessed (or midnight passed).
+        if (result.status !== -1) throw new Error(`applyEvents answered status ${result.status}`);
+        day = calendar.dayAt(result.nowMs);
+      }
+      events = [];
+    };
+    for (let i = 0; i < sessions; i++) {
+      // Every other session logs in when half do, so both kinds spread over the whole run.
+      const logsIn = loggedInShare >= 1 || (i % 2 === 0 && i / 2 < loggedIn);
+      events.push('o', sessionIds[i], encodeSessionMeta(realisticMeta(random)));
+      if (logsIn) events.push('i', sessionIds[i], userIds[i]);
+      if ((i + 1) % META_BATCH_SESSIONS === 0) await send();
+    }
+    await send();
+    const after = await infoMemory(client);
+    if (errors.length > 0) {
+      throw new Error(`monitor reported ${errors.length} errors, first: ${errors[0].message}`);
+    }
+    const live = await client.hgetall(monitor.keys.live());
+    if (Number(live.sessions) !== sessions) {
+      throw new Error(`expected ${sessions} live sessions with metadata, found ${live.sessions}`);
+    }
+    const delta = after.used_memory - before.used_memory;
+    const structures = await sizeStructures(client, monitor, sessions);
+    const sized = structures.reduce((sum, s) => sum + s.bytes, 0);
+    log(
+      `memory with metadata (${Math.round(loggedInShare * 100)}% logged in): +${delta} for ${sessions} sessions`,
+    );
+    return {
+      sessions,
+      loggedInSessions: Number(sessions) - Number(live.anonymous),
+      usedMemoryDelta: delta,
+      bytesPerSession: round1(delta / sessions),
+      unattributedBytesPerSession: round1((delta - sized) / sessions),
+      structures,
+    };
+  } finally {
+    await monitor.stop().catch((err) => log(`memory: stop failed: ${err.message}`));
+    client.disconnect();
+  }
+}
+
+/**
+ * A client as Rocket.Chat's sessions show them: mostly browsers on desktops, the desktop app, and
+ * the phone apps; browsers report a major version, apps their release; the address truncated to
+ * its /24, the default privacy mode.
+ */
+const CLIENTS = [
+  {
+    weight: 30,
+    deviceType: 'browser',
+    os: ['Windows', '10'],
+    client: ['Chrome', ['124', '125', '126']],
+  },
+  { weight: 8, deviceType: 'browser', os: ['Windows', '10'], client: ['Edge', ['124', '125']] },
+  { weight: 6, deviceType: 'browser', os: ['Windows', '10'], client: ['Firefox', ['125', '126']] },
+  {
+    weight: 10,
+    deviceType: 'browser',
+    os: ['Mac OS', '10.15.7'],
+    client: ['Chrome', ['125', '126']],
+  },
+  { weight: 6, deviceType: 'browser', os: ['Mac OS', '10.15.7'], client: ['Safari', ['17']] },
+  { weight: 4, deviceType: 'browser', os: ['Linux', ''], client: ['Firefox', ['126']] },
+  { weight: 4, deviceType: 'browser', os: ['Android', '14'], client: ['Chrome', ['125']] },
+  { weight: 4, deviceType: 'browser', os: ['iOS', '17.4.1'], client: ['Mobile Safari', ['17']] },
+  {
+    weight: 10,
+    deviceType: 'desktop-app',
+    os: ['Windows', '10'],
+    client: ['Rocket.Chat', ['3.9.14', '4.0.2']],
+  },
+  {
+    weight: 4,
+    deviceType: 'desktop-app',
+    os: ['Mac OS', '14.4'],
+    client: ['Rocket.Chat', ['4.0.2']],
+  },
+  {
+    weight: 8,
+    deviceType: 'mobile-app',
+    os: ['iOS', '17.4.1'],
+    client: ['RC Mobile', ['4.49.0', '4.48.1']],
+  },
+  { weight: 6, deviceType: 'mobile-app', os: ['Android', '14'], client: ['RC Mobile', ['4.49.0']] },
+];
+
+function realisticMeta(random) {
+  const c = pickWeighted(random, CLIENTS);
+  const versions = c.client[1];
+  return {
+    deviceType: c.deviceType,
+    osName: c.os[0],
+    osVersion: c.os[1],
+    clientName: c.client[0],
+    clientVersion: versions[between(random, 0, versions.length - 1)],
+    clientAddress: `${between(random, 1, 223)}.${between(random, 0, 255)}.${between(random, 0, 255)}.0`,
+  };
+}
+
+/**
  * Loads the scripts into the server's script cache (and creates nothing in the measured
  * namespace), so the cached Lua source is not counted as session memory.
  */
@@ -129,6 +306,13 @@ async function sizeStructures(client, monitor, sessions) {
   const labels = new Map([
     [keys.instanceSessions(monitor.options.instanceId, monitor.incarnation), 'instance sessions'],
     [keys.liveUsers(), 'live users'],
+    [keys.sessionProfiles(), 'session profiles'],
+    [keys.dayBreakdownUsers(date), 'day breakdown users'],
+    ...['device', 'os', 'browser'].flatMap((by) => [
+      [keys.liveBreakdown(by), `live by ${by}`],
+      [keys.liveBreakdownLoggedIn(by), `live logged in by ${by}`],
+      [keys.dayBreakdown(date, by), `day by ${by}`],
+    ]),
     [keys.live(), 'live totals'],
     [keys.instance(monitor.options.instanceId), 'instance'],
     [keys.leases(), 'leases'],

@@ -50,3 +50,24 @@ export type { AdapterErrorCode } from './adapters/report-adapter-error';
 export { UserAgentClassifier, type UserAgentClassifierOptions } from './ua/user-agent-classifier';
 export { UNKNOWN_CLIENT, type ClientInfo, type DeviceType } from './ua/client-info';
 export { ADDRESS_MODES, type AddressMode } from './privacy/address-mode';
+export {
+  encodeSessionMeta,
+  encodeRestore,
+  decodeSessionMeta,
+  EMPTY_SESSION_META,
+  type SessionMeta,
+} from './monitor/session-meta';
+export { BREAKDOWN_DIMENSIONS, BREAKDOWN_WINDOWS } from './reader/breakdown-types';
+export type {
+  Breakdown,
+  BreakdownOf,
+  BreakdownQuery,
+  BreakdownWindow,
+  BreakdownDimension,
+  LiveBreakdown,
+  DayBreakdown,
+  MonthBreakdown,
+  LiveBreakdownRow,
+  PeriodBreakdownRow,
+} from './reader/breakdown-types';
+export type { SessionQuery, SessionPage, LiveSession } from './reader/session-types';

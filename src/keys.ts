@@ -1,4 +1,5 @@
 import { ConfigError } from './errors/config-error';
+import type { BreakdownDimension } from './scripts/breakdown-dimensions';
 
 const MAX_NAMESPACE_BYTES = 64;
 const MAX_INSTANCE_ID_BYTES = 128;
@@ -37,10 +38,28 @@ export class Keys {
     assertInstanceId(instanceId);
     return `${this.prefix}instance:${instanceId}`;
   }
-  /** ZSET (all scores 0, ordered by member): the live sessions of one incarnation of an instance. */
+  /**
+   * ZSET (all scores 0, ordered by member): the live sessions of one incarnation of an instance,
+   * one member each (format in lua/includes/sessionMember.lua).
+   */
   instanceSessions(instanceId: string, incarnation: string): string {
     assertInstanceId(instanceId);
     return `${this.prefix}sessions:${instanceId}:${incarnation}`;
+  }
+  /**
+   * HASH: the client profiles (device, OS, browser and versions) of live sessions, each stored once
+   * and referenced by id from the session members; refcounted, empty when no session is live.
+   */
+  sessionProfiles(): string {
+    return `${this.prefix}live:profiles`;
+  }
+  /** HASH: value → live sessions with that device type, OS or browser (capped; rest in `other`). */
+  liveBreakdown(by: BreakdownDimension): string {
+    return `${this.prefix}live:by:${by}`;
+  }
+  /** HASH: value → logged-in live sessions with that value (sessions, not distinct users). */
+  liveBreakdownLoggedIn(by: BreakdownDimension): string {
+    return `${this.prefix}live:by:${by}:in`;
   }
   /** HASH: sessions, logins, sessionMs, peakUsers, peakAt, users (exact count) or inexact=1. */
   day(date: string): string {
@@ -53,6 +72,20 @@ export class Keys {
   /** HyperLogLog of user ids active that day, kept from the first user on. */
   dayUsersHll(date: string): string {
     return `${this.prefix}day:${date}:hll`;
+  }
+  /**
+   * HASH: value → `<sessions opened>|<session ms>|<distinct users>` that day; `|inexact` holds the
+   * number of users the user counts cover once the day outgrew its exact tally.
+   */
+  dayBreakdown(date: string, by: BreakdownDimension): string {
+    return `${this.prefix}day:${date}:by:${by}`;
+  }
+  /**
+   * HASH: userId → the device, OS and browser values it was active with that day, so that each
+   * value counts a user once; kept while the day counts exactly, expires soon after the day ends.
+   */
+  dayBreakdownUsers(date: string): string {
+    return `${this.prefix}day:${date}:by:users`;
   }
   /** HASH: users (exact count) or inexact=1. */
   month(month: string): string {

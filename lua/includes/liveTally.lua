@@ -1,12 +1,14 @@
 --- @include "redisTime"
 --- @include "sessionMember"
+--- @include "sessionBreakdown"
 
 -- Live counters and day totals changed by a batch, kept in Lua locals and written once at the end,
--- so a batch of N events costs N small commands, not N times every counter.
-local function newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs)
+-- so a batch of N events costs N small commands, not N times every counter. `breakdown` (see
+-- sessionBreakdown) gets the same changes by device, OS and browser.
+local function newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown)
   return {
     liveKey = liveKey, usersKey = usersKey, dayKey = dayKey, prevDayKey = prevDayKey,
-    dayStartMs = dayStartMs,
+    dayStartMs = dayStartMs, breakdown = breakdown,
     sessions = 0, anonymous = 0, opened = 0, closed = 0, logins = 0, dayMs = 0, prevDayMs = 0,
     users = nil, peak = -1,
   }
@@ -35,26 +37,29 @@ local function userLeft(t, userId)
 end
 
 -- Session time goes to the day it was spent in: the part before today's midnight to the day before
--- (at most one day of it; longer sessions were re-stamped at midnight by the rollover).
-local function creditDuration(t, openedMs, closeMs)
-  if closeMs <= openedMs then return end
-  if openedMs >= t.dayStartMs then
-    t.dayMs = t.dayMs + (closeMs - openedMs)
-  else
-    local from = math.max(openedMs, t.dayStartMs - 86400000)
-    t.prevDayMs = t.prevDayMs + (t.dayStartMs - from)
-    t.dayMs = t.dayMs + math.max(0, closeMs - t.dayStartMs)
+-- (at most one day of it; longer sessions were re-stamped at midnight by the rollover). Credits the
+-- time from the session's stamp to `closeMs`, by its client profile in the breakdowns.
+local function creditDuration(t, stampMs, profileId, closeMs)
+  if closeMs <= stampMs then return end
+  local prevDayMs, dayMs = 0, closeMs - stampMs
+  if stampMs < t.dayStartMs then
+    prevDayMs = t.dayStartMs - math.max(stampMs, t.dayStartMs - 86400000)
+    dayMs = math.max(0, closeMs - t.dayStartMs)
   end
+  t.prevDayMs = t.prevDayMs + prevDayMs
+  t.dayMs = t.dayMs + dayMs
+  if t.breakdown then breakdownCredited(t.breakdown, profileId, prevDayMs, dayMs) end
 end
 
--- Removes one live session member: user refcount, live totals, session time.
+-- Removes one live session member: user refcount, live totals, session time, breakdowns.
 local function releaseSession(t, sessionsKey, member, closeMs)
   if redis.call('ZREM', sessionsKey, member) == 0 then return false end
-  local _, openedMs, userId = unpackSession(member)
+  local stampMs, userId, profileId, legacy = releaseFields(member)
   if userId then userLeft(t, userId) else t.anonymous = t.anonymous - 1 end
   t.sessions = t.sessions - 1
   t.closed = t.closed + 1
-  creditDuration(t, openedMs, closeMs)
+  creditDuration(t, stampMs, profileId, closeMs)
+  if t.breakdown and not legacy then breakdownClosed(t.breakdown, profileId, userId ~= nil) end
   return true
 end
 

@@ -14,6 +14,8 @@ export interface CloseIncarnationInput {
   expectedAtMs: number;
   batchSize: number;
   retentionDays: number;
+  /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
+  breakdownCap?: number;
   /** Called after every batch, with the sessions closed so far and the sessions left. */
   onBatch?: (closed: number, left: number) => void;
 }
@@ -39,6 +41,7 @@ export async function closeIncarnation(
       day,
       expiry: expiryOf(day, input.retentionDays),
       batchSize: input.batchSize,
+      breakdownCap: input.breakdownCap,
     });
     if (result.status === ScriptStatus.WRONG_DAY) {
       day = calendar.dayAt(result.closeMs);

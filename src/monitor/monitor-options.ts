@@ -2,6 +2,12 @@ import { hostname } from 'node:os';
 import { ConfigError } from '../errors/config-error';
 import { assertInstanceId, assertNamespace } from '../keys';
 import type { RedisInput } from '../redis/redis-client';
+import {
+  assertAddressOptions,
+  DEFAULT_ADDRESS_MODE,
+  type AddressMode,
+} from '../privacy/address-mode';
+import { DEFAULT_BREAKDOWN_CAP, MAX_BREAKDOWN_CAP } from '../scripts/breakdown-dimensions';
 
 /** Options of `new SessionMonitor(...)`; every field has a default. */
 export interface SessionMonitorOptions {
@@ -37,12 +43,30 @@ export interface SessionMonitorOptions {
   resyncIntervalMs?: number;
   /** Longest a graceful stop() waits for Redis; then the lease lapses and reapers finish. Default 10000. */
   stopTimeoutMs?: number;
+  /**
+   * How much of a client's IP address is stored: `full`, `truncate` (the /24 of IPv4, the /48 of
+   * IPv6), `hash` (keyed HMAC, needs `addressSecret`) or `none`. Default `truncate`.
+   */
+  addressMode?: AddressMode;
+  /** Key of the `hash` address mode, at least 16 characters. Keep it secret and stable. */
+  addressSecret?: string;
+  /**
+   * Proxies in front of the server that append to `X-Forwarded-For`; the client address is taken
+   * that many hops back. Default 0: the header is ignored, as any client can forge it.
+   */
+  trustedProxies?: number;
+  /** Distinct user agents whose classification is cached. Default 10,000. */
+  userAgentCacheSize?: number;
+  /** Distinct values a breakdown (device, OS, browser) counts a day before the rest go to `other`. Default 50, at most 120. */
+  breakdownCap?: number;
   /** Where problems go when nobody listens to the `error` event. Default console. */
   logger?: Pick<Console, 'warn'>;
 }
 
-export type ResolvedMonitorOptions = Required<Omit<SessionMonitorOptions, 'redis'>> &
-  Pick<SessionMonitorOptions, 'redis'>;
+export type ResolvedMonitorOptions = Required<
+  Omit<SessionMonitorOptions, 'redis' | 'addressSecret'>
+> &
+  Pick<SessionMonitorOptions, 'redis' | 'addressSecret'>;
 
 export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedMonitorOptions {
   const resolved: ResolvedMonitorOptions = {
@@ -60,8 +84,33 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
     maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
     resyncIntervalMs: options.resyncIntervalMs ?? 300_000,
+    addressMode: options.addressMode ?? DEFAULT_ADDRESS_MODE,
+    addressSecret: options.addressSecret,
+    trustedProxies: options.trustedProxies ?? 0,
+    userAgentCacheSize: options.userAgentCacheSize ?? 10_000,
+    breakdownCap: options.breakdownCap ?? DEFAULT_BREAKDOWN_CAP,
     logger: options.logger ?? console,
   };
+  assertAddressOptions(resolved.addressMode, resolved.addressSecret);
+  if (!Number.isSafeInteger(resolved.trustedProxies) || resolved.trustedProxies < 0) {
+    throw new ConfigError(
+      `trustedProxies must be a whole number of proxies, 0 or more, got ${String(resolved.trustedProxies)}`,
+    );
+  }
+  if (!Number.isSafeInteger(resolved.userAgentCacheSize) || resolved.userAgentCacheSize < 0) {
+    throw new ConfigError(
+      `userAgentCacheSize must be 0 or more, got ${String(resolved.userAgentCacheSize)}`,
+    );
+  }
+  if (
+    !Number.isSafeInteger(resolved.breakdownCap) ||
+    resolved.breakdownCap < 1 ||
+    resolved.breakdownCap > MAX_BREAKDOWN_CAP
+  ) {
+    throw new ConfigError(
+      `breakdownCap must be an integer from 1 to ${MAX_BREAKDOWN_CAP}, got ${String(resolved.breakdownCap)}`,
+    );
+  }
   assertNamespace(resolved.namespace);
   assertInstanceId(resolved.instanceId);
   for (const name of [

@@ -35,6 +35,8 @@ export interface ReapReport {
 export interface ReaperOptions {
   closeBatchSize: number;
   retentionDays: number;
+  /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
+  breakdownCap?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export class Reaper {
         expectedAtMs: dead.heartbeatMs,
         batchSize: this.options.closeBatchSize,
         retentionDays: this.options.retentionDays,
+        breakdownCap: this.options.breakdownCap,
         onBatch: (closed, left) => onProgress?.({ ...dead, closed, left }),
       });
       if (await finishReap(this.runner, this.keys, dead)) report.instances++;

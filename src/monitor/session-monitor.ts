@@ -22,6 +22,11 @@ import { Reaper, type ReapProgress, type ReapReport } from './reaper';
 import { RedisClock } from './redis-clock';
 import { ReplayBuffer } from './replay-buffer';
 import { idProblem, type SessionInfo } from './session-input';
+import { encodeRestore, encodeSessionMeta } from './session-meta';
+import { parseSessionMember } from '../scripts/session-member';
+import { UserAgentClassifier } from '../ua/user-agent-classifier';
+import { clientAddressOf } from '../privacy/client-address';
+import { protectAddress } from '../privacy/address-mode';
 import {
   resolveMonitorOptions,
   type ResolvedMonitorOptions,
@@ -55,6 +60,9 @@ export class SessionMonitor extends EventEmitter {
   private readonly queue: EventQueue;
   /** This instance's own truth: live session id → user id ('' when anonymous). */
   private readonly sessions = new Map<string, string>();
+  /** Encoded client metadata of live sessions that have any, for resyncs. */
+  private readonly metas = new Map<string, string>();
+  private readonly userAgents: UserAgentClassifier;
   private state: State = 'new';
   private client: RedisClient | undefined;
   private ownsClient = false;
@@ -92,6 +100,7 @@ export class SessionMonitor extends EventEmitter {
     this.clock = new RedisClock(this.calendar);
     this.queue = new EventQueue(this.options.maxQueuedEvents);
     this.replay = new ReplayBuffer(this.options.maxReplayUserDays);
+    this.userAgents = new UserAgentClassifier({ cacheSize: this.options.userAgentCacheSize });
   }
 
   /** Registers a new incarnation with a lease, drops the previous incarnation's sessions, starts the heartbeat. */
@@ -171,7 +180,7 @@ export class SessionMonitor extends EventEmitter {
       const snapshot: string[] = [];
       const live = new Set<string>();
       for (const [sessionId, userId] of this.sessions) {
-        snapshot.push('r', sessionId, userId);
+        snapshot.push('r', sessionId, this.restoreArgument(sessionId, userId));
         if (userId) live.add(userId);
       }
       // Logins not yet known to be in Redis: the batch being sent and the queued events.
@@ -199,7 +208,40 @@ export class SessionMonitor extends EventEmitter {
     const sessionId = id as string;
     if (this.sessions.has(sessionId)) return;
     this.sessions.set(sessionId, '');
-    this.enqueue('o', sessionId);
+    const meta = this.metaOf(info);
+    if (meta) this.metas.set(sessionId, meta);
+    this.enqueue('o', sessionId, meta);
+  }
+
+  /** The client's device, OS, app and address (per the privacy mode), encoded; '' when unknown. */
+  private metaOf(info: SessionInfo): string {
+    try {
+      const headers = info.httpHeaders;
+      const header = headers?.['user-agent'];
+      const client = this.userAgents.classify(
+        info.userAgent ?? (Array.isArray(header) ? header[0] : header),
+      );
+      const address = clientAddressOf(info.clientAddress, headers, this.options.trustedProxies);
+      return encodeSessionMeta({
+        deviceType: client.deviceType,
+        osName: client.osName,
+        osVersion: client.osVersion,
+        clientName: client.clientName,
+        clientVersion: client.clientVersion,
+        clientAddress: protectAddress(
+          address,
+          this.options.addressMode,
+          this.options.addressSecret,
+        ),
+      });
+    } catch {
+      // Odd input from the host never costs the session: it is counted, as unknown.
+      return '';
+    }
+  }
+
+  private restoreArgument(sessionId: string, userId: string): string {
+    return encodeRestore(userId, this.metas.get(sessionId) ?? '');
   }
 
   /**
@@ -235,6 +277,7 @@ export class SessionMonitor extends EventEmitter {
   close(sessionId: string): void {
     if (!this.accepting('close', sessionId)) return;
     if (!this.sessions.delete(sessionId)) return;
+    this.metas.delete(sessionId);
     this.enqueue('c', sessionId);
   }
 
@@ -291,6 +334,7 @@ export class SessionMonitor extends EventEmitter {
       );
     } finally {
       this.sessions.clear();
+      this.metas.clear();
       this.state = 'stopped';
       const client = this.client;
       client?.off('ready', this.onReady);
@@ -463,6 +507,7 @@ export class SessionMonitor extends EventEmitter {
         day,
         expiry: expiryOf(day, this.options.retentionDays),
         exactThreshold: this.options.exactThreshold,
+        breakdownCap: this.options.breakdownCap,
         events,
         firstSeq,
       });
@@ -550,7 +595,7 @@ export class SessionMonitor extends EventEmitter {
         before,
         this.sessions,
         readSessionMember,
-        (sessionId, userId) => ['r', sessionId, userId],
+        (sessionId, userId) => ['r', sessionId, this.restoreArgument(sessionId, userId)],
       );
     } catch (err) {
       this.report(
@@ -586,6 +631,7 @@ export class SessionMonitor extends EventEmitter {
       expectedAtMs: instant === 'now' ? this.clock.now() : Number(instant),
       batchSize: this.options.closeBatchSize,
       retentionDays: this.options.retentionDays,
+      breakdownCap: this.options.breakdownCap,
     });
   }
 
@@ -696,8 +742,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Session and user of a live-session member, `sid\0openedBase36[\0userId]`. */
 function readSessionMember(member: string): { sessionId: string; userId: string } {
-  const parts = member.split('\0');
-  return { sessionId: parts[0], userId: parts[2] ?? '' };
+  const { sessionId, userId } = parseSessionMember(member);
+  return { sessionId, userId: userId ?? '' };
 }

@@ -12,6 +12,10 @@ import {
   type ReapReport,
 } from '../monitor/reaper';
 import { STATS_WINDOWS, type Stats, type StatsWindow } from './stats-types';
+import { BreakdownReader } from './breakdown-reader';
+import type { BreakdownOf, BreakdownQuery, BreakdownWindow } from './breakdown-types';
+import { SessionLister } from './session-listing';
+import type { SessionPage, SessionQuery } from './session-types';
 
 /** Options of `new SauReader(...)`. */
 export interface SauReaderOptions {
@@ -26,6 +30,8 @@ export interface SauReaderOptions {
   closeBatchSize?: number;
   /** Retention of day keys that reaping writes to; use the monitors' value. Default 400. */
   retentionDays?: number;
+  /** Values a day breakdown counts before the rest go to `other`, when reaping. Default 50. */
+  breakdownCap?: number;
 }
 
 /**
@@ -41,6 +47,8 @@ export class SauReader {
   private readonly runner: ScriptRunner;
   private readonly exactThreshold: number;
   private readonly reaper: Reaper;
+  private readonly breakdowns: BreakdownReader;
+  private readonly lister: SessionLister;
 
   constructor(options: SauReaderOptions = {}) {
     this.keys = new Keys(options.namespace ?? 'default');
@@ -57,7 +65,10 @@ export class SauReader {
     this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, {
       closeBatchSize: options.closeBatchSize ?? 1000,
       retentionDays: options.retentionDays ?? 400,
+      breakdownCap: options.breakdownCap,
     });
+    this.breakdowns = new BreakdownReader(client, this.keys, this.calendar);
+    this.lister = new SessionLister(client, this.runner, this.keys);
   }
 
   /** Closes the sessions of instances whose lease lapsed, at their last heartbeat (`sau-cli reap`). */
@@ -99,6 +110,25 @@ export class SauReader {
       raw = await this.read(date);
     }
     return this.shape(window, date, raw);
+  }
+
+  /**
+   * Sessions and users by device type, OS or browser/app (`by`): live now (sessions and logged-in
+   * sessions per value), or for a day or month (sessions opened, session time, distinct users per
+   * value). `date` is `YYYY-MM-DD` in the reader's zone, default today by Redis time.
+   */
+  breakdown<W extends BreakdownWindow = 'now'>(
+    query: BreakdownQuery & { window?: W },
+  ): Promise<BreakdownOf<W>> {
+    return this.breakdowns.read(query) as Promise<BreakdownOf<W>>;
+  }
+
+  /**
+   * One page of live sessions, optionally of one instance or one user; pass the returned `cursor`
+   * back for the next page until it is null. Never KEYS: bounded reads of each instance's sessions.
+   */
+  sessions(query: SessionQuery = {}): Promise<SessionPage> {
+    return this.lister.list(query);
   }
 
   /** Closes the connection if the reader opened it. */

@@ -6,11 +6,31 @@ import { SessionMonitor } from '../../src/monitor/session-monitor';
 import type { SessionInfo } from '../../src/monitor/session-input';
 import { SauReader } from '../../src/reader/sau-reader';
 import type { SauError } from '../../src/errors/sau-error';
+import { Keys } from '../../src/keys';
+import { ScriptRunner } from '../../src/scripts/script-runner';
+import { ScriptStatus } from '../../src/scripts/script-status';
+import { applyEvents } from '../../src/scripts/commands/apply-events';
+import { closeSessions } from '../../src/scripts/commands/close-sessions';
+import { registerInstance } from '../../src/scripts/commands/register-instance';
+import {
+  BREAKDOWN_DIMENSIONS,
+  type BreakdownDimension,
+} from '../../src/scripts/breakdown-dimensions';
+import {
+  EMPTY_SESSION_META,
+  encodeRestore,
+  encodeSessionMeta,
+  type SessionMeta,
+} from '../../src/monitor/session-meta';
+import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
+import { expiryOf } from '../../src/time/retention';
 
 /**
  * Invariants 1, 2 and 5 under random use: several instances of one namespace receive random
  * open/login/logout/close sequences, bad input and replays included, and every number Redis keeps
- * must equal what a plain in-memory model of the same sequence says.
+ * must equal what a plain in-memory model of the same sequence says. The breakdowns by device, OS
+ * and browser follow the same sequences: through the monitor (no metadata yet, so every session is
+ * `unknown`), and straight through the scripts with random metadata, caps and re-sent batches.
  */
 
 const INSTANCES = 3;
@@ -173,7 +193,7 @@ describe('counting invariants under random event sequences', () => {
     const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
     (client as unknown as { evalsha: typeof evalsha }).evalsha = async (...args: unknown[]) => {
       const reply = await evalsha(...args);
-      if (loseReply && args[1] === 11 /* applyEvents, the one script with 11 keys */) {
+      if (loseReply && args[1] === 25 /* applyEvents, the one script with 25 keys */) {
         loseReply = false;
         throw new Error('Connection lost');
       }
@@ -250,6 +270,7 @@ describe('counting invariants under random event sequences', () => {
 
               await expectLive(reader, model);
               await expectRaw(client, monitors, model);
+              await expectUnknownBreakdowns(client, monitors[0].keys, model);
               const stats = await reader.stats({ window: 'day' });
               expect(stats.day).toMatchObject({
                 activeUsers: model.activeUsers.size,
@@ -295,6 +316,19 @@ describe('counting invariants under random event sequences', () => {
               expect(await client.hlen(monitors[0].keys.liveUsers())).toBe(0);
               const liveTotals = await client.hgetall(monitors[0].keys.live());
               for (const value of Object.values(liveTotals)) expect(Number(value)).toBe(0);
+              await expectNoLiveBreakdowns(client, monitors[0].keys);
+              // The day's breakdowns hold every session opened, and every user, as unknown.
+              for (const by of BREAKDOWN_DIMENSIONS) {
+                const rows = await dayBreakdownRows(client, monitors[0].keys, day.date, by);
+                expect(Object.keys(rows)).toEqual(model.opened > 0 ? ['unknown'] : []);
+                if (model.opened > 0) {
+                  expect(rows.unknown[0]).toBe(model.opened);
+                  expect(rows.unknown[1]).toBe(
+                    Number(await client.hget(monitors[0].keys.day(day.date), 'sessionMs')),
+                  );
+                  expect(rows.unknown[2]).toBe(model.activeUsers.size);
+                }
+              }
             } finally {
               await Promise.all(monitors.map((m) => m.stop().catch(() => undefined)));
               await reader.close();
@@ -351,4 +385,450 @@ async function expectRaw(
     );
     expect(stored).toEqual(model.sessions[i]);
   }
+}
+
+/** With no metadata, every live session is `unknown` in every live breakdown. */
+async function expectUnknownBreakdowns(client: Redis, keys: Keys, { state }: Model): Promise<void> {
+  const loggedIn = state.liveSessions - state.anonymousSessions;
+  for (const by of BREAKDOWN_DIMENSIONS) {
+    const { sessions, loggedInSessions } = await liveBreakdownOf(client, keys, by);
+    expect(sessions).toEqual(state.liveSessions > 0 ? { unknown: state.liveSessions } : {});
+    expect(loggedInSessions).toEqual(loggedIn > 0 ? { unknown: loggedIn } : {});
+  }
+}
+
+/** One dimension's live breakdown as numbers; fails on any count below 1 (never negative, never 0). */
+async function liveBreakdownOf(
+  client: Redis,
+  keys: Keys,
+  by: BreakdownDimension,
+): Promise<{ sessions: Record<string, number>; loggedInSessions: Record<string, number> }> {
+  const read = async (key: string) => {
+    const out: Record<string, number> = {};
+    for (const [value, n] of Object.entries(await client.hgetall(key))) {
+      expect(Number(n)).toBeGreaterThanOrEqual(1);
+      out[value] = Number(n);
+    }
+    return out;
+  };
+  const sessions = await read(keys.liveBreakdown(by));
+  const loggedInSessions = await read(keys.liveBreakdownLoggedIn(by));
+  for (const [value, n] of Object.entries(loggedInSessions)) {
+    expect(n).toBeLessThanOrEqual(sessions[value] ?? 0);
+  }
+  return { sessions, loggedInSessions };
+}
+
+/** value → [sessions opened, session ms, users] of one day breakdown. */
+async function dayBreakdownRows(
+  client: Redis,
+  keys: Keys,
+  date: string,
+  by: BreakdownDimension,
+): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [field, text] of Object.entries(await client.hgetall(keys.dayBreakdown(date, by)))) {
+    if (field.startsWith('|')) continue;
+    const row = text.split('|').map(Number);
+    for (const n of row) expect(n).toBeGreaterThanOrEqual(0);
+    out[field] = row;
+  }
+  return out;
+}
+
+/** Every live breakdown hash is gone (each value left at 0), and so is the profiles hash. */
+async function expectNoLiveBreakdowns(client: Redis, keys: Keys): Promise<void> {
+  for (const by of BREAKDOWN_DIMENSIONS) {
+    expect(await client.hgetall(keys.liveBreakdown(by))).toEqual({});
+    expect(await client.hgetall(keys.liveBreakdownLoggedIn(by))).toEqual({});
+  }
+  expect(await client.hgetall(keys.sessionProfiles())).toEqual({});
+}
+
+// --- Breakdowns with random metadata, straight through the scripts -------------------------------
+
+/** Metadata the sessions pick from: more OS and browser values than the small cap admits. */
+const METAS: SessionMeta[] = [
+  EMPTY_SESSION_META,
+  {
+    ...EMPTY_SESSION_META,
+    deviceType: 'browser',
+    osName: 'Windows',
+    osVersion: '10',
+    clientName: 'Chrome',
+    clientVersion: '126',
+    clientAddress: '203.0.113.0',
+  },
+  {
+    ...EMPTY_SESSION_META,
+    deviceType: 'browser',
+    osName: 'Windows',
+    osVersion: '11',
+    clientName: 'Chrome',
+    clientVersion: '125',
+  },
+  {
+    ...EMPTY_SESSION_META,
+    deviceType: 'browser',
+    osName: 'Mac OS',
+    clientName: 'Safari',
+    clientAddress: '2001:db8:85a3::',
+  },
+  { ...EMPTY_SESSION_META, deviceType: 'mobile-app', osName: 'iOS', clientName: 'RC Mobile' },
+  { ...EMPTY_SESSION_META, deviceType: 'mobile-app', osName: 'Android', clientName: 'RC Mobile' },
+  { ...EMPTY_SESSION_META, osName: 'Яндекс {OS}', clientName: '微信' },
+  { ...EMPTY_SESSION_META, deviceType: 'bot', osName: 'other', clientName: 'unknown' },
+  { ...EMPTY_SESSION_META, clientAddress: '198.51.100.23' },
+];
+const META_INSTANCES = 2;
+
+type MetaCommand =
+  | { kind: 'open'; inst: number; sid: string; meta: number }
+  | { kind: 'restore'; inst: number; sid: string; user: string; meta: number }
+  | { kind: 'login'; inst: number; sid: string; user: string }
+  | { kind: 'logout'; inst: number; sid: string }
+  | { kind: 'close'; inst: number; sid: string }
+  /** Sends the instance's queued events as one numbered batch; `merged`: with the last batch again. */
+  | { kind: 'send'; inst: number; merged: boolean }
+  /** Sends the instance's last batch again, as after a lost reply: nothing may change. */
+  | { kind: 'resend'; inst: number }
+  /** Sends everything, then compares the breakdowns with the model. */
+  | { kind: 'check' };
+
+const metaInst = fc.integer({ min: 0, max: META_INSTANCES - 1 });
+const metaIndex = fc.integer({ min: 0, max: METAS.length - 1 });
+const metaSid = fc.constantFrom('s0', 's1', 's2', 's3', 's4', '{s}5');
+const metaUser = fc.constantFrom('u0', 'u1', 'u2', 'ユ3');
+const metaCommand: fc.Arbitrary<MetaCommand> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('open' as const),
+      inst: metaInst,
+      sid: metaSid,
+      meta: metaIndex,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('restore' as const),
+      inst: metaInst,
+      sid: metaSid,
+      user: fc.oneof(metaUser, fc.constant('')),
+      meta: metaIndex,
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('login' as const),
+      inst: metaInst,
+      sid: metaSid,
+      user: metaUser,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('logout' as const), inst: metaInst, sid: metaSid }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('close' as const), inst: metaInst, sid: metaSid }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('send' as const),
+      inst: metaInst,
+      merged: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('resend' as const), inst: metaInst }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'check' as const }) },
+);
+
+/** A session's value in each dimension, as the day breakdowns count it. */
+function valuesOf(meta: SessionMeta): Record<BreakdownDimension, string> {
+  const v = (text: string) => text || 'unknown';
+  return { device: v(meta.deviceType), os: v(meta.osName), browser: v(meta.clientName) };
+}
+
+/** Live sessions and what the day breakdowns must hold, by the scripts' rules, without Redis. */
+class MetaModel {
+  readonly live = Array.from(
+    { length: META_INSTANCES },
+    () => new Map<string, { user: string; meta: SessionMeta }>(),
+  );
+  /** dimension → value → sessions opened today. */
+  readonly opened = new Map<string, number>();
+  /** "dimension\0value\0user" of every user active on a session with that value. */
+  readonly pairs = new Set<string>();
+
+  apply(cmd: Exclude<MetaCommand, { kind: 'send' | 'resend' | 'check' }>): void {
+    const live = this.live[cmd.inst];
+    const current = live.get(cmd.sid);
+    switch (cmd.kind) {
+      case 'open':
+        if (current) return;
+        live.set(cmd.sid, { user: '', meta: METAS[cmd.meta] });
+        for (const [by, value] of Object.entries(valuesOf(METAS[cmd.meta]))) {
+          const key = `${by}\0${value}`;
+          this.opened.set(key, (this.opened.get(key) ?? 0) + 1);
+        }
+        return;
+      case 'restore':
+        if (current) return;
+        live.set(cmd.sid, { user: cmd.user, meta: METAS[cmd.meta] });
+        if (cmd.user) this.active(METAS[cmd.meta], cmd.user);
+        return;
+      case 'login':
+        if (!current) return;
+        current.user = cmd.user;
+        this.active(current.meta, cmd.user);
+        return;
+      case 'logout':
+        if (current) current.user = '';
+        return;
+      case 'close':
+        live.delete(cmd.sid);
+        return;
+    }
+  }
+
+  private active(meta: SessionMeta, user: string): void {
+    for (const [by, value] of Object.entries(valuesOf(meta)))
+      this.pairs.add(`${by}\0${value}\0${user}`);
+  }
+
+  /** Live sessions (and logged-in ones) per value of one dimension. */
+  liveBy(by: BreakdownDimension): { sessions: Map<string, number>; loggedIn: Map<string, number> } {
+    const sessions = new Map<string, number>();
+    const loggedIn = new Map<string, number>();
+    for (const live of this.live) {
+      for (const { user, meta } of live.values()) {
+        const value = valuesOf(meta)[by];
+        sessions.set(value, (sessions.get(value) ?? 0) + 1);
+        if (user) loggedIn.set(value, (loggedIn.get(value) ?? 0) + 1);
+      }
+    }
+    return { sessions, loggedIn };
+  }
+}
+
+describe('breakdown invariants under random events with metadata', () => {
+  const redis = useRedis();
+  const calendar = new ZonedCalendar('UTC');
+
+  it('keeps live breakdowns equal to the live sessions, never negative, and empty once all close', async () => {
+    const client = new Redis(redis.server().url);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(metaCommand, { minLength: 1, maxLength: 80 }),
+          fc.constantFrom(2, 50),
+          async (commands, cap) => {
+            const keys = new Keys(uniqueNamespace('prop-meta'));
+            const runner = new ScriptRunner(client);
+            const model = new MetaModel();
+            const instanceId = (i: number) => `node-${i}`;
+            for (let i = 0; i < META_INSTANCES; i++) {
+              await registerInstance(runner, keys, {
+                instanceId: instanceId(i),
+                incarnation: 'inc',
+                leaseMs: 120_000,
+                host: 'test',
+                pid: i,
+              });
+            }
+            let day: ZonedDay = calendar.dayAt(Date.now());
+            const pending = Array.from({ length: META_INSTANCES }, () => [] as string[]);
+            const nextSeq = Array.from({ length: META_INSTANCES }, () => 0);
+            const last = Array.from(
+              { length: META_INSTANCES },
+              () => undefined as { firstSeq: number; events: string[] } | undefined,
+            );
+            const call = async (inst: number, events: string[], firstSeq: number) => {
+              for (;;) {
+                const result = await applyEvents(runner, keys, {
+                  instanceId: instanceId(inst),
+                  incarnation: 'inc',
+                  day,
+                  expiry: expiryOf(day, 400),
+                  exactThreshold: 1000,
+                  breakdownCap: cap,
+                  events,
+                  firstSeq,
+                });
+                if (result.status !== ScriptStatus.WRONG_DAY) return result;
+                day = calendar.dayAt(result.nowMs);
+              }
+            };
+            const send = async (inst: number, merged: boolean) => {
+              const previous = last[inst];
+              if (pending[inst].length === 0) return;
+              const batch = { firstSeq: nextSeq[inst], events: pending[inst] };
+              nextSeq[inst] += batch.events.length / 3;
+              pending[inst] = [];
+              if (merged && previous) {
+                // A lost reply: the old batch goes again with the new events behind it.
+                await call(inst, [...previous.events, ...batch.events], previous.firstSeq);
+              } else {
+                await call(inst, batch.events, batch.firstSeq);
+              }
+              last[inst] = batch;
+            };
+            const sendAll = async () => {
+              for (let i = 0; i < META_INSTANCES; i++) await send(i, false);
+            };
+            const check = async () => {
+              await sendAll();
+              await expectMetaBreakdowns(client, keys, model, cap, day.date);
+            };
+
+            for (const cmd of commands) {
+              switch (cmd.kind) {
+                case 'open':
+                  pending[cmd.inst].push('o', cmd.sid, encodeSessionMeta(METAS[cmd.meta]));
+                  model.apply(cmd);
+                  break;
+                case 'restore':
+                  pending[cmd.inst].push(
+                    'r',
+                    cmd.sid,
+                    encodeRestore(cmd.user, encodeSessionMeta(METAS[cmd.meta])),
+                  );
+                  model.apply(cmd);
+                  break;
+                case 'login':
+                  pending[cmd.inst].push('i', cmd.sid, cmd.user);
+                  model.apply(cmd);
+                  break;
+                case 'logout':
+                  pending[cmd.inst].push('u', cmd.sid, '');
+                  model.apply(cmd);
+                  break;
+                case 'close':
+                  pending[cmd.inst].push('c', cmd.sid, '');
+                  model.apply(cmd);
+                  break;
+                case 'send':
+                  await send(cmd.inst, cmd.merged);
+                  break;
+                case 'resend': {
+                  const previous = last[cmd.inst];
+                  if (previous) {
+                    const again = await call(cmd.inst, previous.events, previous.firstSeq);
+                    expect(again.applied).toBe(0);
+                  }
+                  break;
+                }
+                case 'check':
+                  await check();
+                  break;
+              }
+            }
+            await check();
+
+            // Every session ends, some by a close event and the rest by closeSessions (stop or
+            // reap) in small batches: every live breakdown empties, and the day keeps all the time.
+            const [first] = model.live[0].keys();
+            if (first !== undefined) {
+              pending[0].push('c', first, '');
+              model.apply({ kind: 'close', inst: 0, sid: first });
+              await sendAll();
+            }
+            for (let i = 0; i < META_INSTANCES; i++) {
+              for (;;) {
+                const closed = await closeSessions(runner, keys, {
+                  instanceId: instanceId(i),
+                  incarnation: 'inc',
+                  instant: 'now',
+                  day,
+                  expiry: expiryOf(day, 400),
+                  batchSize: 2,
+                  breakdownCap: cap,
+                });
+                if (closed.status === ScriptStatus.WRONG_DAY) {
+                  day = calendar.dayAt(closed.closeMs);
+                  continue;
+                }
+                if (closed.left === 0) break;
+              }
+              model.live[i].clear();
+            }
+            await expectMetaBreakdowns(client, keys, model, cap, day.date);
+            await expectNoLiveBreakdowns(client, keys);
+            const sessionMs = Number((await client.hget(keys.day(day.date), 'sessionMs')) ?? 0);
+            for (const by of BREAKDOWN_DIMENSIONS) {
+              const rows = Object.values(await dayBreakdownRows(client, keys, day.date, by));
+              expect(rows.reduce((n, r) => n + r[1], 0)).toBe(sessionMs);
+            }
+          },
+        ),
+        { numRuns: Number(process.env.SAU_PROPERTY_RUNS ?? 35) },
+      );
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+/**
+ * The breakdowns against the model. With a cap no value set can reach (50), every value's live
+ * and day numbers must equal the model's; with a small cap (2) the values past it are merged into
+ * `other`, so only sums, bounds and the cap itself can be checked.
+ */
+async function expectMetaBreakdowns(
+  client: Redis,
+  keys: Keys,
+  model: MetaModel,
+  cap: number,
+  date: string,
+): Promise<void> {
+  const capped = cap < METAS.length;
+  const daySessions = Number((await client.hget(keys.day(date), 'sessions')) ?? 0);
+  let profiled = 0;
+  for (const live of model.live) {
+    for (const { meta } of live.values()) {
+      if (encodeSessionMeta({ ...meta, clientAddress: '' }) !== '') profiled++;
+    }
+  }
+  for (const by of BREAKDOWN_DIMENSIONS) {
+    const want = model.liveBy(by);
+    const got = await liveBreakdownOf(client, keys, by);
+    const sum = (m: Map<string, number> | Record<string, number>) =>
+      [...(m instanceof Map ? m.values() : Object.values(m))].reduce((n, x) => n + x, 0);
+    expect(sum(got.sessions)).toBe(sum(want.sessions));
+    expect(sum(got.loggedInSessions)).toBe(sum(want.loggedIn));
+    const admitted = Object.keys(got.sessions).filter((v) => v !== 'other' && v !== 'unknown');
+    expect(admitted.length).toBeLessThanOrEqual(cap);
+
+    const rows = await dayBreakdownRows(client, keys, date, by);
+    expect(Object.values(rows).reduce((n, r) => n + r[0], 0)).toBe(daySessions);
+    if (!capped) {
+      expect(got.sessions).toEqual(Object.fromEntries(want.sessions));
+      expect(got.loggedInSessions).toEqual(Object.fromEntries(want.loggedIn));
+      for (const [key, n] of model.opened) {
+        const [dim, value] = key.split('\0');
+        if (dim === by) expect(rows[value]?.[0]).toBe(n);
+      }
+      for (const [value, row] of Object.entries(rows)) {
+        const users = [...model.pairs].filter((p) => p.startsWith(`${by}\0${value}\0`)).length;
+        expect([value, row[2]]).toEqual([value, users]);
+      }
+    } else {
+      // A value counted as itself is never over what the model has of it.
+      for (const [value, n] of Object.entries(got.sessions)) {
+        if (value !== 'other') expect(n).toBeLessThanOrEqual(want.sessions.get(value) ?? 0);
+      }
+    }
+  }
+  // One profile per distinct metadata of the live sessions, counting exactly those sessions.
+  const profiles = await client.hgetall(keys.sessionProfiles());
+  const counts = Object.entries(profiles)
+    .filter(([field]) => /^[0-9a-z]+$/.test(field))
+    .map(([, record]) => Number(record.split('|')[0]));
+  for (const n of counts) expect(n).toBeGreaterThanOrEqual(1);
+  expect(counts.reduce((n, x) => n + x, 0)).toBe(profiled);
 }

@@ -1,5 +1,6 @@
 import { Keys } from '../../src/keys';
 import { ConfigError } from '../../src/errors';
+import { BREAKDOWN_DIMENSIONS } from '../../src/scripts/breakdown-dimensions';
 
 describe('Keys', () => {
   it('puts every key of a namespace under one hash tag', () => {
@@ -16,6 +17,13 @@ describe('Keys', () => {
       keys.month('2026-11'),
       keys.monthUsers('2026-11'),
       keys.monthUsersHll('2026-11'),
+      keys.sessionProfiles(),
+      ...BREAKDOWN_DIMENSIONS.flatMap((by) => [
+        keys.liveBreakdown(by),
+        keys.liveBreakdownLoggedIn(by),
+        keys.dayBreakdown('2026-11-21', by),
+      ]),
+      keys.dayBreakdownUsers('2026-11-21'),
     ];
     for (const key of all) {
       expect(key.startsWith('sau:{acme}:')).toBe(true);
@@ -41,6 +49,15 @@ describe('Keys', () => {
   it('accepts 64 bytes, unicode and punctuation', () => {
     expect(new Keys('x'.repeat(64)).prefix).toBe(`sau:{${'x'.repeat(64)}}:`);
     expect(new Keys('tenant:é-1').live()).toBe('sau:{tenant:é-1}:live');
+  });
+
+  it('names the breakdown keys after their dimension and day', () => {
+    const keys = new Keys('acme');
+    expect(keys.liveBreakdown('os')).toBe('sau:{acme}:live:by:os');
+    expect(keys.liveBreakdownLoggedIn('browser')).toBe('sau:{acme}:live:by:browser:in');
+    expect(keys.dayBreakdown('2026-11-21', 'device')).toBe('sau:{acme}:day:2026-11-21:by:device');
+    expect(keys.dayBreakdownUsers('2026-11-21')).toBe('sau:{acme}:day:2026-11-21:by:users');
+    expect(keys.sessionProfiles()).toBe('sau:{acme}:live:profiles');
   });
 
   it('refuses an instance id that would break the hash tag', () => {

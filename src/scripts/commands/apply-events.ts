@@ -2,6 +2,10 @@ import type { Keys } from '../../keys';
 import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptRunner } from '../script-runner';
+import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../breakdown-dimensions';
+
+/** Who used which value on a day is only needed while the day can still be written to. */
+const PAIRS_GRACE_S = 3600;
 
 /**
  * One queued session event: open, login (with user), logout, close, restore (resync), midnight,
@@ -15,13 +19,18 @@ export interface ApplyEventsInput {
   day: ZonedDay;
   expiry: PeriodExpiry;
   exactThreshold: number;
-  /** Flat triples: op, session id, user id or "". */
+  /**
+   * Flat triples: op, session id, and user id (login, active), metadata (open: `encodeSessionMeta`),
+   * user id and metadata (restore: `encodeRestore`), or "".
+   */
   events: string[];
   /**
    * Sequence number of the first event (an incarnation numbers its events from 0 in queue order),
    * so that events a lost reply hid are skipped when sent again. Omit only for events never re-sent.
    */
   firstSeq?: number;
+  /** Distinct values a breakdown hash counts before the rest go to `other`. Default 50. */
+  breakdownCap?: number;
 }
 
 export interface ApplyEventsResult {
@@ -36,6 +45,7 @@ export async function applyEvents(
   input: ApplyEventsInput,
 ): Promise<ApplyEventsResult> {
   const { day, expiry } = input;
+  const previousDate = addDays(day.date, -1);
   const reply = (await runner.run(
     'applyEvents',
     [
@@ -49,7 +59,13 @@ export async function applyEvents(
       keys.month(day.month),
       keys.monthUsers(day.month),
       keys.monthUsersHll(day.month),
-      keys.day(addDays(day.date, -1)),
+      keys.day(previousDate),
+      keys.sessionProfiles(),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdown(by)),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdownLoggedIn(by)),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
+      keys.dayBreakdownUsers(day.date),
     ],
     [
       input.incarnation,
@@ -62,6 +78,8 @@ export async function applyEvents(
       expiry.monthSet,
       expiry.previousDay,
       input.firstSeq ?? -1,
+      breakdownCapOf(input.breakdownCap),
+      Math.floor(day.endMs / 1000) + PAIRS_GRACE_S,
       ...input.events,
     ],
   )) as number[];

@@ -2,6 +2,7 @@ import type { Keys } from '../../keys';
 import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptRunner } from '../script-runner';
+import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../breakdown-dimensions';
 
 export interface CloseSessionsInput {
   instanceId: string;
@@ -11,6 +12,8 @@ export interface CloseSessionsInput {
   day: ZonedDay;
   expiry: PeriodExpiry;
   batchSize: number;
+  /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
+  breakdownCap?: number;
 }
 
 export interface CloseSessionsResult {
@@ -26,6 +29,7 @@ export async function closeSessions(
   input: CloseSessionsInput,
 ): Promise<CloseSessionsResult> {
   const { day } = input;
+  const previousDate = addDays(day.date, -1);
   const reply = (await runner.run(
     'closeSessions',
     [
@@ -33,8 +37,13 @@ export async function closeSessions(
       keys.liveUsers(),
       keys.instanceSessions(input.instanceId, input.incarnation),
       keys.day(day.date),
-      keys.day(addDays(day.date, -1)),
+      keys.day(previousDate),
       keys.instance(input.instanceId),
+      keys.sessionProfiles(),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdown(by)),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdownLoggedIn(by)),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
     ],
     [
       input.instant,
@@ -43,6 +52,7 @@ export async function closeSessions(
       input.batchSize,
       input.expiry.day,
       input.expiry.previousDay,
+      breakdownCapOf(input.breakdownCap),
     ],
   )) as number[];
   if (reply[0] < 0) return { status: reply[0], left: -1, closed: 0, closeMs: reply[1] };

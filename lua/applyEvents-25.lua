@@ -2,6 +2,13 @@
   Apply a batch of session events of one instance incarnation, in order.
   Replays are harmless: a duplicate open, a login of the same user, a logout of an anonymous session
   and a close of an unknown session change nothing, so no counter can go negative or count twice.
+  Every change to a session also goes to the breakdowns by device type, OS and browser/app (see
+  includes/sessionBreakdown): live sessions and logged-in sessions per value; per day, sessions
+  opened, session time and distinct users per value, at most ARGV[11] values a hash, the rest
+  counted as "other". Distinct users per value are exact while the day's user tally is: a users
+  hash (user -> values it used) dedupes them only until the day is over, while the count itself is
+  kept current in the day's small breakdown hash. So 400 days of breakdowns cost the day hashes
+  alone (under 2 MB), never a HyperLogLog per value and day (12 KB each once dense).
   Input:
     KEYS[1] live totals hash
     KEYS[2] live users refcount hash
@@ -14,24 +21,37 @@
     KEYS[9] month users set
     KEYS[10] month users hll
     KEYS[11] previous day hash
+    KEYS[12] session profiles hash
+    KEYS[13..15] live breakdown hashes (sessions) by device, os, browser
+    KEYS[16..18] live breakdown hashes (logged-in sessions) by device, os, browser
+    KEYS[19..21] day breakdown hashes by device, os, browser
+    KEYS[22..24] previous day breakdown hashes by device, os, browser
+    KEYS[25] day breakdown users hash (user id -> values it was active with)
     ARGV[1] incarnation that sends the batch
     ARGV[2] day start (ms); the batch is refused unless Redis TIME falls in [start, end)
     ARGV[3] day end (ms)
     ARGV[4] exact threshold: most users a day or month counts in a set before only the HLL is kept
-    ARGV[5] expiry of the day hash and HLL (unix seconds)
+    ARGV[5] expiry of the day hash, HLL and breakdown hashes (unix seconds)
     ARGV[6] expiry of the day users set (unix seconds)
     ARGV[7] expiry of the month hash and HLL (unix seconds)
     ARGV[8] expiry of the month users set (unix seconds)
-    ARGV[9] expiry of the previous day hash (unix seconds)
+    ARGV[9] expiry of the previous day hash and breakdown hashes (unix seconds)
     ARGV[10] sequence number of the batch's first event (an incarnation numbers its events from 0
              in queue order), or -1 when the caller does not number them
-    ARGV[11..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
+    ARGV[11] most distinct values a breakdown hash counts before the rest go to "other"
+    ARGV[12] expiry of the day breakdown users hash (unix seconds; soon after the day ends)
+    ARGV[13..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
               "r" restore a session the instance still holds after a resync, counted as live but
               not as opened or logged in again; "m" midnight: a session still open on a new day,
               whose time so far goes to the day before and whose user is active today; "a" active:
               a user whose login was lost with the previous incarnation's events, counted as active
-              today without a session or a login), session id ("" for "a"), user id (login, restore,
-              active) or ""
+              today without a session or a login), session id ("" for "a"), and a third argument:
+              open: the session's metadata ("" for none; encodeSessionMeta in
+                    src/monitor/session-meta.ts: deviceType, osName, osVersion, clientName,
+                    clientVersion, client address code, joined by \31)
+              login, active: user id
+              restore: user id ("" when anonymous), then NUL and metadata when there is any
+              others: ""
   A batch whose reply was lost is sent again, whole or merged with newer events: events whose
   sequence number is below the instance hash's eventSeq were applied already and are skipped, so a
   re-sent open, login or close is never counted twice.
@@ -45,6 +65,10 @@ local rcall = redis.call
 local liveKey, usersKey, instanceKey, sessionsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local dayKey, dayUsersKey, dayHllKey = KEYS[5], KEYS[6], KEYS[7]
 local monthKey, monthUsersKey, monthHllKey, prevDayKey = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local profilesKey = KEYS[12]
+local liveBreakdownKeys, loggedInBreakdownKeys = { KEYS[13], KEYS[14], KEYS[15] }, { KEYS[16], KEYS[17], KEYS[18] }
+local dayBreakdownKeys, prevDayBreakdownKeys = { KEYS[19], KEYS[20], KEYS[21] }, { KEYS[22], KEYS[23], KEYS[24] }
+local dayBreakdownUsersKey = KEYS[25]
 local incarnation = ARGV[1]
 local dayStartMs, dayEndMs = tonumber(ARGV[2]), tonumber(ARGV[3])
 local threshold = tonumber(ARGV[4])
@@ -52,10 +76,13 @@ local dayExpireAt, daySetExpireAt = ARGV[5], ARGV[6]
 local monthExpireAt, monthSetExpireAt = ARGV[7], ARGV[8]
 local prevDayExpireAt = ARGV[9]
 local firstSeq = tonumber(ARGV[10])
-local FIRST_EVENT = 11
+local breakdownCap = tonumber(ARGV[11])
+local dayBreakdownUsersExpireAt = ARGV[12]
+local FIRST_EVENT = 13
 
 --- @include "includes/redisTime"
 --- @include "includes/sessionMember"
+--- @include "includes/sessionBreakdown"
 --- @include "includes/liveTally"
 --- @include "includes/userTally"
 
@@ -69,16 +96,32 @@ local nextSeq = tonumber(owner[2] or '0')
 local skip = 0
 if firstSeq >= 0 and nextSeq > firstSeq then skip = (nextSeq - firstSeq) * 3 end
 
-local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs)
+local breakdown = newBreakdown(breakdownCap, profilesKey, liveBreakdownKeys, loggedInBreakdownKeys,
+  dayBreakdownKeys, prevDayBreakdownKeys, dayBreakdownUsersKey)
+local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown)
 local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
 local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
 local activeThisBatch = {}
 
+-- True when the day's exact tally has just counted the user for the first time.
 local function markActive(userId)
-  if activeThisBatch[userId] then return end
+  if activeThisBatch[userId] then return false end
   activeThisBatch[userId] = true
   -- A user new to the day may be new to the month; one already counted today is in the month too.
-  if addUser(day, userId) or not day.exact then addUser(month, userId) end
+  local newToDay = addUser(day, userId)
+  if newToDay or not day.exact then addUser(month, userId) end
+  return newToDay and day.exact
+end
+
+-- The user is active today on this session: in DAU and MAU, and in the day's breakdown by value.
+local function markActiveOn(s, userId)
+  local newToDay = markActive(userId)
+  breakdownUserActive(breakdown, s, userId, day.exact, newToDay)
+end
+
+local function replace(member, s)
+  rcall('ZREM', sessionsKey, member)
+  rcall('ZADD', sessionsKey, 0, packSession(s))
 end
 
 local applied = 0
@@ -88,7 +131,9 @@ for i = FIRST_EVENT + skip, #ARGV, 3 do
   if op ~= 'a' then member = findSession(sessionsKey, sessionId) end
   if op == 'o' then
     if not member then
-      rcall('ZADD', sessionsKey, 0, packSession(sessionId, nowMs, nil))
+      local s = newSession(sessionId, nowMs)
+      breakdownOpened(breakdown, s, ARGV[i + 2], true)
+      rcall('ZADD', sessionsKey, 0, packSession(s))
       live.sessions = live.sessions + 1
       live.anonymous = live.anonymous + 1
       live.opened = live.opened + 1
@@ -97,37 +142,48 @@ for i = FIRST_EVENT + skip, #ARGV, 3 do
   elseif op == 'i' then
     local userId = ARGV[i + 2]
     if member then
-      local _, openedMs, current = unpackSession(member)
+      local s = unpackSession(member)
+      local current = s.user
       if current ~= userId then
-        rcall('ZREM', sessionsKey, member)
-        rcall('ZADD', sessionsKey, 0, packSession(sessionId, openedMs, userId))
-        if current then userLeft(live, current) else live.anonymous = live.anonymous - 1 end
+        if current then userLeft(live, current) else
+          live.anonymous = live.anonymous - 1
+          breakdownLoggedIn(breakdown, s, 1)
+        end
+        setSessionUser(s, userId, nowMs)
+        replace(member, s)
         userJoined(live, userId)
         live.logins = live.logins + 1
         applied = applied + 1
       end
-      markActive(userId)
+      markActiveOn(s, userId)
     end
   elseif op == 'u' then
     if member then
-      local _, openedMs, current = unpackSession(member)
-      if current then
-        rcall('ZREM', sessionsKey, member)
-        rcall('ZADD', sessionsKey, 0, packSession(sessionId, openedMs, nil))
-        userLeft(live, current)
+      local s = unpackSession(member)
+      if s.user then
+        userLeft(live, s.user)
+        breakdownLoggedIn(breakdown, s, -1)
+        setSessionUser(s, nil, nowMs)
+        replace(member, s)
         live.anonymous = live.anonymous + 1
         applied = applied + 1
       end
     end
   elseif op == 'r' then
     if not member then
-      local userId = ARGV[i + 2]
+      local userId, meta = ARGV[i + 2], ''
+      local nul = string.find(userId, '\0', 1, true)
+      if nul then userId, meta = string.sub(userId, 1, nul - 1), string.sub(userId, nul + 1) end
       if userId == '' then userId = nil end
-      rcall('ZADD', sessionsKey, 0, packSession(sessionId, nowMs, userId))
+      local s = newSession(sessionId, nowMs)
+      breakdownOpened(breakdown, s, meta, false)
+      setSessionUser(s, userId, nowMs)
+      rcall('ZADD', sessionsKey, 0, packSession(s))
       live.sessions = live.sessions + 1
       if userId then
+        breakdownLoggedIn(breakdown, s, 1)
         userJoined(live, userId)
-        markActive(userId)
+        markActiveOn(s, userId)
       else
         live.anonymous = live.anonymous + 1
       end
@@ -135,15 +191,15 @@ for i = FIRST_EVENT + skip, #ARGV, 3 do
     end
   elseif op == 'm' then
     if member then
-      local _, openedMs, current = unpackSession(member)
-      if openedMs < dayStartMs then
+      local s = unpackSession(member)
+      if s.stamp < dayStartMs then
         -- Re-stamp at midnight: the time before it is credited now, the rest when the session closes.
-        rcall('ZREM', sessionsKey, member)
-        rcall('ZADD', sessionsKey, 0, packSession(sessionId, dayStartMs, current))
-        creditDuration(live, openedMs, dayStartMs)
+        creditDuration(live, s.stamp, s.profile, dayStartMs)
+        carrySession(s, dayStartMs)
+        replace(member, s)
         applied = applied + 1
       end
-      if current then markActive(current) end
+      if s.user then markActiveOn(s, s.user) end
     end
   elseif op == 'a' then
     markActive(ARGV[i + 2])
@@ -155,6 +211,8 @@ end
 saveLiveTally(live, nowMs, dayExpireAt, prevDayExpireAt)
 saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)
+if day.loaded and not day.exact then freezeBreakdownUsers(breakdown, threshold, dayExpireAt) end
+saveBreakdown(breakdown, dayExpireAt, prevDayExpireAt, dayBreakdownUsersExpireAt)
 if firstSeq >= 0 then
   local endSeq = firstSeq + (#ARGV - FIRST_EVENT + 1) / 3
   if endSeq > nextSeq then rcall('HSET', instanceKey, 'eventSeq', int(endSeq)) end

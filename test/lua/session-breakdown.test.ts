@@ -1,0 +1,532 @@
+import type { Redis } from 'ioredis';
+import { useRedis } from '../support/use-redis';
+import { uniqueNamespace } from '../support/redis-server';
+import { redisNowMs, snapshot } from '../support/monitor-harness';
+import { Keys } from '../../src/keys';
+import { ScriptRunner } from '../../src/scripts/script-runner';
+import { ScriptStatus } from '../../src/scripts/script-status';
+import { applyEvents } from '../../src/scripts/commands/apply-events';
+import { closeSessions } from '../../src/scripts/commands/close-sessions';
+import { readSessions } from '../../src/scripts/commands/read-sessions';
+import { registerInstance } from '../../src/scripts/commands/register-instance';
+import { parseSessionMember } from '../../src/scripts/session-member';
+import {
+  BREAKDOWN_DIMENSIONS,
+  type BreakdownDimension,
+} from '../../src/scripts/breakdown-dimensions';
+import {
+  EMPTY_SESSION_META,
+  encodeRestore,
+  encodeSessionMeta,
+  storedSessionMeta,
+  type SessionMeta,
+} from '../../src/monitor/session-meta';
+import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
+import { expiryOf } from '../../src/time/retention';
+
+/** applyEvents and closeSessions with session metadata: profiles, live and day breakdowns. */
+describe('session metadata and breakdowns in the scripts', () => {
+  const redis = useRedis();
+  const calendar = new ZonedCalendar('UTC');
+
+  const meta = (fields: Partial<SessionMeta>): SessionMeta => ({
+    ...EMPTY_SESSION_META,
+    ...fields,
+  });
+  const CHROME_WINDOWS = meta({
+    deviceType: 'browser',
+    osName: 'Windows',
+    osVersion: '10',
+    clientName: 'Chrome',
+    clientVersion: '126',
+    clientAddress: '203.0.113.0',
+  });
+  const CHROME_MAC = meta({
+    deviceType: 'browser',
+    osName: 'Mac OS',
+    osVersion: '10.15.7',
+    clientName: 'Chrome',
+    clientVersion: '125',
+    clientAddress: '198.51.100.7',
+  });
+  const RC_IOS = meta({
+    deviceType: 'mobile-app',
+    osName: 'iOS',
+    osVersion: '17.4.1',
+    clientName: 'RC Mobile',
+    clientVersion: '4.49.0',
+    clientAddress: '2001:db8:85a3::',
+  });
+
+  async function setup(options: { exactThreshold?: number; breakdownCap?: number } = {}) {
+    const client = redis.client();
+    const keys = new Keys(uniqueNamespace('bd'));
+    const runner = new ScriptRunner(client);
+    const register = (incarnation: string) =>
+      registerInstance(runner, keys, {
+        instanceId: 'node-1',
+        incarnation,
+        leaseMs: 60_000,
+        host: 'test',
+        pid: 1,
+      });
+    await register('inc-1');
+    const today = calendar.dayAt(await redisNowMs(client));
+    const apply = (events: string[], extra: { day?: ZonedDay; firstSeq?: number } = {}) => {
+      const day = extra.day ?? today;
+      return applyEvents(runner, keys, {
+        instanceId: 'node-1',
+        incarnation: 'inc-1',
+        day,
+        expiry: expiryOf(day, 400),
+        exactThreshold: options.exactThreshold ?? 1000,
+        breakdownCap: options.breakdownCap,
+        events,
+        firstSeq: extra.firstSeq,
+      });
+    };
+    const close = (batchSize = 100, instant: 'now' | 'heartbeat' | `${number}` = 'now') =>
+      closeSessions(runner, keys, {
+        instanceId: 'node-1',
+        incarnation: 'inc-1',
+        instant,
+        day: today,
+        expiry: expiryOf(today, 400),
+        batchSize,
+        breakdownCap: options.breakdownCap,
+      });
+    const sessionsKey = keys.instanceSessions('node-1', 'inc-1');
+    const member = async (sessionId: string) => {
+      const found = await client.zrangebylex(sessionsKey, `[${sessionId}\0`, `(${sessionId}\u0001`);
+      expect(found).toHaveLength(1);
+      return parseSessionMember(found[0]);
+    };
+    return { client, keys, runner, today, apply, close, member, sessionsKey };
+  }
+
+  /** Live breakdown of one dimension: value → [sessions, logged-in sessions]. */
+  async function liveBreakdown(client: Redis, keys: Keys, by: BreakdownDimension) {
+    const sessions = await client.hgetall(keys.liveBreakdown(by));
+    const loggedIn = await client.hgetall(keys.liveBreakdownLoggedIn(by));
+    for (const field of Object.keys(loggedIn)) expect(sessions[field]).toBeDefined();
+    return Object.fromEntries(
+      Object.entries(sessions).map(([v, n]) => [v, [Number(n), Number(loggedIn[v] ?? 0)]]),
+    );
+  }
+
+  /** Day breakdown of one dimension: value → [sessions opened, session ms, users]. */
+  async function dayBreakdown(client: Redis, keys: Keys, date: string, by: BreakdownDimension) {
+    const hash = await client.hgetall(keys.dayBreakdown(date, by));
+    return Object.fromEntries(
+      Object.entries(hash)
+        .filter(([field]) => !field.startsWith('|'))
+        .map(([v, text]) => [v, text.split('|').map(Number)]),
+    );
+  }
+
+  async function expectNoLiveBreakdown(client: Redis, keys: Keys): Promise<void> {
+    for (const by of BREAKDOWN_DIMENSIONS) {
+      expect(await client.exists(keys.liveBreakdown(by), keys.liveBreakdownLoggedIn(by))).toBe(0);
+    }
+    expect(await client.exists(keys.sessionProfiles())).toBe(0);
+  }
+
+  it('counts an open with metadata live and as opened today, and stores it compactly', async () => {
+    const { client, keys, apply, member, today } = await setup();
+    const result = await apply(
+      [
+        ...['o', 's1', encodeSessionMeta(CHROME_WINDOWS)],
+        ...['o', 's2', encodeSessionMeta(CHROME_WINDOWS)],
+        ...['o', 's3', encodeSessionMeta(RC_IOS)],
+      ],
+      { firstSeq: 0 },
+    );
+    expect(result).toMatchObject({ status: ScriptStatus.OK, applied: 3 });
+
+    expect(await liveBreakdown(client, keys, 'device')).toEqual({
+      browser: [2, 0],
+      'mobile-app': [1, 0],
+    });
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({ Windows: [2, 0], iOS: [1, 0] });
+    expect(await liveBreakdown(client, keys, 'browser')).toEqual({
+      Chrome: [2, 0],
+      'RC Mobile': [1, 0],
+    });
+    expect(await dayBreakdown(client, keys, today.date, 'os')).toEqual({
+      Windows: [2, 0, 0],
+      iOS: [1, 0, 0],
+    });
+
+    // Two distinct profiles, each stored once with its live session count.
+    const profiles = await client.hgetall(keys.sessionProfiles());
+    const records = Object.entries(profiles).filter(([f]) => /^[0-9a-z]+$/.test(f));
+    expect(records.map(([, r]) => r.split('|')[0]).sort()).toEqual(['1', '2']);
+
+    const s1 = await member('s1');
+    const s3 = await member('s3');
+    expect(s1).toMatchObject({ sessionId: 's1', userId: null, loginAtMs: null, legacy: false });
+    expect(s1.connectedAtMs).toBe(result.nowMs);
+    expect(s1.profileId).not.toBe(s3.profileId);
+    // A /24 IPv4 address takes 4 characters of the member, a /48 IPv6 address 9.
+    expect(s1.addressCode).toHaveLength(4);
+    expect(s3.addressCode).toHaveLength(9);
+  });
+
+  it('gives the metadata back unchanged through the member and its profile', async () => {
+    const { apply, runner, keys } = await setup();
+    const odd = meta({
+      deviceType: 'desktop-app',
+      osName: 'Яндекс ОС',
+      osVersion: '1.0 {beta}',
+      clientName: '微信 "app"',
+      clientVersion: 'x'.repeat(32),
+      clientAddress: 'Zm9vYmFyYmF6cXV4',
+    });
+    const cases: Record<string, SessionMeta> = {
+      a: CHROME_WINDOWS,
+      b: CHROME_MAC,
+      c: RC_IOS,
+      d: odd,
+      e: meta({ clientAddress: '1234' }),
+      f: meta({ clientAddress: '::1' }),
+      g: meta({ clientAddress: '2001:db8::8a2e:370:7334' }),
+      h: meta({ osName: 'Linux' }),
+      i: EMPTY_SESSION_META,
+    };
+    await apply(Object.entries(cases).flatMap(([id, m]) => ['o', id, encodeSessionMeta(m)]));
+    const page = await readSessions(runner, keys, {
+      instanceId: 'node-1',
+      incarnation: 'inc-1',
+      after: '',
+      examine: 100,
+      limit: 100,
+      userId: '',
+    });
+    const read = Object.fromEntries(
+      page.sessions.map(({ member, profile }) => {
+        const m = parseSessionMember(member);
+        return [m.sessionId, storedSessionMeta(profile, m.addressCode)];
+      }),
+    );
+    expect(read).toEqual(cases);
+  });
+
+  it('keeps separators out of stored metadata, whoever sends it', async () => {
+    const { apply, client, keys, member, today } = await setup();
+    const dirty = meta({
+      osName: 'Win|dows\u001f1\u0000\u001e',
+      clientName: 'x'.repeat(40),
+      clientAddress: '10.0.0.1\n',
+    });
+    expect(encodeSessionMeta(dirty)).toBe(
+      encodeSessionMeta(
+        meta({ osName: 'Windows1', clientName: 'x'.repeat(32), clientAddress: '10.0.0.1' }),
+      ),
+    );
+    // A caller that skips encodeSessionMeta and sends a NUL cannot split the member either.
+    const raw = 'brow\u0000ser\u001fLinux';
+    await apply([...['o', 's1', encodeSessionMeta(dirty)], ...['o', 's2', raw, 'c', 's2', '']]);
+    expect(await member('s1')).toMatchObject({ sessionId: 's1', legacy: false });
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({ Windows1: [1, 0] });
+    expect((await dayBreakdown(client, keys, today.date, 'device')).browser).toEqual([
+      1,
+      expect.any(Number),
+      0,
+    ]);
+  });
+
+  it('moves a session between anonymous and logged in, and counts distinct users per value', async () => {
+    const { client, keys, apply, member, today } = await setup();
+    await apply(
+      [
+        ...['o', 'w1', encodeSessionMeta(CHROME_WINDOWS)],
+        ...['o', 'w2', encodeSessionMeta(CHROME_WINDOWS)],
+        ...['o', 'm1', encodeSessionMeta(CHROME_MAC)],
+        ...['o', 'p1', encodeSessionMeta(RC_IOS)],
+      ],
+      { firstSeq: 0 },
+    );
+    const login = await apply(
+      [
+        // Alice on two Windows tabs and her phone; Bob on a Mac, then Carol takes over his session.
+        ...['i', 'w1', 'alice', 'i', 'w2', 'alice', 'i', 'p1', 'alice'],
+        ...['i', 'm1', 'bob', 'i', 'm1', 'carol'],
+      ],
+      { firstSeq: 4 },
+    );
+    expect(login.applied).toBe(5);
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({
+      Windows: [2, 2],
+      'Mac OS': [1, 1],
+      iOS: [1, 1],
+    });
+    expect(await liveBreakdown(client, keys, 'browser')).toEqual({
+      Chrome: [3, 3],
+      'RC Mobile': [1, 1],
+    });
+    // Users: alice once on Windows however many tabs; bob and carol both used the Mac.
+    expect(await dayBreakdown(client, keys, today.date, 'os')).toEqual({
+      Windows: [2, 0, 1],
+      'Mac OS': [1, 0, 2],
+      iOS: [1, 0, 1],
+    });
+    expect(await dayBreakdown(client, keys, today.date, 'browser')).toEqual({
+      Chrome: [3, 0, 3],
+      'RC Mobile': [1, 0, 1],
+    });
+    const m1 = await member('m1');
+    expect(m1.userId).toBe('carol');
+    expect(m1.loginAtMs).toBe(
+      m1.connectedAtMs + Math.floor((login.nowMs - m1.connectedAtMs) / 1000) * 1000,
+    );
+
+    await apply(['u', 'w1', '', 'u', 'm1', '', 'u', 'm1', ''], { firstSeq: 9 });
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({
+      Windows: [2, 1],
+      'Mac OS': [1, 0],
+      iOS: [1, 1],
+    });
+    expect(await member('m1')).toMatchObject({ userId: null, loginAtMs: null });
+    // Logging out removes nobody from the day.
+    expect((await dayBreakdown(client, keys, today.date, 'os'))['Mac OS']).toEqual([1, 0, 2]);
+  });
+
+  it('takes a closed session off the live breakdowns and credits its time by value', async () => {
+    const { client, keys, apply, close, today } = await setup();
+    const opened = await apply(
+      [
+        ...['o', 's1', encodeSessionMeta(CHROME_WINDOWS), 'i', 's1', 'alice'],
+        ...['o', 's2', encodeSessionMeta(RC_IOS)],
+        ...['o', 's3', ''],
+        ...['o', 's4', encodeSessionMeta(CHROME_MAC), 'i', 's4', 'bob'],
+      ],
+      { firstSeq: 0 },
+    );
+    expect(await liveBreakdown(client, keys, 'device')).toEqual({
+      browser: [2, 2],
+      'mobile-app': [1, 0],
+      unknown: [1, 0],
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const closedByEvent = await apply(['c', 's1', '', 'c', 's3', ''], { firstSeq: 6 });
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({ iOS: [1, 0], 'Mac OS': [1, 1] });
+
+    const reaped = await close(1);
+    expect(reaped).toMatchObject({ status: ScriptStatus.OK, closed: 1, left: 1 });
+    const rest = await close(10);
+    expect(rest).toMatchObject({ closed: 1, left: 0 });
+    await expectNoLiveBreakdown(client, keys);
+
+    // Every session's time is in the day hash and, by value, in each day breakdown.
+    const sessionMs = Number(await client.hget(keys.day(today.date), 'sessionMs'));
+    expect(sessionMs).toBe(
+      2 * (closedByEvent.nowMs - opened.nowMs) +
+        (reaped.closeMs - opened.nowMs) +
+        (rest.closeMs - opened.nowMs),
+    );
+    for (const by of BREAKDOWN_DIMENSIONS) {
+      const rows = Object.values(await dayBreakdown(client, keys, today.date, by));
+      expect(rows.reduce((sum, r) => sum + r[0], 0)).toBe(4);
+      expect(rows.reduce((sum, r) => sum + r[1], 0)).toBe(sessionMs);
+    }
+    const os = await dayBreakdown(client, keys, today.date, 'os');
+    expect(os.Windows).toEqual([1, closedByEvent.nowMs - opened.nowMs, 1]);
+    expect(os.unknown).toEqual([1, closedByEvent.nowMs - opened.nowMs, 0]);
+  });
+
+  it('counts values past the cap as "other", live and per day, and frees them on close', async () => {
+    const { client, keys, apply, today } = await setup({ breakdownCap: 3 });
+    const events: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      events.push(
+        'o',
+        `s${i}`,
+        encodeSessionMeta(meta({ osName: `OS ${i}`, clientName: 'Chrome' })),
+      );
+      events.push('i', `s${i}`, `user-${i}`);
+    }
+    // Two more sessions of admitted values still count as themselves.
+    events.push('o', 's6', encodeSessionMeta(meta({ osName: 'OS 0' })));
+    events.push('o', 's7', '');
+    await apply(events, { firstSeq: 0 });
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({
+      'OS 0': [2, 1],
+      'OS 1': [1, 1],
+      'OS 2': [1, 1],
+      other: [3, 3],
+      unknown: [1, 0],
+    });
+    expect(await dayBreakdown(client, keys, today.date, 'os')).toEqual({
+      'OS 0': [2, 0, 1],
+      'OS 1': [1, 0, 1],
+      'OS 2': [1, 0, 1],
+      other: [3, 0, 3],
+      unknown: [1, 0, 0],
+    });
+    expect(await liveBreakdown(client, keys, 'browser')).toEqual({
+      Chrome: [6, 6],
+      unknown: [2, 0],
+    });
+    // The listing still shows each session's own value.
+    const other = (await client.zrange(keys.instanceSessions('node-1', 'inc-1'), 0, -1)).find((m) =>
+      m.startsWith('s5\0'),
+    );
+    const profile = await client.hget(keys.sessionProfiles(), parseSessionMember(other!).profileId);
+    expect(profile).toContain('OS 5');
+
+    await apply(Array.from({ length: 8 }, (_, i) => ['c', `s${i}`, '']).flat(), { firstSeq: 14 });
+    await expectNoLiveBreakdown(client, keys);
+  });
+
+  it('caps at 50 distinct values a day by default', async () => {
+    const { client, keys, apply, today } = await setup();
+    const events: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      events.push('o', `s${i}`, encodeSessionMeta(meta({ clientName: `Odd Browser ${i}` })));
+    }
+    await apply(events);
+    const day = await dayBreakdown(client, keys, today.date, 'browser');
+    expect(Object.keys(day)).toHaveLength(51);
+    expect(day.other).toEqual([10, 0, 0]);
+    const live = await liveBreakdown(client, keys, 'browser');
+    expect(Object.keys(live)).toHaveLength(51);
+    expect(live.other).toEqual([10, 0]);
+  });
+
+  it('changes nothing when events are replayed or duplicated', async () => {
+    const { apply, client, keys } = await setup();
+    const batch = [
+      ...['o', 's1', encodeSessionMeta(CHROME_WINDOWS), 'i', 's1', 'alice'],
+      ...['o', 's2', encodeSessionMeta(RC_IOS), 'i', 's2', 'bob', 'u', 's2', ''],
+      ...['o', 's3', encodeSessionMeta(CHROME_MAC), 'c', 's3', ''],
+    ];
+    expect(await apply(batch, { firstSeq: 0 })).toMatchObject({ applied: 7 });
+    const after = await snapshot(client, keys.prefix);
+    expect(await apply(batch, { firstSeq: 0 })).toMatchObject({ applied: 0 });
+    expect(await snapshot(client, keys.prefix)).toEqual(after);
+    // Unnumbered duplicates: a second open (even with other metadata), the same login again, a
+    // logout of an anonymous session, a close of a closed one.
+    const dup = await apply([
+      ...['o', 's1', encodeSessionMeta(CHROME_MAC), 'i', 's1', 'alice'],
+      ...['u', 's2', '', 'c', 's3', '', 'r', 's1', encodeRestore('alice', '')],
+    ]);
+    expect(dup.applied).toBe(0);
+    expect(await snapshot(client, keys.prefix)).toEqual(after);
+  });
+
+  it('restores a session with its user and metadata, live but not opened again', async () => {
+    const { client, keys, apply, member, today } = await setup();
+    await apply([
+      ...['r', 's1', encodeRestore('alice', encodeSessionMeta(RC_IOS))],
+      ...['r', 's2', encodeRestore('', encodeSessionMeta(CHROME_WINDOWS))],
+      ...['r', 's3', 'bob'],
+    ]);
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({
+      iOS: [1, 1],
+      Windows: [1, 0],
+      unknown: [1, 1],
+    });
+    expect(await dayBreakdown(client, keys, today.date, 'os')).toEqual({
+      iOS: [0, 0, 1],
+      unknown: [0, 0, 1],
+    });
+    expect(await member('s1')).toMatchObject({ userId: 'alice', legacy: false });
+    expect((await member('s1')).loginAtMs).toBe((await member('s1')).connectedAtMs);
+    expect(await client.hmget(keys.live(), 'sessions', 'anonymous')).toEqual(['3', '1']);
+  });
+
+  it('stops recording users by value once the day is past its exact threshold', async () => {
+    const { client, keys, apply, today } = await setup({ exactThreshold: 2 });
+    const events: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      events.push('o', `s${i}`, encodeSessionMeta(CHROME_WINDOWS), 'i', `s${i}`, `user-${i}`);
+    }
+    await apply(events.slice(0, 12));
+    expect(await client.hlen(keys.dayBreakdownUsers(today.date))).toBe(2);
+    expect(await client.ttl(keys.dayBreakdownUsers(today.date))).toBeGreaterThan(0);
+    await apply(events.slice(12));
+    expect(await client.exists(keys.dayBreakdownUsers(today.date))).toBe(0);
+    for (const by of BREAKDOWN_DIMENSIONS) {
+      expect(await client.hget(keys.dayBreakdown(today.date, by), '|inexact')).toBe('2');
+    }
+    // Users counted until then stay; the reader scales them to the day's HyperLogLog count.
+    expect(await dayBreakdown(client, keys, today.date, 'os')).toEqual({ Windows: [4, 0, 2] });
+  });
+
+  it('leaves members written before breakdowns existed out of them', async () => {
+    const { client, keys, apply, sessionsKey, today } = await setup();
+    const t = (await redisNowMs(client)).toString(36);
+    await client.zadd(sessionsKey, 0, `old1\0${t}`, 0, `old2\0${t}\0dave`);
+    await client.hset(keys.live(), 'sessions', 2, 'anonymous', 1);
+    await client.hset(keys.liveUsers(), 'dave', 1);
+    await apply(['o', 'new', encodeSessionMeta(CHROME_WINDOWS)]);
+    const r = await apply(['i', 'old1', 'erin', 'u', 'old2', '', 'c', 'old1', '', 'c', 'old2', '']);
+    expect(r.applied).toBe(4);
+    expect(await liveBreakdown(client, keys, 'os')).toEqual({ Windows: [1, 0] });
+    expect(await client.hmget(keys.live(), 'sessions', 'anonymous')).toEqual(['1', '1']);
+    // Their time and users still count in the day, as unknown.
+    const os = await dayBreakdown(client, keys, today.date, 'os');
+    expect(os.unknown[2]).toBe(1);
+    await apply(['c', 'new', '']);
+    await expectNoLiveBreakdown(client, keys);
+  });
+
+  it('splits the time of a session open across midnight by value and keeps when it connected', async () => {
+    const { client, keys, runner } = await setup();
+    // A "day" that ends 1.2 s from now (the scripts accept any bounds that contain Redis TIME).
+    const t0 = await redisNowMs(client);
+    const midnight = t0 + 1200;
+    const dayOne: ZonedDay = {
+      date: '2031-01-31',
+      month: '2031-01',
+      startMs: t0 - 60_000,
+      endMs: midnight,
+      monthEndMs: midnight,
+    };
+    const dayTwo: ZonedDay = {
+      date: '2031-02-01',
+      month: '2031-02',
+      startMs: midnight,
+      endMs: midnight + 86_400_000,
+      monthEndMs: midnight + 28 * 86_400_000,
+    };
+    const apply = (day: ZonedDay, events: string[]) =>
+      applyEvents(runner, keys, {
+        instanceId: 'node-1',
+        incarnation: 'inc-1',
+        day,
+        expiry: expiryOf(day, 400),
+        exactThreshold: 100,
+        events,
+      });
+    const opened = await apply(dayOne, [
+      ...['o', 's1', encodeSessionMeta(RC_IOS), 'i', 's1', 'alice'],
+    ]);
+    const wait = midnight - (await redisNowMs(client)) + 50;
+    await new Promise((r) => setTimeout(r, wait));
+    await apply(dayTwo, ['m', 's1', '']);
+    const [member] = await client.zrange(keys.instanceSessions('node-1', 'inc-1'), 0, -1);
+    const s1 = parseSessionMember(member);
+    expect(s1.stampMs).toBe(midnight);
+    expect(Math.abs(s1.connectedAtMs - opened.nowMs)).toBeLessThanOrEqual(500);
+    expect(s1.loginAtMs).not.toBeNull();
+    expect(await dayBreakdown(client, keys, '2031-01-31', 'os')).toEqual({
+      iOS: [1, midnight - opened.nowMs, 1],
+    });
+    // Alice is active on day two by the session's value, without a login.
+    expect(await dayBreakdown(client, keys, '2031-02-01', 'os')).toEqual({ iOS: [0, 0, 1] });
+
+    const closed = await closeSessions(runner, keys, {
+      instanceId: 'node-1',
+      incarnation: 'inc-1',
+      instant: 'now',
+      day: dayTwo,
+      expiry: expiryOf(dayTwo, 400),
+      batchSize: 10,
+    });
+    expect(await dayBreakdown(client, keys, '2031-02-01', 'os')).toEqual({
+      iOS: [0, closed.closeMs - midnight, 1],
+    });
+    await expectNoLiveBreakdown(client, keys);
+  });
+});
