@@ -87,6 +87,13 @@ export class Keys {
   dayBreakdownUsers(date: string): string {
     return `${this.prefix}day:${date}:by:users`;
   }
+  /**
+   * HASH: digest → 1 for every part of an imported day (`sau-cli import`) already applied, so the
+   * same import applied again adds nothing; expires with the day hash.
+   */
+  dayImports(date: string): string {
+    return `${this.prefix}day:${date}:imports`;
+  }
   /** HASH: users (exact count) or inexact=1. */
   month(month: string): string {
     return `${this.prefix}month:${month}`;
@@ -96,6 +103,13 @@ export class Keys {
   }
   monthUsersHll(month: string): string {
     return `${this.prefix}month:${month}:hll`;
+  }
+  /**
+   * STREAM: one entry per closed session (lua/includes/closedSessionLog.lua lists the fields),
+   * ids by Redis TIME, capped by length and age.
+   */
+  closedSessions(): string {
+    return `${this.prefix}closed`;
   }
 }
 

@@ -1,14 +1,16 @@
 --- @include "redisTime"
 --- @include "sessionMember"
 --- @include "sessionBreakdown"
+--- @include "closedSessionLog"
 
 -- Live counters and day totals changed by a batch, kept in Lua locals and written once at the end,
 -- so a batch of N events costs N small commands, not N times every counter. `breakdown` (see
--- sessionBreakdown) gets the same changes by device, OS and browser.
-local function newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown)
+-- sessionBreakdown) gets the same changes by device, OS and browser; `closedLog` (see
+-- closedSessionLog), when given, an entry per closed session.
+local function newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown, closedLog)
   return {
     liveKey = liveKey, usersKey = usersKey, dayKey = dayKey, prevDayKey = prevDayKey,
-    dayStartMs = dayStartMs, breakdown = breakdown,
+    dayStartMs = dayStartMs, breakdown = breakdown, closedLog = closedLog,
     sessions = 0, anonymous = 0, opened = 0, closed = 0, logins = 0, dayMs = 0, prevDayMs = 0,
     users = nil, peak = -1,
   }
@@ -51,9 +53,11 @@ local function creditDuration(t, stampMs, profileId, closeMs)
   if t.breakdown then breakdownCredited(t.breakdown, profileId, prevDayMs, dayMs) end
 end
 
--- Removes one live session member: user refcount, live totals, session time, breakdowns.
+-- Removes one live session member: user refcount, live totals, session time, breakdowns, and
+-- logs it as closed. A member already removed (duplicate close, racing reaper) changes nothing.
 local function releaseSession(t, sessionsKey, member, closeMs)
   if redis.call('ZREM', sessionsKey, member) == 0 then return false end
+  logClosedSession(t.closedLog, t.breakdown, member, closeMs)
   local stampMs, userId, profileId, legacy = releaseFields(member)
   if userId then userLeft(t, userId) else t.anonymous = t.anonymous - 1 end
   t.sessions = t.sessions - 1

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
+import { registerImportCommand } from './commands/import';
 import { registerStatsCommand } from './commands/stats';
+import { registerHistoryCommand } from './commands/history';
+import { registerBreakdownCommand } from './commands/breakdown';
+import { registerSessionsCommand } from './commands/sessions';
+import { registerInstancesCommand } from './commands/instances';
+import { registerReapCommand } from './commands/reap';
+import { registerExportCommand } from './commands/export';
+import { registerDoctorCommand } from './commands/doctor';
 import { addGlobalOptions } from './global-options';
 
 /**
@@ -20,7 +28,15 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   // Subcommands made with program.command() inherit exitOverride and the output settings.
   registerStatsCommand(program);
+  registerHistoryCommand(program);
+  registerBreakdownCommand(program);
+  registerSessionsCommand(program);
+  registerInstancesCommand(program);
+  registerReapCommand(program);
+  registerExportCommand(program);
+  registerDoctorCommand(program);
   registerDemoCommand(program);
+  registerImportCommand(program);
   return program;
 }
 

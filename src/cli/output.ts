@@ -77,6 +77,31 @@ export class Output {
   note(message: string): void {
     this.stderr.write(`${message}\n`);
   }
+
+  /** Text printed as it is on stdout (CSV, a chart): forms that are neither JSON nor a table. */
+  text(text: string): void {
+    this.stdout.write(text);
+  }
+
+  /** Resolves once stdout has room again, so a long stream of records never piles up in memory. */
+  async drained(): Promise<void> {
+    const out = this.stdout as NodeJS.WritableStream & { writableNeedDrain?: boolean };
+    if (out.writableNeedDrain) await new Promise<void>((resolve) => out.once('drain', resolve));
+  }
+
+  /** True when stdout is a terminal: charts are for people, not for pipes. */
+  get stdoutIsTTY(): boolean {
+    return this.stdout.isTTY === true;
+  }
+
+  /**
+   * A progress line redrawn in place on stderr, only when stderr is a terminal (a log file would
+   * fill with them); `done` ends the line.
+   */
+  progress(message: string, done = false): void {
+    if ((this.stderr as { isTTY?: boolean }).isTTY !== true) return;
+    this.stderr.write(`\r\x1b[K${message}${done ? '\n' : ''}`);
+  }
 }
 
 type Line =

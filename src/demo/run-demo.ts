@@ -9,6 +9,12 @@ import { UserPopulation } from './user-population';
 const STEP_MS = 200;
 /** How often the numbers are read and reported. */
 const TICK_MS = 1000;
+/**
+ * Longest wait after the crash for the survivors to reap it: the lease (3 s, see
+ * simulated-instance.ts) from its last heartbeat, plus a survivor's next heartbeat and its jitter,
+ * with room to spare. Past it, the demo's reader reaps.
+ */
+const REAP_WAIT_MS = 10_000;
 
 /** `now` plus the day and the month: what the demo shows. */
 export type DemoStats = Stats & { day: DayStats; month: MonthStats };
@@ -17,6 +23,18 @@ export interface DemoTick {
   elapsedMs: number;
   stats: DemoStats;
 }
+
+/** An instance crashed (halfway through), or dead instances' sessions were reaped. */
+export type DemoEvent =
+  | { kind: 'crashed'; elapsedMs: number; instanceId: string; sessionsLeft: number }
+  | {
+      kind: 'reaped';
+      elapsedMs: number;
+      /** The surviving instance whose monitor reaped, or `reader` when the demo had to. */
+      by: string;
+      instances: number;
+      sessions: number;
+    };
 
 export interface DemoOptions {
   redisUrl: string;
@@ -33,6 +51,12 @@ export interface DemoOptions {
   onTick: (tick: DemoTick) => void;
   /** Problems that do not stop the demo (a monitor's error event, a failed reading). */
   onProblem: (message: string) => void;
+  /**
+   * Halfway through, one instance (the second) dies without stop(), and the survivors reap its
+   * sessions within a lease; the run goes on until they have. Needs 2 instances. Default true.
+   */
+  crashHalfway?: boolean;
+  onEvent?: (event: DemoEvent) => void;
 }
 
 /**
@@ -41,6 +65,10 @@ export interface DemoOptions {
  * the final numbers: SAU and sessions back to 0, DAU and MAU keeping everyone who came.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoStats> {
+  const crashes = (options.crashHalfway ?? true) && options.instances >= 2;
+  let crash: { instance: SimulatedInstance; atMs: number } | undefined;
+  let reaped = false;
+  let startedAt = Date.now();
   const instances = Array.from(
     { length: options.instances },
     (_, i) =>
@@ -50,6 +78,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoStats> {
         timezone: options.timezone,
         instanceId: `demo-node-${i + 1}`,
         onProblem: (id, message) => options.onProblem(`${id}: ${message}`),
+        onReaped: (id, report) => {
+          if (!crash || report.sessions === 0) return;
+          reaped = true;
+          options.onEvent?.({
+            kind: 'reaped',
+            elapsedMs: Date.now() - startedAt,
+            by: id,
+            instances: report.instances,
+            sessions: report.sessions,
+          });
+        },
       }),
   );
   try {
@@ -60,18 +99,46 @@ export async function runDemo(options: DemoOptions): Promise<DemoStats> {
       seededRandom(options.seed ?? Date.now()),
     );
     population.begin();
-    const startedAt = Date.now();
+    startedAt = Date.now();
     let nextStep = startedAt;
     let nextTick = startedAt + TICK_MS;
-    while (!options.signal.aborted && Date.now() - startedAt < options.durationMs) {
+    // After the time is up, the run goes on until the crashed instance is reaped.
+    const running = (): boolean =>
+      Date.now() - startedAt < options.durationMs ||
+      (crash !== undefined && !reaped && Date.now() - crash.atMs < REAP_WAIT_MS);
+    while (!options.signal.aborted && running()) {
+      if (crashes && !crash && Date.now() - startedAt >= options.durationMs / 2) {
+        const instance = instances[1];
+        population.dropInstance(instance);
+        const sessionsLeft = await instance.crash();
+        crash = { instance, atMs: Date.now() };
+        options.onEvent?.({
+          kind: 'crashed',
+          elapsedMs: crash.atMs - startedAt,
+          instanceId: instance.id,
+          sessionsLeft,
+        });
+      }
       population.step();
       // The reading at the very end comes after the loop, so the last second is not shown twice.
-      if (Date.now() >= nextTick && Date.now() - startedAt < options.durationMs) {
+      if (Date.now() >= nextTick && running()) {
         nextTick += TICK_MS;
         await tick(options, Date.now() - startedAt);
       }
       nextStep += STEP_MS;
       await pause(nextStep - Date.now(), options.signal);
+    }
+    if (crash && !reaped && !options.signal.aborted) {
+      // The survivors did not get to it in time (a slow machine): reap from here.
+      const report = await options.reader.reap();
+      reaped = true;
+      options.onEvent?.({
+        kind: 'reaped',
+        elapsedMs: Date.now() - startedAt,
+        by: 'reader',
+        instances: report.instances,
+        sessions: report.sessions,
+      });
     }
     if (!options.signal.aborted) await tick(options, Date.now() - startedAt);
   } finally {

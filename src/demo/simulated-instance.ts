@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { SessionMonitor } from '../monitor/session-monitor';
 import type { SauError } from '../errors/sau-error';
+import type { ReapReport } from '../monitor/reaper';
 import type { UserAgentProfile } from './user-agents';
 
 export interface SimulatedInstanceOptions {
@@ -10,6 +11,8 @@ export interface SimulatedInstanceOptions {
   instanceId: string;
   /** Anything the monitor reports (rejected events, Redis trouble), one line each. */
   onProblem: (instanceId: string, message: string) => void;
+  /** This instance's monitor closed the sessions of dead instances. */
+  onReaped?: (instanceId: string, report: ReapReport) => void;
 }
 
 /**
@@ -45,6 +48,7 @@ export class SimulatedInstance {
     this.monitor.on('error', (err: SauError) =>
       options.onProblem(this.id, `${err.code}: ${err.message}`),
     );
+    this.monitor.on('reaped', (report: ReapReport) => options.onReaped?.(this.id, report));
   }
 
   start(): Promise<void> {
@@ -76,6 +80,18 @@ export class SimulatedInstance {
 
   close(sessionId: string): void {
     this.monitor.close(sessionId);
+  }
+
+  /**
+   * Dies without stop(): the heartbeat stops and the connection drops, and the sessions stay in
+   * Redis for the survivors to reap once the lease lapses. Events queued so far are flushed first,
+   * so the sessions left behind are exactly the ones this instance held. Returns their number.
+   */
+  async crash(): Promise<number> {
+    await this.monitor.flush();
+    const left = this.monitor.crash();
+    this.client.disconnect();
+    return left;
   }
 
   /** Graceful: the monitor closes this instance's sessions in Redis and gives up its lease. */

@@ -56,11 +56,15 @@ export class UserPopulation {
   private readonly people: Person[];
   private readonly visitors: Session[] = [];
 
+  /** Instances still up: new sessions land on one of these. */
+  private instances: SimulatedInstance[];
+
   constructor(
     size: number,
-    private readonly instances: readonly SimulatedInstance[],
+    instances: readonly SimulatedInstance[],
     private readonly random: Random,
   ) {
+    this.instances = [...instances];
     this.people = Array.from({ length: size }, (_, i) => ({
       userId: meteorId(random),
       devices: Array.from({ length: between(random, 1, 3) }, () => pickUserAgent(random)),
@@ -78,10 +82,28 @@ export class UserPopulation {
     }
   }
 
+  /**
+   * An instance died: the connections it served are gone (their clients reconnect later, as new
+   * sessions on the instances left), and no new session lands on it. Nothing is sent to it.
+   */
+  dropInstance(instance: SimulatedInstance): void {
+    this.instances = this.instances.filter((i) => i !== instance);
+    for (const person of this.people) {
+      person.sessions = person.sessions.filter((s) => s.instance !== instance);
+    }
+    for (const visitor of this.visitors.filter((v) => v.instance === instance)) {
+      this.visitors.splice(this.visitors.indexOf(visitor), 1);
+    }
+  }
+
   /** One step of everyone's behaviour. */
   step(): void {
     for (const person of this.people) {
-      if (person.bot) continue;
+      if (person.bot) {
+        // A bot whose instance died reconnects at once.
+        if (person.sessions.length === 0) this.open(person, true);
+        continue;
+      }
       if (person.sessions.length === 0) {
         if (chance(this.random, RATES.arrive)) this.open(person, chance(this.random, 0.8));
         continue;

@@ -4,6 +4,7 @@ import { ScriptStatus } from '../scripts/script-status';
 import { closeSessions } from '../scripts/commands/close-sessions';
 import type { ZonedCalendar } from '../time/zoned-calendar';
 import { expiryOf } from '../time/retention';
+import type { ClosedLogLimits } from '../scripts/closed-log-limits';
 
 export interface CloseIncarnationInput {
   instanceId: string;
@@ -16,6 +17,8 @@ export interface CloseIncarnationInput {
   retentionDays: number;
   /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
   breakdownCap?: number;
+  /** Where closed sessions are logged; default on (1,000,000 entries, 35 days). */
+  closedLog?: ClosedLogLimits;
   /** Called after every batch, with the sessions closed so far and the sessions left. */
   onBatch?: (closed: number, left: number) => void;
 }
@@ -42,6 +45,7 @@ export async function closeIncarnation(
       expiry: expiryOf(day, input.retentionDays),
       batchSize: input.batchSize,
       breakdownCap: input.breakdownCap,
+      closedLog: input.closedLog,
     });
     if (result.status === ScriptStatus.WRONG_DAY) {
       day = calendar.dayAt(result.closeMs);

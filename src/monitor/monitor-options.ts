@@ -8,6 +8,10 @@ import {
   type AddressMode,
 } from '../privacy/address-mode';
 import { DEFAULT_BREAKDOWN_CAP, MAX_BREAKDOWN_CAP } from '../scripts/breakdown-dimensions';
+import {
+  DEFAULT_CLOSED_SESSION_MAX_LEN,
+  DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
+} from '../scripts/closed-log-limits';
 
 /** Options of `new SessionMonitor(...)`; every field has a default. */
 export interface SessionMonitorOptions {
@@ -59,6 +63,19 @@ export interface SessionMonitorOptions {
   userAgentCacheSize?: number;
   /** Distinct values a breakdown (device, OS, browser) counts a day before the rest go to `other`. Default 50, at most 120. */
   breakdownCap?: number;
+  /**
+   * Append every closed session (close event, stop, reap, restart) to the namespace's capped
+   * closed-session stream (`sau:{ns}:closed`, read by `SauReader.closedSessions()` and
+   * `sau-cli export`): one XADD per closed session. Default true.
+   */
+  closedSessionLog?: boolean;
+  /**
+   * Most entries the closed-session stream keeps (`MAXLEN ~`: trimmed by whole stream nodes, so
+   * up to `stream-node-max-entries`, 100 by default, more); 0 turns the log off. Default 1,000,000.
+   */
+  closedSessionMaxLen?: number;
+  /** Days a closed-session entry is kept (trimmed by `XTRIM MINID ~` once per script call). Default 35. */
+  closedSessionRetentionDays?: number;
   /** Where problems go when nobody listens to the `error` event. Default console. */
   logger?: Pick<Console, 'warn'>;
 }
@@ -89,6 +106,10 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     trustedProxies: options.trustedProxies ?? 0,
     userAgentCacheSize: options.userAgentCacheSize ?? 10_000,
     breakdownCap: options.breakdownCap ?? DEFAULT_BREAKDOWN_CAP,
+    closedSessionLog: options.closedSessionLog ?? true,
+    closedSessionMaxLen: options.closedSessionMaxLen ?? DEFAULT_CLOSED_SESSION_MAX_LEN,
+    closedSessionRetentionDays:
+      options.closedSessionRetentionDays ?? DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
     logger: options.logger ?? console,
   };
   assertAddressOptions(resolved.addressMode, resolved.addressSecret);
@@ -111,6 +132,16 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
       `breakdownCap must be an integer from 1 to ${MAX_BREAKDOWN_CAP}, got ${String(resolved.breakdownCap)}`,
     );
   }
+  if (typeof resolved.closedSessionLog !== 'boolean') {
+    throw new ConfigError(
+      `closedSessionLog must be true or false, got ${String(resolved.closedSessionLog)}`,
+    );
+  }
+  if (!Number.isSafeInteger(resolved.closedSessionMaxLen) || resolved.closedSessionMaxLen < 0) {
+    throw new ConfigError(
+      `closedSessionMaxLen must be 0 (no log) or a positive integer, got ${String(resolved.closedSessionMaxLen)}`,
+    );
+  }
   assertNamespace(resolved.namespace);
   assertInstanceId(resolved.instanceId);
   for (const name of [
@@ -124,6 +155,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     'stopTimeoutMs',
     'maxReplayUserDays',
     'resyncIntervalMs',
+    'closedSessionRetentionDays',
   ] as const) {
     assertPositiveInteger(name, resolved[name]);
   }

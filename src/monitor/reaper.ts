@@ -7,6 +7,7 @@ import { finishReap } from '../scripts/commands/finish-reap';
 import type { ZonedCalendar } from '../time/zoned-calendar';
 import { closeIncarnation } from './close-incarnation';
 import { parseReapingField } from './reaping-field';
+import type { ClosedLogLimits } from '../scripts/closed-log-limits';
 
 /** Most lapsed leases claimed per pass; the next pass takes the rest. */
 const CLAIMS_PER_PASS = 100;
@@ -37,6 +38,8 @@ export interface ReaperOptions {
   retentionDays: number;
   /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
   breakdownCap?: number;
+  /** Where reaped sessions are logged as closed; default on (1,000,000 entries, 35 days). */
+  closedLog?: ClosedLogLimits;
 }
 
 /**
@@ -77,6 +80,7 @@ export class Reaper {
         batchSize: this.options.closeBatchSize,
         retentionDays: this.options.retentionDays,
         breakdownCap: this.options.breakdownCap,
+        closedLog: this.options.closedLog,
         onBatch: (closed, left) => onProgress?.({ ...dead, closed, left }),
       });
       if (await finishReap(this.runner, this.keys, dead)) report.instances++;

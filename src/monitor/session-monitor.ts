@@ -24,6 +24,7 @@ import { ReplayBuffer } from './replay-buffer';
 import { idProblem, type SessionInfo } from './session-input';
 import { encodeRestore, encodeSessionMeta } from './session-meta';
 import { parseSessionMember } from '../scripts/session-member';
+import { closedLogLimitsOf, type ClosedLogLimits } from '../scripts/closed-log-limits';
 import { UserAgentClassifier } from '../ua/user-agent-classifier';
 import { clientAddressOf } from '../privacy/client-address';
 import { protectAddress } from '../privacy/address-mode';
@@ -63,6 +64,7 @@ export class SessionMonitor extends EventEmitter {
   /** Encoded client metadata of live sessions that have any, for resyncs. */
   private readonly metas = new Map<string, string>();
   private readonly userAgents: UserAgentClassifier;
+  private readonly closedLog: ClosedLogLimits;
   private state: State = 'new';
   private client: RedisClient | undefined;
   private ownsClient = false;
@@ -101,6 +103,7 @@ export class SessionMonitor extends EventEmitter {
     this.queue = new EventQueue(this.options.maxQueuedEvents);
     this.replay = new ReplayBuffer(this.options.maxReplayUserDays);
     this.userAgents = new UserAgentClassifier({ cacheSize: this.options.userAgentCacheSize });
+    this.closedLog = closedLogLimitsOf(this.options);
   }
 
   /** Registers a new incarnation with a lease, drops the previous incarnation's sessions, starts the heartbeat. */
@@ -123,7 +126,10 @@ export class SessionMonitor extends EventEmitter {
     // A reconnect ends the retry backoff at once, whoever owns the client.
     client.on('ready', this.onReady);
     this.runner = new ScriptRunner(client);
-    this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, this.options);
+    this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, {
+      ...this.options,
+      closedLog: this.closedLog,
+    });
     try {
       await this.register();
     } catch (err) {
@@ -345,6 +351,27 @@ export class SessionMonitor extends EventEmitter {
     }
   }
 
+  /**
+   * Ends this monitor the way a crash would, for demos and fault tests: the heartbeat and resync
+   * stop, queued events are dropped, nothing more is written and no session is closed; a client
+   * the monitor opened is dropped. Its sessions stay in Redis until its lease lapses and a live
+   * instance or `sau-cli reap` closes them at its last heartbeat. Returns the sessions it held.
+   */
+  crash(): number {
+    const held = this.sessions.size;
+    this.state = 'stopped';
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.resyncTimer);
+    this.wakeRetry?.();
+    this.sessions.clear();
+    this.metas.clear();
+    this.queue.replaceWith([]);
+    const client = this.client;
+    client?.off('ready', this.onReady);
+    if (this.ownsClient && client) client.disconnect();
+    return held;
+  }
+
   /** Live sessions this instance holds, as it sees them. */
   get liveSessionCount(): number {
     return this.sessions.size;
@@ -508,6 +535,7 @@ export class SessionMonitor extends EventEmitter {
         expiry: expiryOf(day, this.options.retentionDays),
         exactThreshold: this.options.exactThreshold,
         breakdownCap: this.options.breakdownCap,
+        closedLog: this.closedLog,
         events,
         firstSeq,
       });
@@ -632,6 +660,7 @@ export class SessionMonitor extends EventEmitter {
       batchSize: this.options.closeBatchSize,
       retentionDays: this.options.retentionDays,
       breakdownCap: this.options.breakdownCap,
+      closedLog: this.closedLog,
     });
   }
 

@@ -16,6 +16,10 @@ import { BreakdownReader } from './breakdown-reader';
 import type { BreakdownOf, BreakdownQuery, BreakdownWindow } from './breakdown-types';
 import { SessionLister } from './session-listing';
 import type { SessionPage, SessionQuery } from './session-types';
+import { readHistory, type History, type HistoryQuery } from './history';
+import { readInstances, type Instances } from './instances';
+import { readClosedSessions, type ClosedSession, type ClosedSessionQuery } from './closed-sessions';
+import { closedLogLimitsOf } from '../scripts/closed-log-limits';
 
 /** Options of `new SauReader(...)`. */
 export interface SauReaderOptions {
@@ -32,6 +36,10 @@ export interface SauReaderOptions {
   retentionDays?: number;
   /** Values a day breakdown counts before the rest go to `other`, when reaping. Default 50. */
   breakdownCap?: number;
+  /** Closed-session log of the sessions reaping closes; use the monitors' values (same defaults). */
+  closedSessionLog?: boolean;
+  closedSessionMaxLen?: number;
+  closedSessionRetentionDays?: number;
 }
 
 /**
@@ -66,6 +74,7 @@ export class SauReader {
       closeBatchSize: options.closeBatchSize ?? 1000,
       retentionDays: options.retentionDays ?? 400,
       breakdownCap: options.breakdownCap,
+      closedLog: closedLogLimitsOf(options),
     });
     this.breakdowns = new BreakdownReader(client, this.keys, this.calendar);
     this.lister = new SessionLister(client, this.runner, this.keys);
@@ -129,6 +138,32 @@ export class SauReader {
    */
   sessions(query: SessionQuery = {}): Promise<SessionPage> {
     return this.lister.list(query);
+  }
+
+  /**
+   * One record a day (DAU, sessions, logins, session time, peak SAU) for `days` days (1 to 400)
+   * ending on `to` (`YYYY-MM-DD` in the reader's zone, default today by Redis time), oldest first.
+   * A constant number of round trips, whatever the number of days.
+   */
+  history(query: HistoryQuery): Promise<History> {
+    return readHistory(this.client, this.keys, this.calendar, query);
+  }
+
+  /**
+   * Every instance holding a lease (live or lapsed) and every incarnation being reaped: lease,
+   * heartbeat age by Redis time, host, pid and live sessions (`sau-cli instances`).
+   */
+  instances(): Promise<Instances> {
+    return readInstances(this.client, this.keys);
+  }
+
+  /**
+   * The closed sessions logged from the start of `from` to the end of `to` (`YYYY-MM-DD` in the
+   * reader's zone, inclusive), oldest first, read `count` (default 1000) per round trip as the
+   * caller iterates (`sau-cli export`).
+   */
+  closedSessions(query: ClosedSessionQuery): AsyncGenerator<ClosedSession> {
+    return readClosedSessions(this.client, this.keys, this.calendar, query);
   }
 
   /** Closes the connection if the reader opened it. */

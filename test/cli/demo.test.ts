@@ -4,7 +4,11 @@ import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-se
 import { assertBuilt, jsonLines, runCli, startCli, stderrLines } from './run-cli';
 
 interface DemoLine {
-  phase: 'running' | 'final';
+  phase: 'running' | 'final' | 'crashed' | 'reaped';
+  instanceId?: string;
+  sessionsLeft?: number;
+  by?: string;
+  sessions?: number;
   elapsedSeconds?: number;
   namespace: string;
   now: { users: number; sessions: number; anonymousSessions: number; instances: number };
@@ -64,9 +68,31 @@ describe('sau-cli demo', () => {
     const final = lines[lines.length - 1];
     expect(lines.filter((l) => l.phase === 'final')).toEqual([final]);
     expect(running.length).toBeGreaterThanOrEqual(2);
+
+    // Halfway, demo-node-2 crashed; a survivor reaped exactly the sessions it left behind.
+    const crashed = lines.filter((l) => l.phase === 'crashed');
+    const reaped = lines.filter((l) => l.phase === 'reaped');
+    expect(crashed).toHaveLength(1);
+    expect(crashed[0]).toMatchObject({ instanceId: 'demo-node-2' });
+    expect(crashed[0].sessionsLeft).toBeGreaterThan(0);
+    expect(reaped).toHaveLength(1);
+    expect(reaped[0].by).toMatch(/^demo-node-[13]$/);
+    expect(reaped[0].sessions).toBe(crashed[0].sessionsLeft);
+    expect(lines.indexOf(crashed[0])).toBeLessThan(lines.indexOf(reaped[0]));
+    expect(result.stderr).toContain(
+      `demo: instance demo-node-2 crashed: ${crashed[0].sessionsLeft!.toLocaleString('en-US')} sessions left behind`,
+    );
+    expect(result.stderr).toMatch(
+      /demo: demo-node-[13] reaped 1 dead instance: [\d,]+ sessions closed/,
+    );
+    // The table shows the lease lapse: 3 instances, then 2 once the crashed one's lease is gone.
+    const before = running.slice(0, running.indexOf(running.find((t) => t.now.instances !== 3)!));
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    expect(running[running.length - 1].now.instances).toBe(2);
+
     for (const tick of running) {
       expect(tick.namespace).toBe(namespace);
-      expect(tick.now.instances).toBe(3);
+      expect([2, 3]).toContain(tick.now.instances);
       expect(tick.now.users).toBeGreaterThan(0);
       expect(tick.now.users).toBeLessThanOrEqual(300);
       // Several tabs of one user are several sessions but one user.

@@ -292,8 +292,8 @@ describe('counting against a real Redis', () => {
         (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha =
           async (...args: unknown[]) => {
             const reply = await evalsha(...args);
-            if (loseNextReply && args[1] === 25) {
-              // applyEvents, the one script with 25 keys
+            if (loseNextReply && args[1] === 26) {
+              // applyEvents, the one script with 26 keys
               loseNextReply = false;
               throw new Error('Connection lost');
             }

@@ -193,7 +193,7 @@ describe('counting invariants under random event sequences', () => {
     const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
     (client as unknown as { evalsha: typeof evalsha }).evalsha = async (...args: unknown[]) => {
       const reply = await evalsha(...args);
-      if (loseReply && args[1] === 25 /* applyEvents, the one script with 25 keys */) {
+      if (loseReply && args[1] === 26 /* applyEvents, the one script with 26 keys */) {
         loseReply = false;
         throw new Error('Connection lost');
       }

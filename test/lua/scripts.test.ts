@@ -294,7 +294,7 @@ describe('Lua script contracts', () => {
       await client.set(keys.live(), 'not a hash');
       await expect(apply(['o', 's1', ''])).rejects.toThrow(/WRONGTYPE/);
       await expect(new ScriptRunner(client).run('applyEvents', [keys.live()], [])).rejects.toThrow(
-        /takes 25 keys, got 1/,
+        /takes 26 keys, got 1/,
       );
       await expect(new ScriptRunner(client).run('noSuchScript', [], [])).rejects.toThrow(
         /no Lua script named noSuchScript/,

@@ -3,7 +3,7 @@ import { assertNamespace } from '../../keys';
 import { SauReader } from '../../reader/sau-reader';
 import { ZonedCalendar } from '../../time/zoned-calendar';
 import { pickRedis, type DemoRedis } from '../../demo/pick-redis';
-import { runDemo, type DemoStats, type DemoTick } from '../../demo/run-demo';
+import { runDemo, type DemoEvent, type DemoStats, type DemoTick } from '../../demo/run-demo';
 import { createRedis } from '../connect';
 import { DEFAULT_REDIS_URL, explicitlySet, globalOptions } from '../global-options';
 import { durationAtLeast, integerUpTo } from '../option-parsers';
@@ -16,6 +16,7 @@ interface DemoCommandOptions {
   instances: number;
   users: number;
   seed?: number;
+  crash: boolean;
 }
 
 const COLUMNS: readonly Column[] = [
@@ -57,6 +58,7 @@ export function registerDemoCommand(program: Command): Command {
         integerUpTo(2 ** 31),
       ),
     )
+    .option('--no-crash', 'keep every instance up (by default one crashes halfway and is reaped)')
     .action(async (options: DemoCommandOptions, command: Command) => {
       await runDemoCommand(options, command);
     });
@@ -109,6 +111,8 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
             ...tick.stats,
           }),
         onProblem: (message) => output.note(redact(`demo: ${message}`, [redis?.url ?? ''])),
+        crashHalfway: options.crash,
+        onEvent: (event) => reportEvent(output, event),
       });
       printFinal(output, final, options.instances);
       if (redis.origin !== 'private') {
@@ -126,6 +130,25 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
       shutdown.dispose();
     }
   }
+}
+
+/** A crash or a reap: a line on stderr, and with --json also a JSON line on stdout. */
+function reportEvent(output: Output, event: DemoEvent): void {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  if (event.kind === 'crashed') {
+    output.note(
+      `demo: instance ${event.instanceId} crashed: ${count(event.sessionsLeft)} sessions left behind; ` +
+        'the survivors reap them once its 3 s lease lapses',
+    );
+  } else {
+    output.note(
+      `demo: ${event.by === 'reader' ? 'the demo' : event.by} reaped ${event.instances} dead instance${event.instances === 1 ? '' : 's'}: ` +
+        `${count(event.sessions)} sessions closed at the last heartbeat`,
+    );
+  }
+  if (!output.json) return;
+  const { kind, elapsedMs, ...rest } = event;
+  output.document({ phase: kind, elapsedSeconds: seconds(elapsedMs), ...rest });
 }
 
 function tableRow({ elapsedMs, stats }: DemoTick): Record<string, unknown> {

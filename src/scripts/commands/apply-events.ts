@@ -3,6 +3,7 @@ import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptRunner } from '../script-runner';
 import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../breakdown-dimensions';
+import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 
 /** Who used which value on a day is only needed while the day can still be written to. */
 const PAIRS_GRACE_S = 3600;
@@ -31,6 +32,8 @@ export interface ApplyEventsInput {
   firstSeq?: number;
   /** Distinct values a breakdown hash counts before the rest go to `other`. Default 50. */
   breakdownCap?: number;
+  /** Where closed sessions are logged. Default on: 1,000,000 entries, 35 days. */
+  closedLog?: ClosedLogLimits;
 }
 
 export interface ApplyEventsResult {
@@ -46,6 +49,7 @@ export async function applyEvents(
 ): Promise<ApplyEventsResult> {
   const { day, expiry } = input;
   const previousDate = addDays(day.date, -1);
+  const closedLog = input.closedLog ?? closedLogLimitsOf();
   const reply = (await runner.run(
     'applyEvents',
     [
@@ -66,6 +70,7 @@ export async function applyEvents(
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
       keys.dayBreakdownUsers(day.date),
+      keys.closedSessions(),
     ],
     [
       input.incarnation,
@@ -80,6 +85,9 @@ export async function applyEvents(
       input.firstSeq ?? -1,
       breakdownCapOf(input.breakdownCap),
       Math.floor(day.endMs / 1000) + PAIRS_GRACE_S,
+      input.instanceId,
+      closedLog.maxLen,
+      closedLog.retentionMs,
       ...input.events,
     ],
   )) as number[];

@@ -3,6 +3,7 @@ import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptRunner } from '../script-runner';
 import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../breakdown-dimensions';
+import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 
 export interface CloseSessionsInput {
   instanceId: string;
@@ -14,6 +15,8 @@ export interface CloseSessionsInput {
   batchSize: number;
   /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
   breakdownCap?: number;
+  /** Where closed sessions are logged. Default on: 1,000,000 entries, 35 days. */
+  closedLog?: ClosedLogLimits;
 }
 
 export interface CloseSessionsResult {
@@ -30,6 +33,7 @@ export async function closeSessions(
 ): Promise<CloseSessionsResult> {
   const { day } = input;
   const previousDate = addDays(day.date, -1);
+  const closedLog = input.closedLog ?? closedLogLimitsOf();
   const reply = (await runner.run(
     'closeSessions',
     [
@@ -44,6 +48,7 @@ export async function closeSessions(
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdownLoggedIn(by)),
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
+      keys.closedSessions(),
     ],
     [
       input.instant,
@@ -53,6 +58,9 @@ export async function closeSessions(
       input.expiry.day,
       input.expiry.previousDay,
       breakdownCapOf(input.breakdownCap),
+      input.instanceId,
+      closedLog.maxLen,
+      closedLog.retentionMs,
     ],
   )) as number[];
   if (reply[0] < 0) return { status: reply[0], left: -1, closed: 0, closeMs: reply[1] };

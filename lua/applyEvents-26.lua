@@ -9,6 +9,7 @@
   hash (user -> values it used) dedupes them only until the day is over, while the count itself is
   kept current in the day's small breakdown hash. So 400 days of breakdowns cost the day hashes
   alone (under 2 MB), never a HyperLogLog per value and day (12 KB each once dense).
+  Each session a close removes is appended to the closed-session log (includes/closedSessionLog).
   Input:
     KEYS[1] live totals hash
     KEYS[2] live users refcount hash
@@ -27,6 +28,7 @@
     KEYS[19..21] day breakdown hashes by device, os, browser
     KEYS[22..24] previous day breakdown hashes by device, os, browser
     KEYS[25] day breakdown users hash (user id -> values it was active with)
+    KEYS[26] closed-session log stream
     ARGV[1] incarnation that sends the batch
     ARGV[2] day start (ms); the batch is refused unless Redis TIME falls in [start, end)
     ARGV[3] day end (ms)
@@ -40,7 +42,10 @@
              in queue order), or -1 when the caller does not number them
     ARGV[11] most distinct values a breakdown hash counts before the rest go to "other"
     ARGV[12] expiry of the day breakdown users hash (unix seconds; soon after the day ends)
-    ARGV[13..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
+    ARGV[13] instance id, as the closed-session log names it
+    ARGV[14] most entries the closed-session log keeps (approximately); 0 logs nothing
+    ARGV[15] age (ms) beyond which closed-session log entries are trimmed
+    ARGV[16..] events, three arguments each: op ("o" open, "i" login, "u" logout, "c" close,
               "r" restore a session the instance still holds after a resync, counted as live but
               not as opened or logged in again; "m" midnight: a session still open on a new day,
               whose time so far goes to the day before and whose user is active today; "a" active:
@@ -69,6 +74,7 @@ local profilesKey = KEYS[12]
 local liveBreakdownKeys, loggedInBreakdownKeys = { KEYS[13], KEYS[14], KEYS[15] }, { KEYS[16], KEYS[17], KEYS[18] }
 local dayBreakdownKeys, prevDayBreakdownKeys = { KEYS[19], KEYS[20], KEYS[21] }, { KEYS[22], KEYS[23], KEYS[24] }
 local dayBreakdownUsersKey = KEYS[25]
+local closedLogKey = KEYS[26]
 local incarnation = ARGV[1]
 local dayStartMs, dayEndMs = tonumber(ARGV[2]), tonumber(ARGV[3])
 local threshold = tonumber(ARGV[4])
@@ -78,7 +84,8 @@ local prevDayExpireAt = ARGV[9]
 local firstSeq = tonumber(ARGV[10])
 local breakdownCap = tonumber(ARGV[11])
 local dayBreakdownUsersExpireAt = ARGV[12]
-local FIRST_EVENT = 13
+local instanceId, closedLogMaxLen, closedLogRetentionMs = ARGV[13], ARGV[14], ARGV[15]
+local FIRST_EVENT = 16
 
 --- @include "includes/redisTime"
 --- @include "includes/sessionMember"
@@ -98,7 +105,8 @@ if firstSeq >= 0 and nextSeq > firstSeq then skip = (nextSeq - firstSeq) * 3 end
 
 local breakdown = newBreakdown(breakdownCap, profilesKey, liveBreakdownKeys, loggedInBreakdownKeys,
   dayBreakdownKeys, prevDayBreakdownKeys, dayBreakdownUsersKey)
-local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown)
+local closedLog = newClosedLog(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId)
+local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown, closedLog)
 local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
 local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
 local activeThisBatch = {}
@@ -213,6 +221,7 @@ saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)
 if day.loaded and not day.exact then freezeBreakdownUsers(breakdown, threshold, dayExpireAt) end
 saveBreakdown(breakdown, dayExpireAt, prevDayExpireAt, dayBreakdownUsersExpireAt)
+trimClosedLog(closedLog, nowMs)
 if firstSeq >= 0 then
   local endSeq = firstSeq + (#ARGV - FIRST_EVENT + 1) / 3
   if endSeq > nextSeq then rcall('HSET', instanceKey, 'eventSeq', int(endSeq)) end

@@ -1,0 +1,120 @@
+--[[
+  Add one part of an imported day (sau-cli import: Rocket.Chat session documents) to that day's
+  history, at most once: the part is applied only if its digest is new to the day's imports hash,
+  so importing the same file again (same sessions, same digests) changes nothing. Distinct users go
+  through the same tallies as live logins (exact set, then HyperLogLog), so they never count twice
+  whatever the digest; the digest guards the counters. Large days come as several parts (bounded
+  work per call), each with its own digest; the counters ride on the first.
+  Input:
+    KEYS[1] day hash
+    KEYS[2] day users set
+    KEYS[3] day users hll
+    KEYS[4] month hash
+    KEYS[5] month users set
+    KEYS[6] month users hll
+    KEYS[7] day imports hash (digest of an applied part -> 1)
+    KEYS[8..10] day breakdown hashes by device, os, browser
+    KEYS[11] day breakdown users hash (user id -> values it was active with)
+    ARGV[1] digest of this part
+    ARGV[2] exact threshold: most users a day or month counts in a set before only the HLL is kept
+    ARGV[3] expiry of the day hash, HLL, imports hash and breakdown hashes (unix seconds)
+    ARGV[4] expiry of the day users set (unix seconds)
+    ARGV[5] expiry of the month hash and HLL (unix seconds)
+    ARGV[6] expiry of the month users set (unix seconds)
+    ARGV[7] expiry of the day breakdown users hash (unix seconds)
+    ARGV[8] most distinct values a breakdown hash counts before the rest go to "other"
+    ARGV[9] sessions opened that day
+    ARGV[10] logins that day
+    ARGV[11] sessions closed that day
+    ARGV[12] session time spent that day (ms)
+    ARGV[13] number of breakdown rows R
+    ARGV[14..] R rows of four arguments (dimension 1 device, 2 os, 3 browser; value; sessions
+             opened; ms), then users, two arguments each: user id, and the values it was active
+             with, each as "<letter><value>" followed by \31 (letters d, o, b)
+  Output:
+    {1, users new to the day} when the part was applied
+    {0, 0} when this digest was applied before (nothing changed)
+]]
+local rcall = redis.call
+local dayKey, dayUsersKey, dayHllKey = KEYS[1], KEYS[2], KEYS[3]
+local monthKey, monthUsersKey, monthHllKey = KEYS[4], KEYS[5], KEYS[6]
+local importsKey = KEYS[7]
+local dayBreakdownKeys = { KEYS[8], KEYS[9], KEYS[10] }
+local breakdownUsersKey = KEYS[11]
+local digest = ARGV[1]
+local threshold = tonumber(ARGV[2])
+local dayExpireAt, daySetExpireAt = ARGV[3], ARGV[4]
+local monthExpireAt, monthSetExpireAt = ARGV[5], ARGV[6]
+local breakdownUsersExpireAt = ARGV[7]
+local breakdownCap = tonumber(ARGV[8])
+local opened, logins, closed, sessionMs = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]),
+  tonumber(ARGV[12])
+local rowCount = tonumber(ARGV[13])
+local FIRST_ROW = 14
+local LETTERS = { d = 1, o = 2, b = 3 }
+
+--- @include "includes/redisTime"
+--- @include "includes/userTally"
+--- @include "includes/sessionBreakdown"
+
+if rcall('HSETNX', importsKey, digest, '1') == 0 then return {0, 0} end
+rcall('EXPIREAT', importsKey, int(dayExpireAt), 'NX')
+
+local counters = { sessions = opened, logins = logins, closed = closed, sessionMs = sessionMs }
+for field, n in pairs(counters) do
+  if n ~= 0 then
+    rcall('HINCRBY', dayKey, field, int(n))
+    rcall('EXPIREAT', dayKey, int(dayExpireAt), 'NX')
+  end
+end
+
+local hashes = {}
+for d = 1, 3 do hashes[d] = newValueHash(dayBreakdownKeys[d], breakdownCap) end
+local firstUser = FIRST_ROW + rowCount * 4
+for i = FIRST_ROW, firstUser - 1, 4 do
+  local h = hashes[tonumber(ARGV[i])]
+  local value = admit(h, ARGV[i + 1])
+  addDay(h, value, 1, tonumber(ARGV[i + 2]))
+  addDay(h, value, 2, tonumber(ARGV[i + 3]))
+end
+
+local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
+local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
+local added, usersTouched = 0, false
+for i = firstUser, #ARGV, 2 do
+  local userId, values = ARGV[i], ARGV[i + 1]
+  -- Same rule as a login: a user new to the day may be new to the month.
+  local newToDay = addUser(day, userId)
+  if newToDay then added = added + 1 end
+  if newToDay or not day.exact then addUser(month, userId) end
+  if day.exact then
+    -- Each value counts the user once a day, with the users hash the live scripts keep.
+    local seen = newToDay and US or (rcall('HGET', breakdownUsersKey, userId) or US)
+    local changed = false
+    for _, entry in ipairs(splitText(values, US)) do
+      local h = hashes[LETTERS[string.sub(entry, 1, 1)] or 0]
+      if h then
+        local value = admit(h, string.sub(entry, 2))
+        local stored = string.sub(entry, 1, 1) .. value .. US
+        if not string.find(seen, US .. stored, 1, true) then
+          seen = seen .. stored
+          addDay(h, value, 3, 1)
+          changed = true
+        end
+      end
+    end
+    if changed then
+      rcall('HSET', breakdownUsersKey, userId, seen)
+      usersTouched = true
+    end
+  end
+end
+if usersTouched then rcall('EXPIREAT', breakdownUsersKey, int(breakdownUsersExpireAt), 'NX') end
+
+saveUserTally(day, dayExpireAt, daySetExpireAt)
+saveUserTally(month, monthExpireAt, monthSetExpireAt)
+if day.loaded and not day.exact then
+  freezeBreakdownUsers({ usersKey = breakdownUsersKey, day = hashes, usersChanged = {} }, threshold, dayExpireAt)
+end
+for d = 1, 3 do saveDayHash(hashes[d], dayExpireAt) end
+return {1, added}

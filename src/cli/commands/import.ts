@@ -1,0 +1,82 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { Option, type Command } from 'commander';
+import { importRocketChatSessions } from '../../import/import-sessions';
+import type { ImportProgress } from '../../import/import-report';
+import { CliError } from '../cli-error';
+import { createRedis } from '../connect';
+import { ExitCode } from '../exit-code';
+import { globalOptions } from '../global-options';
+import { integerUpTo } from '../option-parsers';
+import { Output } from '../output';
+
+interface ImportCliOptions {
+  strict?: boolean;
+  progress?: boolean;
+  retentionDays: number;
+}
+
+/** `sau-cli import FILE`: Rocket.Chat `rocketchat_sessions` (mongoexport NDJSON) into history. */
+export function registerImportCommand(program: Command): Command {
+  return program
+    .command('import')
+    .description(
+      'replay Rocket.Chat rocketchat_sessions documents (mongoexport NDJSON) into history',
+    )
+    .argument('<file>', 'mongoexport output, one JSON document a line; - for stdin')
+    .option('--strict', 'stop at the first bad line (nothing is written then)')
+    .option('--progress', 'report progress on stderr every second (default: when it is a terminal)')
+    .addOption(
+      new Option('--retention-days <n>', 'keep imported days this long; use the monitors value')
+        .argParser(integerUpTo(100_000))
+        .default(400),
+    )
+    .action(async (file: string, options: ImportCliOptions, command: Command) => {
+      await runImport(file, options, command);
+    });
+}
+
+async function runImport(file: string, options: ImportCliOptions, command: Command): Promise<void> {
+  const globals = globalOptions(command);
+  const output = new Output({ json: globals.json });
+  const input = await openInput(file);
+  const redis = createRedis(globals.redisUrl);
+  try {
+    await redis.connect();
+    const showProgress = options.progress === true || process.stderr.isTTY === true;
+    const report = await importRocketChatSessions(input, {
+      redis: redis.client,
+      namespace: globals.namespace,
+      timezone: globals.timezone,
+      strict: options.strict === true,
+      retentionDays: options.retentionDays,
+      onProgress: showProgress ? (p) => output.note(progressLine(p)) : undefined,
+    });
+    output.document(report);
+  } finally {
+    input.destroy();
+    await redis.close();
+  }
+}
+
+/** The input stream; a file that cannot be read is a usage error (exit 2), found before Redis. */
+async function openInput(file: string): Promise<Readable> {
+  if (file === '-') return process.stdin;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a regular file');
+  } catch (err) {
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new CliError(`cannot read ${file}: ${reason}`, ExitCode.USAGE, err);
+  }
+  return createReadStream(file);
+}
+
+function progressLine(p: ImportProgress): string {
+  if (p.phase === 'reading') {
+    return `sau-cli: import: ${p.lines.toLocaleString('en-US')} lines read, ${p.imported.toLocaleString('en-US')} sessions`;
+  }
+  return `sau-cli: import: writing day parts ${p.partsDone}/${p.partsTotal}`;
+}

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { SauReader } from '../reader/sau-reader';
+import { createRedis } from './connect';
+import { globalOptions, type GlobalOptions } from './global-options';
+import { Output } from './output';
+
+/** What a read command's body gets: a connected reader, the output, and the global options. */
+export interface ReaderContext {
+  reader: SauReader;
+  output: Output;
+  globals: GlobalOptions;
+}
+
+/**
+ * Runs `body` with a SauReader on a connected CLI Redis client, and closes the connection after,
+ * whatever happens. The reader is built before connecting, so a bad namespace or zone is a usage
+ * error even without Redis; an unreachable Redis is exit 3 (see connect.ts).
+ */
+export async function withReader(
+  command: Command,
+  body: (context: ReaderContext) => Promise<void>,
+): Promise<void> {
+  const globals = globalOptions(command);
+  const output = new Output({ json: globals.json });
+  const redis = createRedis(globals.redisUrl);
+  try {
+    const reader = new SauReader({
+      redis: redis.client,
+      namespace: globals.namespace,
+      timezone: globals.timezone,
+    });
+    await redis.connect();
+    await body({ reader, output, globals });
+  } finally {
+    await redis.close();
+  }
+}

@@ -1,0 +1,51 @@
+/** Lines the importer could not read: at most this many are listed, all are counted. */
+export const MAX_BAD_LINES_LISTED = 20;
+
+/** A line that is not a usable document: not JSON, or a session without a readable date. */
+export interface BadLine {
+  line: number;
+  reason: 'badJson' | 'badDate';
+  message: string;
+}
+
+/** What `importRocketChatSessions` did. */
+export interface ImportReport {
+  /** Lines read (blank lines included). */
+  lines: number;
+  /** Session documents counted (before the idempotency check: see `partsAlreadyApplied`). */
+  imported: number;
+  skipped: {
+    /** `computed-session`, `user_daily` and other aggregate documents. */
+    notSession: number;
+    /** Sessions without a user id (never logged in). */
+    noUser: number;
+    badJson: number;
+    /** No readable `loginAt`/`createdAt`, or no session id. */
+    badDate: number;
+    /** The same session (id and start) twice in the input. */
+    duplicate: number;
+    /** Started on a day older than the retention: its keys would expire at once. */
+    expired: number;
+  };
+  /** The first MAX_BAD_LINES_LISTED bad lines. */
+  badLines: BadLine[];
+  /** Days (`YYYY-MM-DD` in the import's zone) the import counted sessions or users on. */
+  days: number;
+  months: number;
+  firstDay: string | null;
+  lastDay: string | null;
+  /** Parts of days written now, and parts a previous import of the same data had written. */
+  partsApplied: number;
+  partsAlreadyApplied: number;
+  elapsedMs: number;
+}
+
+/** Progress of an import, reported about once a second. */
+export interface ImportProgress {
+  phase: 'reading' | 'writing';
+  lines: number;
+  imported: number;
+  /** While writing: parts written so far out of `partsTotal`. */
+  partsDone: number;
+  partsTotal: number;
+}

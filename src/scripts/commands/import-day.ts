@@ -1,0 +1,73 @@
+import type { Keys } from '../../keys';
+import type { ZonedDay } from '../../time/zoned-calendar';
+import type { PeriodExpiry } from '../../time/retention';
+import { BREAKDOWN_DIMENSIONS } from '../breakdown-dimensions';
+import type { ScriptRunner } from '../script-runner';
+
+/** One value of one dimension in an imported day: sessions opened with it and time spent with it. */
+export interface ImportedValueRow {
+  /** Index into BREAKDOWN_DIMENSIONS (0 device, 1 os, 2 browser). */
+  dimension: number;
+  value: string;
+  sessions: number;
+  ms: number;
+}
+
+export interface ImportDayInput {
+  day: ZonedDay;
+  digest: string;
+  expiry: PeriodExpiry;
+  /** Expiry of the day breakdown users hash (unix seconds). */
+  breakdownUsersExpireAt: number;
+  exactThreshold: number;
+  breakdownCap: number;
+  sessions: number;
+  logins: number;
+  closed: number;
+  sessionMs: number;
+  rows: ImportedValueRow[];
+  /** User id → its values, each `<d|o|b><value>\x1f`. */
+  users: Array<[string, string]>;
+}
+
+/** Applies one part of an imported day once (lua/importDay-11.lua); false when it was applied before. */
+export async function importDay(
+  runner: ScriptRunner,
+  keys: Keys,
+  input: ImportDayInput,
+): Promise<{ applied: boolean; usersAdded: number }> {
+  const { day, expiry } = input;
+  const args: Array<string | number> = [
+    input.digest,
+    input.exactThreshold,
+    expiry.day,
+    expiry.daySet,
+    expiry.month,
+    expiry.monthSet,
+    input.breakdownUsersExpireAt,
+    input.breakdownCap,
+    input.sessions,
+    input.logins,
+    input.closed,
+    input.sessionMs,
+    input.rows.length,
+  ];
+  for (const row of input.rows) args.push(row.dimension + 1, row.value, row.sessions, row.ms);
+  for (const [userId, values] of input.users) args.push(userId, values);
+  const reply = (await runner.run(
+    'importDay',
+    [
+      keys.day(day.date),
+      keys.dayUsers(day.date),
+      keys.dayUsersHll(day.date),
+      keys.month(day.month),
+      keys.monthUsers(day.month),
+      keys.monthUsersHll(day.month),
+      keys.dayImports(day.date),
+      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
+      keys.dayBreakdownUsers(day.date),
+    ],
+    args,
+  )) as number[];
+  return { applied: reply[0] === 1, usersAdded: reply[1] ?? 0 };
+}

@@ -1,0 +1,147 @@
+import { Redis } from 'ioredis';
+import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
+import { assertBuilt, jsonLines, runCli } from './run-cli';
+
+interface Report {
+  checks: { name: string; status: 'ok' | 'warn' | 'fail'; detail: string }[];
+  ok: boolean;
+}
+
+function byName(report: Report): Record<string, { status: string; detail: string }> {
+  return Object.fromEntries(report.checks.map((c) => [c.name, c]));
+}
+
+async function doctor(url: string, ...args: string[]) {
+  const result = await runCli([
+    '--redis-url',
+    url,
+    '--namespace',
+    uniqueNamespace('doctor'),
+    ...args,
+    'doctor',
+  ]);
+  return {
+    result,
+    report: args.includes('--json') ? (jsonLines(result.stdout)[0] as Report) : undefined,
+  };
+}
+
+describe('sau-cli doctor', () => {
+  const servers: TestRedis[] = [];
+  beforeAll(() => assertBuilt());
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  async function server(args: string[]): Promise<TestRedis> {
+    const s = await startRedis(args);
+    servers.push(s);
+    return s;
+  }
+
+  it('passes on a durable Redis with noeviction, exit 0', async () => {
+    const good = await server(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']);
+    if (!good.owned) return; // REDIS_URL: its settings are not ours to pick
+    const { result, report } = await doctor(good.url, '--json');
+    expect(result.code).toBe(0);
+    expect(report!.ok).toBe(true);
+    const checks = byName(report!);
+    expect(Object.keys(checks)).toEqual([
+      'redis version',
+      'persistence',
+      'maxmemory-policy',
+      'acl rights',
+      'instances',
+      'clock offset',
+    ]);
+    for (const name of Object.keys(checks)) expect(checks[name].status).toBe('ok');
+    expect(checks.persistence.detail).toMatch(/AOF on/);
+    expect(checks['acl rights'].detail).toMatch(/user default may run all \d+ commands/);
+
+    const human = await runCli(['--redis-url', good.url, 'doctor']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/name +status +detail/);
+    expect(human.stdout).toMatch(/maxmemory-policy +ok +noeviction/);
+  });
+
+  it('fails on allkeys-lru and warns without persistence, exit 1', async () => {
+    const bad = await server(['--maxmemory-policy', 'allkeys-lru']);
+    if (!bad.owned) return;
+    const { result, report } = await doctor(bad.url, '--json');
+    expect(result.code).toBe(1);
+    expect(report!.ok).toBe(false);
+    const checks = byName(report!);
+    expect(checks['maxmemory-policy']).toMatchObject({ status: 'fail' });
+    expect(checks['maxmemory-policy'].detail).toMatch(/allkeys-lru.*evict live-state keys/);
+    expect(checks.persistence).toMatchObject({ status: 'warn' });
+    expect(result.stderr).toMatch(/^sau-cli: doctor: failed: maxmemory-policy\n$/);
+
+    const volatile = await server(['--maxmemory-policy', 'volatile-lru', '--appendonly', 'yes']);
+    const v = await doctor(volatile.url, '--json');
+    expect(v.result.code).toBe(0);
+    expect(byName(v.report!)['maxmemory-policy'].status).toBe('warn');
+  });
+
+  it('fails the rights check for a user who may not run what the scripts need', async () => {
+    const s = await server(['--appendonly', 'yes']);
+    if (!s.owned) return;
+    const admin = new Redis(s.url);
+    try {
+      await admin.call(
+        'ACL',
+        'SETUSER',
+        'limited',
+        'on',
+        '>secret-pw',
+        '~*',
+        '&*',
+        '+@all',
+        '-xadd',
+        '-pfadd',
+      );
+      await admin.call('ACL', 'SETUSER', 'noacl', 'on', '>secret-pw', '~*', '&*', '+@all', '-acl');
+    } finally {
+      await admin.quit();
+    }
+    const url = new URL(s.url);
+    url.username = 'limited';
+    url.password = 'secret-pw';
+    const { result, report } = await doctor(url.toString(), '--json');
+    expect(result.code).toBe(1);
+    const rights = byName(report!)['acl rights'];
+    expect(rights.status).toBe('fail');
+    expect(rights.detail).toMatch(/user limited may not run PFADD, XADD on sau:\{doctor-/);
+    expect(result.stdout + result.stderr).not.toContain('secret-pw');
+
+    url.username = 'noacl';
+    const refused = await doctor(url.toString(), '--json');
+    expect(refused.result.code).toBe(0);
+    expect(byName(refused.report!)['acl rights']).toMatchObject({ status: 'warn' });
+    expect(byName(refused.report!)['acl rights'].detail).toMatch(
+      /cannot check: ACL WHOAMI refused/,
+    );
+  });
+
+  it('warns about a lapsed lease', async () => {
+    const s = await server(['--appendonly', 'yes']);
+    const namespace = uniqueNamespace('doctor-lease');
+    const admin = new Redis(s.url);
+    try {
+      await admin.zadd(`sau:{${namespace}}:leases`, 1, 'ghost-1');
+    } finally {
+      await admin.quit();
+    }
+    const result = await runCli([
+      '--redis-url',
+      s.url,
+      '--namespace',
+      namespace,
+      '--json',
+      'doctor',
+    ]);
+    const checks = byName(jsonLines(result.stdout)[0] as Report);
+    expect(checks.instances.status).toBe('warn');
+    expect(checks.instances.detail).toMatch(/lease lapsed: ghost-1/);
+    expect(result.code).toBe(0);
+  });
+});
