@@ -35,7 +35,10 @@ export interface SessionMonitorOptions {
   maxBatchSize?: number;
   /** Most events held while Redis is slow or away; beyond, events are dropped and reported. Default 1,000,000. */
   maxQueuedEvents?: number;
-  /** Most sessions one close/reap script call handles. Default 1000. */
+  /**
+   * Most sessions one close/reap script call handles. Default 200: at ~12 µs a session (with the
+   * closed-session log) a call stays under 5 ms, so reaping 1,000,000 sessions never blocks Redis.
+   */
   closeBatchSize?: number;
   /**
    * Most user-days of logins remembered until Redis has them, so that logins seen during an outage
@@ -97,7 +100,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     retentionDays: options.retentionDays ?? 400,
     maxBatchSize: options.maxBatchSize ?? 1000,
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
-    closeBatchSize: options.closeBatchSize ?? 1000,
+    closeBatchSize: options.closeBatchSize ?? 200,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
     maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
     resyncIntervalMs: options.resyncIntervalMs ?? 300_000,

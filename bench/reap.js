@@ -1,0 +1,319 @@
+'use strict';
+/**
+ * Reaping a dead instance: how fast a reaper closes the sessions of an instance that died without
+ * stop(), and how long the longest single script call blocks Redis while it does (invariant 4: no
+ * call may block Redis for more than a few milliseconds, whatever the session count).
+ *
+ * The dying instance is a real SessionMonitor in a child process: it opens the sessions, flushes
+ * them, keeps heartbeating, and is then SIGKILLed, so nothing of a graceful stop runs. Once Redis
+ * TIME has passed its lease, a SauReader reaps it (one pass, as `sau-cli reap` does).
+ *
+ * The longest call is the longest execution time SLOWLOG records during the reap, with a 100 us
+ * threshold (threshold 0 would also log every command the scripts call, inside the calls being
+ * timed). INFO commandstats gives every call's count and total time, and the reaper's progress
+ * callback the client's round trip of each closing call. If Redis spent more wall time in scripts
+ * than CPU time, redis-server was descheduled mid-call: on a busy machine the longest call then
+ * measures the machine more than the script, and p99 is the steadier number.
+ */
+const { fork } = require('node:child_process');
+const { join } = require('node:path');
+const { Redis } = require('ioredis');
+const { SessionMonitor, SauReader } = require('../dist');
+const { loadScripts } = require('../dist/scripts/script-catalog');
+const { seededRandom } = require('../dist/demo/random');
+const { meteorIds } = require('./meteor-id');
+const { readCounters, diffCounters } = require('./server-counters');
+
+const INSTANCE_ID = 'bench-reap-victim';
+/** Read when the bench starts, like the library's own script catalog: names SLOWLOG's SHAs. */
+const SCRIPTS = [...loadScripts().values()];
+const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/**
+ * Runs in the child: opens `sessions` sessions (every other one logged in, users drawn from a
+ * population of `users`), reports to the parent, then idles with its heartbeat running until it
+ * is killed.
+ */
+async function dyingInstance({ url, namespace, sessions, users, leaseMs, heartbeatIntervalMs }) {
+  const monitor = new SessionMonitor({
+    redis: url,
+    namespace,
+    instanceId: INSTANCE_ID,
+    leaseMs,
+    heartbeatIntervalMs,
+  });
+  // Any error makes the measurement meaningless (and a failing batch is retried forever, so
+  // flush() would never return): the parent fails the bench at the first one.
+  monitor.on('error', (err) => process.send({ error: `${err.code}: ${err.message}` }));
+  const sessionIds = meteorIds(sessions);
+  const userIds = meteorIds(users);
+  const random = seededRandom(0x4ea9);
+  const loggedIn = new Set();
+  await monitor.start();
+  for (let i = 0; i < sessions; i++) {
+    monitor.open({ id: sessionIds[i], clientAddress: '10.0.0.2', userAgent: 'bench' });
+    if (i % 2 === 0) {
+      const userId = userIds[Math.floor(random() * users)];
+      monitor.login(sessionIds[i], userId);
+      loggedIn.add(userId);
+    }
+    if ((i + 1) % 10_000 === 0) await monitor.flush();
+  }
+  await monitor.flush();
+  process.send({
+    ready: true,
+    incarnation: monitor.incarnation,
+    sessions: monitor.liveSessionCount,
+    users: loggedIn.size,
+  });
+  // The IPC channel keeps the process, and so its (unref'd) heartbeat timer, alive until SIGKILL.
+}
+
+/**
+ * Forks the dying instance. `ready` resolves with its report once its sessions are all in Redis;
+ * `failed` rejects at its first error, before or after that.
+ */
+function startDyingInstance(config, timeoutMs) {
+  const child = fork(join(__dirname, 'reap.js'), ['--dying-instance', JSON.stringify(config)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  let fail;
+  const failed = new Promise((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+  const timer = setTimeout(
+    () => fail(new Error(`reap: the dying instance was not ready within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  const ready = new Promise((resolve, reject) => {
+    child.on('message', (message) => {
+      if (message.ready) {
+        clearTimeout(timer);
+        resolve(message);
+      } else if (message.error) {
+        fail(new Error(`reap: the dying instance reported ${message.error}`));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`reap: the dying instance exited early (${code ?? signal})`));
+    });
+    child.once('error', reject);
+    failed.catch(reject);
+  });
+  return { child, ready, failed };
+}
+
+function kill(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function runReap({
+  url,
+  namespace,
+  sessions = 100_000,
+  users = Math.max(1, Math.floor(sessions / 4)),
+  closeBatchSize,
+  leaseMs = 2000,
+  heartbeatIntervalMs = 500,
+  slowlogThresholdUs = 100,
+  fillTimeoutMs = 120_000,
+  // Any other SauReader options for the reaper, e.g. { closedSessionLog: false } to see its cost.
+  readerOptions = {},
+  log = () => undefined,
+}) {
+  const admin = new Redis(url);
+  const reader = new SauReader({
+    ...readerOptions,
+    redis: url,
+    namespace,
+    ...(closeBatchSize ? { closeBatchSize } : {}),
+  });
+  // Unless asked for another, the library's default batch: read from the reader (a private field).
+  const batchSize = closeBatchSize ?? reader.reaper?.options?.closeBatchSize ?? 1000;
+  const { child, ready, failed } = startDyingInstance(
+    { url, namespace, sessions, users, leaseMs, heartbeatIntervalMs },
+    fillTimeoutMs,
+  );
+  const savedConfig = {};
+  try {
+    const victim = await ready;
+    const before = await Promise.race([reader.stats(), failed]);
+    if (before.now.sessions !== sessions || before.now.users !== victim.users) {
+      throw new Error(
+        `reap: expected ${sessions} live sessions and ${victim.users} users before the kill, found ${before.now.sessions} and ${before.now.users}`,
+      );
+    }
+
+    await kill(child);
+    const killedAt = Date.now();
+    // Reaping before Redis TIME passes the lease would find nothing; wait without writing.
+    for (;;) {
+      const { lapsed } = await reader.deadInstances();
+      if (lapsed.includes(INSTANCE_ID)) break;
+      if (Date.now() - killedAt > leaseMs * 5 + 5000) {
+        throw new Error(`reap: the lease of ${INSTANCE_ID} never lapsed`);
+      }
+      await sleep(50);
+    }
+    const leaseWaitMs = Date.now() - killedAt;
+    log(
+      `reap: ${sessions} sessions (${victim.users} users) of a SIGKILLed instance, lease lapsed ${leaseWaitMs} ms after the kill`,
+    );
+
+    // Script calls slower than the threshold are logged with their execution time. Not 0: Redis
+    // also logs the commands a script calls (client "?:0"), hundreds of thousands of entries
+    // written while the script runs, which made each call ~70% slower in a trial. Calls under the
+    // threshold cannot be the longest; commandstats counts every call and its total time.
+    for (const name of ['slowlog-log-slower-than', 'slowlog-max-len']) {
+      const [, value] = await admin.config('GET', name);
+      savedConfig[name] = value;
+    }
+    const slowlogLen = Math.max(10_000, (Math.ceil(sessions / batchSize) + 100) * 4);
+    await admin.config('SET', 'slowlog-max-len', String(slowlogLen));
+    await admin.config('SET', 'slowlog-log-slower-than', String(slowlogThresholdUs));
+    await admin.call('SLOWLOG', 'RESET');
+    const countersBefore = await readCounters(admin);
+
+    const batchMs = [];
+    let last = process.hrtime.bigint();
+    const started = last;
+    const report = await reader.reap(() => {
+      const now = process.hrtime.bigint();
+      batchMs.push(Number(now - last) / 1e6);
+      last = now;
+    });
+    const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+
+    const server = diffCounters(countersBefore, await readCounters(admin));
+    const entries = await admin.call('SLOWLOG', 'GET', String(slowlogLen));
+    await restoreConfig(admin, savedConfig);
+    if (entries.length >= slowlogLen) {
+      throw new Error(`reap: SLOWLOG filled up (${entries.length} entries); raise slowlog-max-len`);
+    }
+    await verify({ reader, admin, victim, sessions, report });
+
+    const logged = scriptCalls(entries);
+    const maxCall = logged.reduce((a, b) => (b.usec > a.usec ? b : a), { usec: 0, script: '' });
+    const closing = logged.filter((c) => c.script === 'closeSessions').map((c) => c.usec);
+    closing.sort((a, b) => a - b);
+    const scripts = server.commands.filter((c) => SCRIPT_COMMANDS.has(c.command));
+    const scriptUsec = scripts.reduce((sum, c) => sum + c.usec, 0);
+    // The first gap also covers finding and claiming the lease; every later one is one close call.
+    const roundTrips = batchMs.slice(1);
+    const result = {
+      sessions,
+      users: victim.users,
+      closeBatchSize: batchSize,
+      totalMs: round2(totalMs),
+      sessionsPerSec: Math.round(sessions / (totalMs / 1000)),
+      maxCallMs: round2(maxCall.usec / 1000),
+      maxCallScript: maxCall.script,
+      // Every EVALSHA/EVAL of the reap (a NOSCRIPT miss and its EVAL count as two).
+      calls: scripts.reduce((sum, c) => sum + c.calls, 0),
+      closeCalls: batchMs.length,
+      slowlogThresholdUs,
+      // Server-side execution of the close calls over the threshold (all of them, unless a
+      // batch is tiny): the typical call next to the longest.
+      closeCallMs: {
+        logged: closing.length,
+        p50: round2(percentile(closing, 0.5) / 1000),
+        p99: round2(percentile(closing, 0.99) / 1000),
+        max: round2((closing.at(-1) ?? 0) / 1000),
+      },
+      // Wall time Redis spent inside script calls, and the CPU time it used meanwhile: wall time
+      // well above CPU time means redis-server was descheduled mid-call (a busy machine), which
+      // lengthens calls in SLOWLOG without more work being done.
+      scriptMs: round2(scriptUsec / 1000),
+      serverCpuMs: Math.round(server.cpuSeconds * 1000),
+      usecPerSession: round2(scriptUsec / sessions),
+      maxRoundTripMs: round2(Math.max(0, ...roundTrips)),
+      leaseWaitMs,
+    };
+    log(
+      `reap: ${sessions} sessions in ${result.totalMs} ms (${result.sessionsPerSec}/s), ` +
+        `${result.calls} script calls, longest ${result.maxCallMs} ms (${result.maxCallScript}), ` +
+        `close calls p50 ${result.closeCallMs.p50} ms p99 ${result.closeCallMs.p99} ms`,
+    );
+    return result;
+  } finally {
+    await kill(child);
+    await restoreConfig(admin, savedConfig).catch(() => undefined);
+    await reader.close();
+    admin.disconnect();
+  }
+}
+
+/** Puts back the server settings the measurement changed; once. */
+async function restoreConfig(admin, saved) {
+  for (const [name, value] of Object.entries(saved)) {
+    await admin.config('SET', name, value);
+    delete saved[name];
+  }
+}
+
+/**
+ * SLOWLOG entries of script calls, named after the lua/ script they ran: by SHA, by source (EVAL;
+ * SLOWLOG truncates it to a prefix), or else by KEYS count when only one script takes that many.
+ */
+function scriptCalls(entries) {
+  const calls = [];
+  for (const [, , usec, args] of entries) {
+    const command = String(args[0]).toLowerCase();
+    if (!SCRIPT_COMMANDS.has(command)) continue;
+    const body = String(args[1]);
+    const prefix = body.replace(/\.\.\. \(\d+ more bytes\)$/, '');
+    const byKeys = SCRIPTS.filter((s) => s.numberOfKeys === Number(args[2]));
+    const script =
+      SCRIPTS.find((s) => s.sha === body || s.source.startsWith(prefix)) ??
+      (byKeys.length === 1 ? byKeys[0] : undefined);
+    calls.push({ command, script: script?.name ?? 'unknown', usec: Number(usec) });
+  }
+  return calls;
+}
+
+/** A speed means nothing if sessions were left behind or closed twice. */
+async function verify({ reader, admin, victim, sessions, report }) {
+  const after = await reader.stats();
+  const problems = [];
+  if (report.sessions !== sessions) problems.push(`reap closed ${report.sessions}`);
+  if (report.instances !== 1) problems.push(`reap finished ${report.instances} instances`);
+  if (after.now.sessions !== 0) problems.push(`now.sessions ${after.now.sessions}`);
+  if (after.now.users !== 0) problems.push(`now.users ${after.now.users}`);
+  if (after.now.anonymousSessions !== 0) {
+    problems.push(`now.anonymousSessions ${after.now.anonymousSessions}`);
+  }
+  if (after.now.instances !== 0) problems.push(`now.instances ${after.now.instances}`);
+  const left = await admin.zcard(reader.keys.instanceSessions(INSTANCE_ID, victim.incarnation));
+  if (left !== 0) problems.push(`${left} members left in the instance sessions zset`);
+  const reaping = await admin.hlen(reader.keys.reaping());
+  if (reaping !== 0) problems.push(`${reaping} incarnations still in the reaping hash`);
+  if (problems.length > 0) {
+    throw new Error(`reap left wrong counts (expected ${sessions} closed, 0 live): ${problems}`);
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+}
+
+function round2(n) {
+  return Math.round(n * 100) / 100;
+}
+
+if (require.main === module && process.argv[2] === '--dying-instance') {
+  dyingInstance(JSON.parse(process.argv[3])).catch((err) => {
+    process.stderr.write(`[bench] dying instance failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}
+
+module.exports = { runReap };
