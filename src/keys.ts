@@ -105,6 +105,20 @@ export class Keys {
     return `${this.prefix}month:${month}:hll`;
   }
   /**
+   * The six keys of a day's and its month's distinct users, in the order every script that counts
+   * users takes them (lua/includes/userTally.lua: hash, exact set, HyperLogLog; day, then month).
+   */
+  dayAndMonthUsers(date: string, month: string): string[] {
+    return [
+      this.day(date),
+      this.dayUsers(date),
+      this.dayUsersHll(date),
+      this.month(month),
+      this.monthUsers(month),
+      this.monthUsersHll(month),
+    ];
+  }
+  /**
    * STREAM: one entry per closed session (lua/includes/closedSessionLog.lua lists the fields),
    * ids by Redis TIME, capped by length and age.
    */

@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
-import { SauReader } from '../../reader/sau-reader';
+import type { SauReader } from '../../reader/sau-reader';
 import { STATS_WINDOWS, type StatsWindow } from '../../reader/stats-types';
-import { createRedis, isRedisUnavailable } from '../connect';
-import { globalOptions } from '../global-options';
+import { isRedisUnavailable } from '../connect';
 import { durationAtLeast, parseDateOption } from '../option-parsers';
-import { Output } from '../output';
+import type { Output } from '../output';
 import { redact } from '../redact';
 import { shutdownSignal, sleep } from '../shutdown-signal';
+import { withReader } from '../with-reader';
 
 interface StatsOptions {
   window: StatsWindow;
@@ -43,26 +43,14 @@ export function registerStatsCommand(program: Command): Command {
 }
 
 async function runStats(options: StatsOptions, command: Command): Promise<void> {
-  const globals = globalOptions(command);
-  const output = new Output({ json: globals.json });
-  const redis = createRedis(globals.redisUrl);
-  try {
-    // Built before connecting, so a bad namespace or zone is a usage error even without Redis.
-    const reader = new SauReader({
-      redis: redis.client,
-      namespace: globals.namespace,
-      timezone: globals.timezone,
-    });
-    await redis.connect();
+  await withReader(command, async ({ reader, output, globals }) => {
     const query = { window: options.window, date: options.date };
     if (!options.watch) {
       output.document(await reader.stats(query));
       return;
     }
     await watch(reader, query, options.interval, output, globals.redisUrl);
-  } finally {
-    await redis.close();
-  }
+  });
 }
 
 /** Re-reads every `intervalMs` until Ctrl-C; a Redis blip is reported and retried, not fatal. */

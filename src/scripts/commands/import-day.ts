@@ -57,12 +57,7 @@ export async function importDay(
   const reply = (await runner.run(
     'importDay',
     [
-      keys.day(day.date),
-      keys.dayUsers(day.date),
-      keys.dayUsersHll(day.date),
-      keys.month(day.month),
-      keys.monthUsers(day.month),
-      keys.monthUsersHll(day.month),
+      ...keys.dayAndMonthUsers(day.date, day.month),
       keys.dayImports(day.date),
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
       keys.dayBreakdownUsers(day.date),

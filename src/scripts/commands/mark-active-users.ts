@@ -19,14 +19,7 @@ export async function markActiveUsers(
   const { day, expiry } = input;
   const reply = (await runner.run(
     'markActiveUsers',
-    [
-      keys.day(day.date),
-      keys.dayUsers(day.date),
-      keys.dayUsersHll(day.date),
-      keys.month(day.month),
-      keys.monthUsers(day.month),
-      keys.monthUsersHll(day.month),
-    ],
+    [...keys.dayAndMonthUsers(day.date, day.month)],
     [
       day.startMs,
       input.exactThreshold,
