@@ -119,6 +119,21 @@ export class Keys {
     ];
   }
   /**
+   * HASH: the namespace's current numbers (src/reader/gauges.ts lists the fields), rewritten by the
+   * one sampling instance every interval; what Grafana and Prometheus read in one command.
+   */
+  gauges(): string {
+    return `${this.prefix}gauges`;
+  }
+  /** STREAM: one entry per sample with the gauges' fields, ids by Redis TIME, trimmed by age. */
+  timeline(): string {
+    return `${this.prefix}timeline`;
+  }
+  /** STRING: id of the instance that samples the gauges, with a lease (PX) it renews as it samples. */
+  samplerLease(): string {
+    return `${this.prefix}sampler`;
+  }
+  /**
    * STREAM: one entry per closed session (lua/includes/closedSessionLog.lua lists the fields),
    * ids by Redis TIME, capped by length and age.
    */

@@ -11,6 +11,7 @@ import { registerInstancesCommand } from './commands/instances';
 import { registerReapCommand } from './commands/reap';
 import { registerExportCommand } from './commands/export';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerMetricsCommand } from './commands/metrics';
 import { addGlobalOptions } from './global-options';
 
 /**
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerReapCommand(program);
   registerExportCommand(program);
   registerDoctorCommand(program);
+  registerMetricsCommand(program);
   registerDemoCommand(program);
   registerImportCommand(program);
   return program;

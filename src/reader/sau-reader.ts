@@ -20,6 +20,7 @@ import { readHistory, type History, type HistoryQuery } from './history';
 import { readInstances, type Instances } from './instances';
 import { readClosedSessions, type ClosedSession, type ClosedSessionQuery } from './closed-sessions';
 import { closedLogLimitsOf } from '../scripts/closed-log-limits';
+import { readGauges, type Gauges } from './gauges';
 
 /** Options of `new SauReader(...)`. */
 export interface SauReaderOptions {
@@ -164,6 +165,15 @@ export class SauReader {
    */
   closedSessions(query: ClosedSessionQuery): AsyncGenerator<ClosedSession> {
     return readClosedSessions(this.client, this.keys, this.calendar, query);
+  }
+
+  /**
+   * The gauges hash as the sampling monitor last wrote it (one HGETALL; what `sau-cli metrics` and
+   * Grafana read), or null when no monitor of the namespace has sampled yet. `updatedAt` tells how
+   * old it is: at most `gaugeIntervalMs` while a monitor runs.
+   */
+  gauges(): Promise<Gauges | null> {
+    return readGauges(this.client, this.keys);
   }
 
   /** Closes the connection if the reader opened it. */

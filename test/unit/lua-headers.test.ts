@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LUA_DIR } from '../../src/scripts/script-catalog';
+import { bundleLua } from '../../src/scripts/lua-bundle';
 
 // Every script documents its KEYS and ARGV in a header (BullMQ's habit); this keeps the header,
-// the file name (<name>-<numKeys>.lua) and the body from drifting apart.
+// the file name (<name>-<numKeys>.lua) and the body, includes inlined as Redis runs it, from
+// drifting apart.
 
 interface Header {
   keys: Array<[number, number]>; // documented [from, to] ranges; to = Infinity for "N.."
@@ -61,7 +63,7 @@ describe('Lua script headers', () => {
 
   it.each(files)('%s documents exactly the KEYS its name declares and its body uses', (file) => {
     const numKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
-    const { header, body } = parseHeader(file, readFileSync(join(LUA_DIR, file), 'utf8'));
+    const { header, body } = parseHeader(file, bundleLua(join(LUA_DIR, file)));
     expect(coverage(file, 'KEYS', header.keys)).toBe(numKeys);
     const used = usedIndexes(body, 'KEYS');
     for (const i of used) expect(i).toBeLessThanOrEqual(numKeys);
@@ -70,7 +72,7 @@ describe('Lua script headers', () => {
   });
 
   it.each(files)('%s documents every ARGV it reads, and reads every ARGV it documents', (file) => {
-    const { header, body } = parseHeader(file, readFileSync(join(LUA_DIR, file), 'utf8'));
+    const { header, body } = parseHeader(file, bundleLua(join(LUA_DIR, file)));
     const documented = coverage(file, 'ARGV', header.argv);
     const used = usedIndexes(body, 'ARGV');
     for (const i of used) expect(i).toBeLessThanOrEqual(documented);

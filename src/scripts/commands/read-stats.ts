@@ -32,23 +32,9 @@ export async function readStats(
   keys: Keys,
   input: { date: string; exactUnionLimit: number },
 ): Promise<RawStats> {
-  const days = Array.from({ length: WINDOW_DAYS }, (_, i) => addDays(input.date, -i));
-  const month = input.date.slice(0, 7);
-  const r = (await runner.run(
-    'readStats',
-    [
-      keys.live(),
-      keys.liveUsers(),
-      keys.leases(),
-      keys.month(month),
-      keys.monthUsers(month),
-      keys.monthUsersHll(month),
-      ...days.map((d) => keys.day(d)),
-      ...days.map((d) => keys.dayUsers(d)),
-      ...days.map((d) => keys.dayUsersHll(d)),
-    ],
-    [input.exactUnionLimit],
-  )) as number[];
+  const r = (await runner.run('readStats', statsKeys(keys, input.date), [
+    input.exactUnionLimit,
+  ])) as number[];
   return {
     nowMs: r[0],
     liveUsers: r[1],
@@ -70,4 +56,24 @@ export async function readStats(
     monthUsers: r[16],
     monthExact: r[17] === 1,
   };
+}
+
+/**
+ * The 96 keys lua/includes/statsReading.lua reads for `date`: live totals, its month, and the 30
+ * days ending on it (hashes, exact sets, HyperLogLogs).
+ */
+export function statsKeys(keys: Keys, date: string): string[] {
+  const days = Array.from({ length: WINDOW_DAYS }, (_, i) => addDays(date, -i));
+  const month = date.slice(0, 7);
+  return [
+    keys.live(),
+    keys.liveUsers(),
+    keys.leases(),
+    keys.month(month),
+    keys.monthUsers(month),
+    keys.monthUsersHll(month),
+    ...days.map((d) => keys.day(d)),
+    ...days.map((d) => keys.dayUsers(d)),
+    ...days.map((d) => keys.dayUsersHll(d)),
+  ];
 }

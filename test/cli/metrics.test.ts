@@ -1,0 +1,213 @@
+import { SessionMonitor } from '../../src';
+import { SauReader } from '../../src/reader/sau-reader';
+import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
+import { assertBuilt, runCli, startCli, stderrLines, type RunningCli } from './run-cli';
+
+/** Metric name → namespace → value, and metric name → TYPE, of a Prometheus text exposition. */
+function parseSamples(text: string): {
+  values: Map<string, Map<string, number>>;
+  types: Map<string, string>;
+} {
+  const values = new Map<string, Map<string, number>>();
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (type) types.set(type[1], type[2]);
+    if (line === '' || line.startsWith('#')) continue;
+    const sample = /^(sau_[a-z0-9_]+)\{namespace="([^"]*)"\} (\S+)$/.exec(line);
+    if (!sample) throw new Error(`unexpected line: ${line}`);
+    const byNamespace = values.get(sample[1]) ?? new Map<string, number>();
+    byNamespace.set(sample[2], Number(sample[3]));
+    values.set(sample[1], byNamespace);
+  }
+  return { values, types };
+}
+
+/** Starts `sau-cli --json metrics ...` and waits for the line with its URL. */
+async function startMetrics(
+  redisUrl: string,
+  args: string[],
+): Promise<{ cli: RunningCli; url: string }> {
+  const cli = startCli(['--redis-url', redisUrl, '--json', 'metrics', '--port', '0', ...args]);
+  const [first] = await cli.linesSoFar(1);
+  const { url } = JSON.parse(first) as { url: string };
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  return { cli, url };
+}
+
+/** SIGTERM, as a service manager stops it: a clean exit 0. */
+async function stop(cli: RunningCli): Promise<{ code: number | null; stderr: string }> {
+  cli.child.kill('SIGTERM');
+  const result = await cli.done;
+  return { code: result.code, stderr: result.stderr };
+}
+
+describe('sau-cli metrics', () => {
+  let redis: TestRedis;
+  const chat = uniqueNamespace('cli-metrics-chat');
+  const support = uniqueNamespace('cli-metrics-support');
+  const monitors: SessionMonitor[] = [];
+  const problems: Error[] = [];
+  const running: RunningCli[] = [];
+
+  beforeAll(async () => {
+    assertBuilt();
+    redis = await startRedis();
+    for (const namespace of [chat, support]) {
+      const monitor = new SessionMonitor({
+        redis: redis.url,
+        namespace,
+        instanceId: 'cli-metrics',
+        gaugeIntervalMs: 0,
+      });
+      monitor.on('error', (err: Error) => problems.push(err));
+      await monitor.start();
+      monitors.push(monitor);
+    }
+    const [a, b] = monitors;
+    // chat: u1 in two tabs, u2, one anonymous session; support: u3.
+    for (const id of ['s1', 's2', 's3', 's4']) a.open({ id, userAgent: 'test' });
+    a.login('s1', 'u1');
+    a.login('s2', 'u1');
+    a.login('s3', 'u2');
+    b.open({ id: 't1', userAgent: 'test' });
+    b.login('t1', 'u3');
+    await Promise.all([a.flush(), b.flush()]);
+    expect(await a.sampleGauges()).toBe(true);
+    expect(await b.sampleGauges()).toBe(true);
+  });
+
+  afterEach(() => {
+    // A failed test must not leave a server behind.
+    for (const cli of running.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  });
+
+  afterAll(async () => {
+    await Promise.all(monitors.map((m) => m.stop()));
+    await redis?.stop();
+    expect(problems).toEqual([]);
+  });
+
+  it('serves both namespaces’ gauges over HTTP, equal to stats(), 404 elsewhere, and exits 0 on SIGTERM', async () => {
+    const { cli, url } = await startMetrics(redis.url, ['--namespaces', `${chat},${support}`]);
+    running.push(cli);
+
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const { values, types } = parseSamples(await response.text());
+    for (const [name, type] of types) {
+      expect([name, type]).toEqual([name, 'gauge']);
+      expect(name.endsWith('_total')).toBe(false);
+    }
+    expect(types.size).toBe(11);
+
+    for (const namespace of [chat, support]) {
+      const nsReader = new SauReader({ redis: redis.url, namespace });
+      const { now, day, week, month } = await nsReader.stats({ window: 'all' });
+      await nsReader.close();
+      const of = (name: string): number | undefined => values.get(name)?.get(namespace);
+      expect({
+        users: of('sau_users'),
+        sessions: of('sau_sessions'),
+        anonymousSessions: of('sau_anonymous_sessions'),
+        instances: of('sau_instances'),
+        dau: of('sau_daily_active_users'),
+        wau: of('sau_weekly_active_users'),
+        mau: of('sau_monthly_active_users'),
+        rolling30: of('sau_rolling30_active_users'),
+        peak: of('sau_peak_users_today'),
+        stickiness: of('sau_stickiness_ratio'),
+      }).toEqual({
+        users: now.users,
+        sessions: now.sessions,
+        anonymousSessions: now.anonymousSessions,
+        instances: now.instances,
+        dau: day?.activeUsers,
+        wau: week?.activeUsers,
+        mau: month?.activeUsers,
+        rolling30: month?.rolling30,
+        peak: day?.peakUsers,
+        stickiness: month?.stickiness,
+      });
+      expect(of('sau_gauges_updated_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+    }
+    expect(values.get('sau_users')?.get(chat)).toBe(2);
+    expect(values.get('sau_sessions')?.get(chat)).toBe(4);
+    expect(values.get('sau_users')?.get(support)).toBe(1);
+
+    const elsewhere = await fetch(url.replace('/metrics', '/'));
+    expect(elsewhere.status).toBe(404);
+    await elsewhere.text();
+
+    const result = await stop(cli);
+    expect(result.code).toBe(0);
+    expect(stderrLines(result.stderr)).toEqual([`sau-cli: serving ${url}; Ctrl-C to stop`]);
+  });
+
+  it('exits 2 with one line when the port is taken, and the running server is unaffected', async () => {
+    const { cli, url } = await startMetrics(redis.url, ['--namespace', chat]);
+    running.push(cli);
+    const port = new URL(url).port;
+    const second = await runCli(['--redis-url', redis.url, 'metrics', '--port', port]);
+    expect(second.code).toBe(2);
+    expect(stderrLines(second.stderr)).toEqual([
+      `sau-cli: 127.0.0.1:${port} is already in use: stop what listens there or choose another --port`,
+    ]);
+    expect(second.stdout).toBe('');
+    const still = await fetch(url);
+    expect(still.status).toBe(200);
+    expect(
+      parseSamples(await still.text())
+        .values.get('sau_users')
+        ?.get(chat),
+    ).toBe(2);
+    expect((await stop(cli)).code).toBe(0);
+  });
+
+  it('rejects a bad namespace (exit 2) and an unreachable Redis (exit 3) before listening', async () => {
+    const badNamespace = await runCli(['metrics', '--port', '0', '--namespaces', 'ok,bad{x}']);
+    expect(badNamespace.code).toBe(2);
+    expect(badNamespace.stderr).toMatch(/--namespaces.*may not contain/);
+    const down = await runCli(['--redis-url', 'redis://127.0.0.1:1', 'metrics', '--port', '0']);
+    expect(down.code).toBe(3);
+    expect(stderrLines(down.stderr)).toHaveLength(1);
+    expect(down.stdout).toBe('');
+  });
+
+  it('answers 503 within the timeout while Redis is down, logs it once, and still exits 0', async () => {
+    const own = await startRedis();
+    if (!own.owned) {
+      console.log('skipped: REDIS_URL is set, and this test must stop its Redis');
+      return;
+    }
+    let cli: RunningCli | undefined;
+    try {
+      const started = await startMetrics(own.url, ['--namespace', chat, '--timeout', '500ms']);
+      cli = started.cli;
+      running.push(cli);
+      const before = await fetch(started.url);
+      expect(before.status).toBe(200);
+      // Nothing sampled in this Redis: the metrics are declared, with no series.
+      expect(parseSamples(await before.text()).values.size).toBe(0);
+
+      await own.stop();
+      for (let scrape = 0; scrape < 2; scrape++) {
+        const t0 = Date.now();
+        const response = await fetch(started.url);
+        expect(response.status).toBe(503);
+        expect(await response.text()).toMatch(
+          new RegExp(`^cannot read the sau gauges: namespace ${chat}: `),
+        );
+        expect(Date.now() - t0).toBeLessThan(2500);
+      }
+      const result = await stop(cli);
+      expect(result.code).toBe(0);
+      const lines = stderrLines(result.stderr);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toContain(`cannot read the gauges of namespace "${chat}"`);
+    } finally {
+      await own.stop();
+    }
+  });
+});
