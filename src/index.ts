@@ -2,11 +2,26 @@
  * sau-monitor: simultaneous, daily and monthly active users of real-time servers, kept atomically
  * in Redis by Lua scripts.
  */
-export { SessionMonitor } from './monitor/session-monitor';
+export { SessionMonitor, type Recovery } from './monitor/session-monitor';
 export type { SessionMonitorOptions } from './monitor/monitor-options';
 export type { SessionInfo } from './monitor/session-input';
 export { SauReader, type SauReaderOptions } from './reader/sau-reader';
 export { STATS_WINDOWS } from './reader/stats-types';
+export { GAUGE_FIELDS, type Gauges, type GaugeField } from './reader/gauges';
+export {
+  registerSauMetrics,
+  DEFAULT_METRICS_TIMEOUT_MS,
+  type SauMetricsOptions,
+  type SauMetricsTarget,
+  type SauMetricsRegistration,
+} from './metrics/register-sau-metrics';
+export { SAU_METRICS, type SauMetricDefinition } from './metrics/sau-metric-definitions';
+export type { SauScrape, MetricsLogger } from './metrics/sau-metrics-collector';
+export {
+  startMetricsHttpServer,
+  type MetricsHttpServer,
+  type MetricsHttpServerOptions,
+} from './metrics/metrics-http-server';
 export type {
   Stats,
   StatsWindow,

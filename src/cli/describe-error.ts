@@ -11,6 +11,8 @@ const USAGE_CODES = new Set([
   'CONFIG',
   'INVALID_TIMEZONE',
   'INVALID_NAMESPACE',
+  'INVALID_REDIS_URL',
+  'INVALID_TLS',
 ]);
 
 /** Commander "errors" that are really a successful --help or --version. */
@@ -41,6 +43,14 @@ export function describeError(err: unknown, secretUrls: readonly string[] = []):
       exitCode: USAGE_CODES.has(err.code) ? ExitCode.USAGE : ExitCode.FAILURE,
     };
   }
+  if (err instanceof Error && permissionDenied(err)) {
+    return {
+      message: line(
+        `the Redis user may not do this (${firstLine(err.message)}); reap and import write, so they need a writer user such as sau-writer (README, "Least-privilege users")`,
+      ),
+      exitCode: ExitCode.FAILURE,
+    };
+  }
   if (isRedisUnavailable(err)) {
     return {
       message: line(`Redis unavailable: ${(err as Error).message}`),
@@ -49,6 +59,14 @@ export function describeError(err: unknown, secretUrls: readonly string[] = []):
   }
   const message = err instanceof Error ? err.message : String(err);
   return { message: line(message || 'unexpected error'), exitCode: ExitCode.FAILURE };
+}
+
+/** An ACL refusal: of a command (NOPERM) or of a command a script called as this user. */
+function permissionDenied(err: Error): boolean {
+  return (
+    /^NOPERM\b/.test(err.message) ||
+    /user executing the script can't (run|access)/.test(err.message)
+  );
 }
 
 function firstLine(text: string): string {

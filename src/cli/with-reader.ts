@@ -22,7 +22,7 @@ export async function withReader(
 ): Promise<void> {
   const globals = globalOptions(command);
   const output = new Output({ json: globals.json });
-  const redis = createRedis(globals.redisUrl);
+  const redis = createRedis(globals.redisUrl, globals.tls);
   try {
     const reader = new SauReader({
       redis: redis.client,

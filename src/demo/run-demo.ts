@@ -1,3 +1,4 @@
+import type { RedisClient } from '../redis/redis-client';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SauReader } from '../reader/sau-reader';
 import type { DayStats, MonthStats, Stats } from '../reader/stats-types';
@@ -37,7 +38,8 @@ export type DemoEvent =
     };
 
 export interface DemoOptions {
-  redisUrl: string;
+  /** Opens one instance's connection; each simulated instance has its own, as real servers do. */
+  connect: () => RedisClient;
   namespace: string;
   timezone: string;
   instances: number;
@@ -73,7 +75,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStats> {
     { length: options.instances },
     (_, i) =>
       new SimulatedInstance({
-        redisUrl: options.redisUrl,
+        connect: options.connect,
         namespace: options.namespace,
         timezone: options.timezone,
         instanceId: `demo-node-${i + 1}`,

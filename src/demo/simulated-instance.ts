@@ -1,11 +1,12 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
 import { SessionMonitor } from '../monitor/session-monitor';
 import type { SauError } from '../errors/sau-error';
 import type { ReapReport } from '../monitor/reaper';
 import type { UserAgentProfile } from './user-agents';
 
 export interface SimulatedInstanceOptions {
-  redisUrl: string;
+  /** Opens this instance's own connection (standalone, Cluster or Sentinel, TLS as configured). */
+  connect: () => RedisClient;
   namespace: string;
   timezone: string;
   instanceId: string;
@@ -21,14 +22,14 @@ export interface SimulatedInstanceOptions {
  */
 export class SimulatedInstance {
   readonly id: string;
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private readonly monitor: SessionMonitor;
 
   constructor(options: SimulatedInstanceOptions) {
     this.id = options.instanceId;
     // Our own client, not the URL: a client the monitor opens has no `error` listener, so ioredis
     // would print a stack trace to stderr at every reconnect attempt while Redis is away.
-    this.client = new Redis(options.redisUrl);
+    this.client = options.connect();
     let down = false;
     this.client.on('error', (err: Error) => {
       if (!down) options.onProblem(this.id, `Redis connection lost: ${err.message}`);

@@ -1,3 +1,4 @@
+import { Cluster, type Redis } from 'ioredis';
 import { Keys } from '../keys';
 import type { RedisClient } from '../redis/redis-client';
 import { SauReader } from '../reader/sau-reader';
@@ -19,7 +20,10 @@ export interface DoctorReport {
 }
 
 export interface DoctorOptions {
-  /** A connected client; the doctor only reads (INFO, CONFIG GET, ACL, TIME, the lease keys). */
+  /**
+   * A connected client; the doctor only reads (INFO, CONFIG GET, ACL, TIME, the lease keys). On a
+   * Cluster, INFO, CONFIG and ACL go to every master.
+   */
   redis: RedisClient;
   namespace?: string;
   timezone?: string;
@@ -32,24 +36,37 @@ const GOOD_VERSION = [7, 0];
 const CLOCK_WARN_MS = 1000;
 
 /**
- * Commands the library's own client sends (the reader, the monitor's resync, the script runner),
- * besides the commands inside its scripts, which are read from lua/ so this list cannot drift.
+ * Commands the reader's client sends itself (SauReader, the CLI, the doctor's lease check), besides
+ * the commands inside its scripts, which are read from lua/ so this list cannot drift. INFO is
+ * ioredis' ready check on every connect.
  */
-const CLIENT_COMMANDS = [
+const READER_CLIENT_COMMANDS = [
   'EVALSHA',
   'EVAL',
-  'SCRIPT|LOAD',
+  'INFO',
+  'PING',
+  'TIME',
   'HGETALL',
   'HGET',
   'HMGET',
   'ZRANGE',
-  'ZSCAN',
-  'XRANGE',
-  'PFCOUNT',
+  'ZCARD',
   'SCARD',
-  'TIME',
-  'PING',
+  'PFCOUNT',
+  'XRANGE',
 ];
+
+/** What the monitor's client sends besides scripts and reads: the resync's ZSCAN of its sessions. */
+const MONITOR_CLIENT_COMMANDS = ['ZSCAN'];
+
+/** The scripts a read-only user runs (SauReader, `sau-cli reap --dry-run`, this doctor). */
+export const READER_SCRIPTS = ['readStats', 'readSessions', 'expiredLeases'];
+
+/**
+ * The write every monitor needs (each script that changes state writes a hash). A user refused it
+ * is taken as a read-only user, such as redis.conf.example's sau-reader, and checked as a reader.
+ */
+const WRITE_PROBE = 'HSET';
 
 /** Arguments after the key that make a valid call of each command, for ACL DRYRUN. */
 const EXTRA_ARGS: Record<string, number> = {
@@ -63,6 +80,7 @@ const EXTRA_ARGS: Record<string, number> = {
   HSET: 2,
   HSETNX: 2,
   SADD: 1,
+  SET: 1,
   XADD: 3,
   XTRIM: 2,
   XRANGE: 2,
@@ -82,17 +100,66 @@ const EXTRA_ARGS: Record<string, number> = {
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const client = options.redis;
   const keys = new Keys(options.namespace ?? 'default');
+  const nodes = await dataNodes(client);
   const checks: DoctorCheck[] = [];
-  checks.push(await checkVersion(client));
-  checks.push(await checkPersistence(client));
-  checks.push(await checkEviction(client));
-  checks.push(await checkRights(client, keys));
+  checks.push(await onEveryNode(nodes, checkVersion));
+  checks.push(await onEveryNode(nodes, checkPersistence));
+  checks.push(await onEveryNode(nodes, checkEviction));
+  checks.push(await onEveryNode(nodes, (node) => checkRights(node, keys)));
   checks.push(await checkLeases(client, options));
   checks.push(await checkClock(client));
   return { checks, ok: checks.every((c) => c.status !== 'fail') };
 }
 
-async function info(client: RedisClient, section: string): Promise<Map<string, string>> {
+/** A server the node-level checks (INFO, CONFIG, ACL) look at; `label` is set on a Cluster. */
+interface DataNode {
+  client: Redis;
+  label?: string;
+}
+
+/**
+ * Every master of a Cluster (INFO, CONFIG and ACL are per server, and a Cluster would send them
+ * to any one node), else the one server.
+ */
+async function dataNodes(client: RedisClient): Promise<DataNode[]> {
+  if (!(client instanceof Cluster)) return [{ client }];
+  // The node list fills once the Cluster has read its slots; a command makes it connect.
+  if (client.nodes('master').length === 0) await client.ping();
+  return client
+    .nodes('master')
+    .map((node) => ({ client: node, label: `${node.options.host}:${node.options.port}` }))
+    .sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}
+
+const SEVERITY: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
+
+/**
+ * Runs a check on each node and merges the results into one row: the worst status, and one
+ * detail when every node says the same, else each node's own (the worst first).
+ */
+async function onEveryNode(
+  nodes: DataNode[],
+  check: (client: Redis) => Promise<DoctorCheck>,
+): Promise<DoctorCheck> {
+  const results = await Promise.all(
+    nodes.map(async (node) => ({ node, result: await check(node.client) })),
+  );
+  if (results.length === 1) return results[0].result;
+  const status = results
+    .map((r) => r.result.status)
+    .reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a), 'ok');
+  const details = new Set(results.map((r) => r.result.detail));
+  const detail =
+    details.size === 1
+      ? `all ${results.length} masters: ${results[0].result.detail}`
+      : [...results]
+          .sort((a, b) => SEVERITY[b.result.status] - SEVERITY[a.result.status])
+          .map((r) => `${r.node.label}: ${r.result.detail}`)
+          .join('; ');
+  return { name: results[0].result.name, status, detail };
+}
+
+async function info(client: Redis, section: string): Promise<Map<string, string>> {
   const text = await client.info(section);
   const fields = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
@@ -102,7 +169,7 @@ async function info(client: RedisClient, section: string): Promise<Map<string, s
   return fields;
 }
 
-async function configGet(client: RedisClient, name: string): Promise<string | undefined> {
+async function configGet(client: Redis, name: string): Promise<string | undefined> {
   try {
     const reply = (await client.config('GET', name)) as string[];
     return reply[1];
@@ -119,7 +186,7 @@ function atLeast(version: number[], wanted: number[]): boolean {
   return true;
 }
 
-async function checkVersion(client: RedisClient): Promise<DoctorCheck> {
+async function checkVersion(client: Redis): Promise<DoctorCheck> {
   const name = 'redis version';
   const text = (await info(client, 'server')).get('redis_version') ?? '';
   const version = text.split('.').map(Number);
@@ -136,7 +203,7 @@ async function checkVersion(client: RedisClient): Promise<DoctorCheck> {
   return { name, status: 'ok', detail: text };
 }
 
-async function checkPersistence(client: RedisClient): Promise<DoctorCheck> {
+async function checkPersistence(client: Redis): Promise<DoctorCheck> {
   const name = 'persistence';
   const aof = (await info(client, 'persistence')).get('aof_enabled') === '1';
   const save = await configGet(client, 'save');
@@ -152,7 +219,7 @@ async function checkPersistence(client: RedisClient): Promise<DoctorCheck> {
   };
 }
 
-async function checkEviction(client: RedisClient): Promise<DoctorCheck> {
+async function checkEviction(client: Redis): Promise<DoctorCheck> {
   const name = 'maxmemory-policy';
   const memory = await info(client, 'memory');
   const policy = memory.get('maxmemory_policy') ?? (await configGet(client, 'maxmemory-policy'));
@@ -176,26 +243,30 @@ async function checkEviction(client: RedisClient): Promise<DoctorCheck> {
   };
 }
 
-/** The commands the library needs, each as ACL DRYRUN arguments on a key of the namespace. */
-function neededCalls(key: string): string[][] {
-  const scriptCommands = new Set<string>();
+/**
+ * The commands called in `scripts` (all of lua/ when undefined), read from their bundled sources,
+ * includes resolved. test/integration/acl.test.ts checks redis.conf.example's users with it.
+ */
+export function commandsCalledByScripts(scripts?: readonly string[]): string[] {
+  const commands = new Set<string>();
   for (const script of loadScripts().values()) {
+    if (scripts && !scripts.includes(script.name)) continue;
     for (const match of script.source.matchAll(/(?:rcall|redis\.call)\('([A-Z]+)'/g)) {
-      scriptCommands.add(match[1]);
+      commands.add(match[1]);
     }
   }
-  const calls: string[][] = [];
-  for (const command of [...new Set([...CLIENT_COMMANDS, ...scriptCommands])]) {
-    if (command === 'EVALSHA') calls.push([command, '0'.repeat(40), '1', key]);
-    else if (command === 'EVAL') calls.push([command, 'return 1', '1', key]);
-    else if (command === 'SCRIPT|LOAD') calls.push(['SCRIPT', 'LOAD', 'return 1']);
-    else if (command === 'TIME' || command === 'PING') calls.push([command]);
-    else calls.push([command, key, ...Array<string>(EXTRA_ARGS[command] ?? 0).fill('0')]);
-  }
-  return calls;
+  return [...commands];
 }
 
-async function checkRights(client: RedisClient, keys: Keys): Promise<DoctorCheck> {
+/** `command` as ACL DRYRUN arguments on `key`, with as many arguments as a valid call needs. */
+export function dryRunArguments(command: string, key: string): string[] {
+  if (command === 'EVALSHA') return [command, '0'.repeat(40), '1', key];
+  if (command === 'EVAL') return [command, 'return 1', '1', key];
+  if (command === 'TIME' || command === 'PING' || command === 'INFO') return [command];
+  return [command, key, ...Array<string>(EXTRA_ARGS[command] ?? 0).fill('0')];
+}
+
+async function checkRights(client: Redis, keys: Keys): Promise<DoctorCheck> {
   const name = 'acl rights';
   let user: string;
   try {
@@ -208,14 +279,26 @@ async function checkRights(client: RedisClient, keys: Keys): Promise<DoctorCheck
     };
   }
   const key = `${keys.prefix}x`;
-  const denied: string[] = [];
+  const readerNeeds = new Set([
+    ...READER_CLIENT_COMMANDS,
+    ...commandsCalledByScripts(READER_SCRIPTS),
+  ]);
+  const all = [
+    ...new Set([
+      ...readerNeeds,
+      ...MONITOR_CLIENT_COMMANDS,
+      ...commandsCalledByScripts(),
+      WRITE_PROBE,
+    ]),
+  ];
+  const denied = new Set<string>();
   const unchecked: string[] = [];
-  const calls = neededCalls(key);
-  for (const call of calls) {
-    const label = call[0] === 'SCRIPT' ? 'SCRIPT LOAD' : call[0];
+  for (const command of all) {
     try {
-      const reply = String(await client.call('ACL', 'DRYRUN', user, ...call));
-      if (reply !== 'OK') denied.push(label);
+      const reply = String(
+        await client.call('ACL', 'DRYRUN', user, ...dryRunArguments(command, key)),
+      );
+      if (reply !== 'OK') denied.add(command);
     } catch (err) {
       const message = (err as Error).message;
       if (/NOPERM|unknown subcommand|unknown command/i.test(message)) {
@@ -225,27 +308,40 @@ async function checkRights(client: RedisClient, keys: Keys): Promise<DoctorCheck
           detail: `cannot check user ${user}: ACL DRYRUN refused (${message})`,
         };
       }
-      unchecked.push(label);
+      unchecked.push(command);
     }
   }
-  if (denied.length > 0) {
+  const readOnly = denied.has(WRITE_PROBE);
+  const needed = readOnly ? all.filter((c) => readerNeeds.has(c)) : all;
+  const missing = needed.filter((c) => denied.has(c)).sort();
+  if (missing.length > 0) {
     return {
       name,
       status: 'fail',
-      detail: `user ${user} may not run ${denied.sort().join(', ')} on ${key}`,
+      detail: readOnly
+        ? `user ${user} may not write, nor run ${missing.join(', ')} on ${key}, which the reader needs`
+        : `user ${user} may not run ${missing.join(', ')} on ${key}`,
     };
   }
+  const checked = needed.filter((c) => !unchecked.includes(c));
   if (unchecked.length > 0) {
     return {
       name,
       status: 'warn',
-      detail: `user ${user}: ${calls.length - unchecked.length} commands allowed, could not check ${unchecked.join(', ')}`,
+      detail: `user ${user}: ${checked.length} commands allowed, could not check ${unchecked.join(', ')}`,
+    };
+  }
+  if (readOnly) {
+    return {
+      name,
+      status: 'ok',
+      detail: `user ${user} is read-only: may run all ${needed.length} commands the reader and sau-cli need on ${keys.prefix}* (not monitors, \`reap\` or \`import\`)`,
     };
   }
   return {
     name,
     status: 'ok',
-    detail: `user ${user} may run all ${calls.length} commands the library needs on ${keys.prefix}*`,
+    detail: `user ${user} may run all ${needed.length} commands the library needs on ${keys.prefix}*`,
   };
 }
 

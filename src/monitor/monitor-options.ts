@@ -48,6 +48,13 @@ export interface SessionMonitorOptions {
   maxReplayUserDays?: number;
   /** How often this instance's live sessions in Redis are compared with its own and repaired. Default 300,000 (5 min). */
   resyncIntervalMs?: number;
+  /**
+   * How long logins stay remembered after Redis acknowledged them, to be marked active again after
+   * a reconnection: a Sentinel failover can promote a replica that never received the old master's
+   * last writes. At most `maxReplayUserDays` user-days are kept; 0 turns the replay off (the resync
+   * of live sessions after a reconnection still runs). Default 60,000 (1 min).
+   */
+  failoverReplayMs?: number;
   /** Longest a graceful stop() waits for Redis; then the lease lapses and reapers finish. Default 10000. */
   stopTimeoutMs?: number;
   /**
@@ -79,6 +86,14 @@ export interface SessionMonitorOptions {
   closedSessionMaxLen?: number;
   /** Days a closed-session entry is kept (trimmed by `XTRIM MINID ~` once per script call). Default 35. */
   closedSessionRetentionDays?: number;
+  /**
+   * How often the namespace's gauges hash and timeline stream (what Grafana and Prometheus read)
+   * are sampled. Every instance tries; a lease in Redis lets one write, so there is one sample per
+   * interval whatever the number of instances. 0: this instance never samples. Default 10,000.
+   */
+  gaugeIntervalMs?: number;
+  /** Days of timeline samples kept (trimmed by `MINID ~` at every sample). Default 35. */
+  timelineRetentionDays?: number;
   /** Where problems go when nobody listens to the `error` event. Default console. */
   logger?: Pick<Console, 'warn'>;
 }
@@ -104,6 +119,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
     maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
     resyncIntervalMs: options.resyncIntervalMs ?? 300_000,
+    failoverReplayMs: options.failoverReplayMs ?? 60_000,
     addressMode: options.addressMode ?? DEFAULT_ADDRESS_MODE,
     addressSecret: options.addressSecret,
     trustedProxies: options.trustedProxies ?? 0,
@@ -113,6 +129,8 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     closedSessionMaxLen: options.closedSessionMaxLen ?? DEFAULT_CLOSED_SESSION_MAX_LEN,
     closedSessionRetentionDays:
       options.closedSessionRetentionDays ?? DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
+    gaugeIntervalMs: options.gaugeIntervalMs ?? 10_000,
+    timelineRetentionDays: options.timelineRetentionDays ?? 35,
     logger: options.logger ?? console,
   };
   assertAddressOptions(resolved.addressMode, resolved.addressSecret);
@@ -140,9 +158,19 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
       `closedSessionLog must be true or false, got ${String(resolved.closedSessionLog)}`,
     );
   }
+  if (!Number.isSafeInteger(resolved.gaugeIntervalMs) || resolved.gaugeIntervalMs < 0) {
+    throw new ConfigError(
+      `gaugeIntervalMs must be 0 (never sample) or a positive integer, got ${String(resolved.gaugeIntervalMs)}`,
+    );
+  }
   if (!Number.isSafeInteger(resolved.closedSessionMaxLen) || resolved.closedSessionMaxLen < 0) {
     throw new ConfigError(
       `closedSessionMaxLen must be 0 (no log) or a positive integer, got ${String(resolved.closedSessionMaxLen)}`,
+    );
+  }
+  if (!Number.isSafeInteger(resolved.failoverReplayMs) || resolved.failoverReplayMs < 0) {
+    throw new ConfigError(
+      `failoverReplayMs must be 0 (no replay) or a positive number of milliseconds, got ${String(resolved.failoverReplayMs)}`,
     );
   }
   assertNamespace(resolved.namespace);
@@ -159,6 +187,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     'maxReplayUserDays',
     'resyncIntervalMs',
     'closedSessionRetentionDays',
+    'timelineRetentionDays',
   ] as const) {
     assertPositiveInteger(name, resolved[name]);
   }

@@ -18,9 +18,14 @@ import { expiryOf } from '../time/retention';
 import { closeIncarnation } from './close-incarnation';
 import { findDrift, type Drift } from './drift-repair';
 import { EventQueue } from './event-queue';
+import { GaugeSampler } from './gauge-sampler';
+import type { Registry } from 'prom-client';
+import { registerSauMetrics, type SauMetricsRegistration } from '../metrics/register-sau-metrics';
+import { readGauges } from '../reader/gauges';
 import { Reaper, type ReapProgress, type ReapReport } from './reaper';
 import { RedisClock } from './redis-clock';
 import { ReplayBuffer } from './replay-buffer';
+import { RecentLogins } from './recent-logins';
 import { idProblem, type SessionInfo } from './session-input';
 import { encodeRestore, encodeSessionMeta } from './session-meta';
 import { parseSessionMember } from '../scripts/session-member';
@@ -41,6 +46,14 @@ const MAX_DAY_RETRIES = 3;
 const REPLAY_BATCH = 1000;
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
+
+/** What the `recovered` event carries: the work done after a reconnection (see recoverAfterReconnect). */
+export interface Recovery {
+  /** User-days of logins acknowledged within `failoverReplayMs`, counted active again. */
+  replayedUserDays: number;
+  /** What the resync of live sessions found and queued; undefined when a reincarnation replaced it. */
+  drift: Drift | undefined;
+}
 
 /**
  * The writer: reports the life of this server instance's sessions to Redis.
@@ -82,11 +95,26 @@ export class SessionMonitor extends EventEmitter {
   private wakeRetry: (() => void) | undefined;
   private readonly onReady = (): void => {
     this.connectionTrouble = false;
+    if (this.connectionLost) {
+      // The Redis now answering may be a promoted replica without the last acknowledged writes.
+      this.connectionLost = false;
+      this.recoveryDue = true;
+      this.scheduleDrain();
+    }
     this.wakeRetry?.();
   };
+  private readonly onClose = (): void => {
+    this.connectionLost = true;
+  };
+  /** The connection closed since it was last ready: the next 'ready' starts a recovery. */
+  private connectionLost = false;
+  /** A reconnection happened: replay recent logins and resync before the drain loop ends. */
+  private recoveryDue = false;
+  private readonly recentLogins: RecentLogins;
   private readonly replay: ReplayBuffer;
   private replayOverflowReported = false;
   private reaper: Reaper | undefined;
+  private sampler: GaugeSampler | undefined;
   private reaping: Promise<ReapReport> | undefined;
   private reincarnating: Promise<void> | undefined;
   private droppedEvents = 0;
@@ -102,6 +130,10 @@ export class SessionMonitor extends EventEmitter {
     this.clock = new RedisClock(this.calendar);
     this.queue = new EventQueue(this.options.maxQueuedEvents);
     this.replay = new ReplayBuffer(this.options.maxReplayUserDays);
+    this.recentLogins = new RecentLogins(
+      this.options.failoverReplayMs,
+      this.options.maxReplayUserDays,
+    );
     this.userAgents = new UserAgentClassifier({ cacheSize: this.options.userAgentCacheSize });
     this.closedLog = closedLogLimitsOf(this.options);
   }
@@ -123,8 +155,10 @@ export class SessionMonitor extends EventEmitter {
         );
       });
     }
-    // A reconnect ends the retry backoff at once, whoever owns the client.
+    // A reconnect ends the retry backoff at once, whoever owns the client; one after a lost
+    // connection also starts a recovery.
     client.on('ready', this.onReady);
+    client.on('close', this.onClose);
     this.runner = new ScriptRunner(client);
     this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, {
       ...this.options,
@@ -135,6 +169,7 @@ export class SessionMonitor extends EventEmitter {
     } catch (err) {
       this.state = 'new';
       client.off('ready', this.onReady);
+      client.off('close', this.onClose);
       if (owned) client.disconnect();
       throw err;
     }
@@ -143,7 +178,53 @@ export class SessionMonitor extends EventEmitter {
     this.heartbeatTimer.unref();
     this.resyncTimer = setInterval(() => void this.resync(), this.options.resyncIntervalMs);
     this.resyncTimer.unref();
+    this.sampler = new GaugeSampler(
+      this.runner,
+      this.keys,
+      this.clock,
+      {
+        intervalMs: this.options.gaugeIntervalMs,
+        exactThreshold: this.options.exactThreshold,
+        timelineRetentionDays: this.options.timelineRetentionDays,
+        samplerId: this.options.instanceId,
+      },
+      (err) => this.report(err),
+    );
+    this.sampler.start();
     this.scheduleDrain();
+  }
+
+  /**
+   * Writes the namespace's gauges hash and a timeline entry now, if this instance holds the
+   * sampler lease or can take it (no other live instance samples). True when it wrote. Every
+   * `gaugeIntervalMs` this happens on its own; call it to publish numbers at once (tests, a
+   * deploy hook).
+   */
+  sampleGauges(): Promise<boolean> {
+    if (!this.sampler || this.state !== 'started') {
+      return Promise.reject(new SauError('NOT_STARTED', `monitor is ${this.state}`));
+    }
+    return this.sampler.sample();
+  }
+
+  /**
+   * Registers the namespace's `sau_` gauges on an app's prom-client registry, read from the gauges
+   * hash at scrape time (one HGETALL). Works before start(); until then (and after stop()) scrapes
+   * leave the namespace out and log once.
+   */
+  registerMetrics(
+    registry: Registry,
+    options: { timeoutMs?: number } = {},
+  ): SauMetricsRegistration {
+    return registerSauMetrics(registry, {
+      namespace: this.keys.namespace,
+      readGauges: () =>
+        this.client && this.state === 'started'
+          ? readGauges(this.client, this.keys)
+          : Promise.reject(new SauError('NOT_STARTED', `monitor is ${this.state}`)),
+      timeoutMs: options.timeoutMs,
+      logger: this.options.logger,
+    });
   }
 
   /** Takes the instance id with a new incarnation; a previous one's sessions end at its last heartbeat. */
@@ -309,6 +390,7 @@ export class SessionMonitor extends EventEmitter {
     this.state = 'stopping';
     clearInterval(this.heartbeatTimer);
     clearInterval(this.resyncTimer);
+    this.sampler?.pauseTimer();
     const work = (async () => {
       await this.reaping?.catch(() => undefined);
       await this.flush();
@@ -317,6 +399,10 @@ export class SessionMonitor extends EventEmitter {
         instanceId: this.options.instanceId,
         incarnation: this.incarnation,
       });
+      // A last sample without this instance, so the gauges do not keep its sessions if it was the
+      // last one running; then another instance may sample at its next tick.
+      await this.sampler?.sample().catch(() => false);
+      await this.sampler?.release();
       if (released !== 1) {
         this.report(
           new RedisScriptError(
@@ -344,6 +430,7 @@ export class SessionMonitor extends EventEmitter {
       this.state = 'stopped';
       const client = this.client;
       client?.off('ready', this.onReady);
+      client?.off('close', this.onClose);
       if (this.ownsClient && client) {
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();
@@ -362,12 +449,14 @@ export class SessionMonitor extends EventEmitter {
     this.state = 'stopped';
     clearInterval(this.heartbeatTimer);
     clearInterval(this.resyncTimer);
+    this.sampler?.pauseTimer();
     this.wakeRetry?.();
     this.sessions.clear();
     this.metas.clear();
     this.queue.replaceWith([]);
     const client = this.client;
     client?.off('ready', this.onReady);
+    client?.off('close', this.onClose);
     if (this.ownsClient && client) client.disconnect();
     return held;
   }
@@ -479,9 +568,28 @@ export class SessionMonitor extends EventEmitter {
   private async drainLoop(): Promise<void> {
     let failures = 0;
     while (
-      (this.queue.size > 0 || this.replay.hasDue) &&
+      (this.queue.size > 0 || this.replay.hasDue || this.recoveryDue) &&
       (this.state === 'started' || this.state === 'stopping')
     ) {
+      if (this.queue.size === 0 && this.recoveryDue) {
+        // Once the events queued meanwhile are in, so the scan finds only real drift.
+        this.recoveryDue = false;
+        try {
+          await this.recoverAfterReconnect();
+          failures = 0;
+        } catch (err) {
+          this.recoveryDue = true;
+          this.report(
+            new RedisScriptError(
+              'REDIS_UNAVAILABLE',
+              `recovery after reconnecting not done yet: ${(err as Error).message}`,
+              err,
+            ),
+          );
+          await this.backOff(++failures);
+        }
+        continue;
+      }
       if (this.queue.size === 0) {
         // Logins confirmed on a later day than they happened: now into their own day.
         try {
@@ -497,6 +605,13 @@ export class SessionMonitor extends EventEmitter {
           );
           await this.backOff(++failures);
         }
+        continue;
+      }
+      if (this.reincarnating) {
+        // A heartbeat found this instance reaped (as after a failover that outlasted the lease).
+        // A batch taken now would carry the new incarnation and reach Redis before the snapshot
+        // that replaces the queue: an open in it whose close is replaced would stay a ghost.
+        await this.reincarnating.catch(() => undefined);
         continue;
       }
       const firstSeq = this.queue.headSeq;
@@ -564,24 +679,72 @@ export class SessionMonitor extends EventEmitter {
   private confirmed(firstSeq: number, events: string[], appliedDate: string): void {
     this.replay.confirm(firstSeq + events.length / 3, appliedDate);
     if (this.replay.size === 0) this.replayOverflowReported = false;
+    if (this.options.failoverReplayMs > 0) this.rememberAcknowledged(events, appliedDate);
+  }
+
+  /** The users this batch made active on `appliedDate`, for a replay after a failover. */
+  private rememberAcknowledged(events: string[], appliedDate: string): void {
+    for (let i = 0; i < events.length; i += 3) {
+      const op = events[i];
+      if (op === 'i' || op === 'a') this.recentLogins.record(appliedDate, events[i + 2]);
+      else if (op === 'm') {
+        const userId = this.sessions.get(events[i + 1]);
+        if (userId) this.recentLogins.record(appliedDate, userId);
+      }
+    }
   }
 
   private async replayDue(): Promise<void> {
     const due = this.replay.nextDue();
     if (!due) return;
-    const day = this.calendar.day(due.date);
-    for (let i = 0; i < due.userIds.length; i += REPLAY_BATCH) {
-      const userIds = due.userIds.slice(i, i + REPLAY_BATCH);
+    await this.markUsersActive(due.date, due.userIds, (userIds) => {
+      // A refused day had not begun by Redis TIME: Redis counted those logins on its day already.
+      this.replay.replayed(due.date, userIds);
+      for (const userId of userIds) this.recentLogins.record(due.date, userId);
+    });
+  }
+
+  /** Counts users active on `date`, REPLAY_BATCH a call; `done` gets each batch Redis took. */
+  private async markUsersActive(
+    date: string,
+    userIds: string[],
+    done: (userIds: string[]) => void = () => undefined,
+  ): Promise<void> {
+    const day = this.calendar.day(date);
+    for (let i = 0; i < userIds.length; i += REPLAY_BATCH) {
+      const batch = userIds.slice(i, i + REPLAY_BATCH);
       const result = await markActiveUsers(this.scripts(), this.keys, {
         day,
         expiry: expiryOf(day, this.options.retentionDays),
         exactThreshold: this.options.exactThreshold,
-        userIds,
+        userIds: batch,
       });
       this.clock.observe(result.nowMs);
-      // A refused day had not begun by Redis TIME: Redis counted those logins on its day already.
-      this.replay.replayed(due.date, userIds);
+      done(batch);
     }
+  }
+
+  /**
+   * Runs in the drain loop, with nothing queued, after the connection was lost and is ready again.
+   * The Redis answering now may be a replica that Sentinel promoted, which lacks the last writes
+   * the old master acknowledged (replication is asynchronous). So: renew the lease at once (the
+   * failover may have outlasted it, and another instance must not reap this one), repair this
+   * instance's live sessions, and count the logins acknowledged within `failoverReplayMs` again
+   * (idempotent). After a plain reconnection to the same data none of it changes anything.
+   */
+  private async recoverAfterReconnect(): Promise<void> {
+    if (this.state !== 'started') return;
+    // The scan takes its snapshot of this instance's sessions now, while nothing is queued, so
+    // it finds only real drift; the heartbeat goes out first on the same connection. A heartbeat
+    // that finds this instance reaped resends its whole truth under a new incarnation, and the
+    // scan then returns undefined.
+    const drift = await this.repairDriftNow(this.beat());
+    let replayedUserDays = 0;
+    for (const [date, userIds] of this.recentLogins.byDate()) {
+      await this.markUsersActive(date, userIds);
+      replayedUserDays += userIds.length;
+    }
+    this.emit('recovered', { replayedUserDays, drift } satisfies Recovery);
   }
 
   /** Waits longer after each failure, up to a cap, or until the connection is ready again. */
@@ -610,27 +773,37 @@ export class SessionMonitor extends EventEmitter {
   }
 
   private async repairDrift(): Promise<Drift | undefined> {
-    const client = this.client;
-    if (this.state !== 'started' || !client || this.reincarnating) return undefined;
     if (this.queue.size > 0 || this.draining) return undefined;
-    const incarnation = this.incarnation;
-    const before = new Map(this.sessions);
-    let drift: Drift;
     try {
-      drift = await findDrift(
-        client,
-        this.keys.instanceSessions(this.options.instanceId, incarnation),
-        before,
-        this.sessions,
-        readSessionMember,
-        (sessionId, userId) => ['r', sessionId, this.restoreArgument(sessionId, userId)],
-      );
+      return await this.repairDriftNow();
     } catch (err) {
       this.report(
         new RedisScriptError('RESYNC_FAILED', `resync failed: ${(err as Error).message}`, err),
       );
       return undefined;
     }
+  }
+
+  /**
+   * Scans and queues the repairs; throws when Redis cannot be read. Events still queued would
+   * make it repair what they settle anyway (no-ops, but counted), so callers start it with none.
+   * `verdict` settles once a heartbeat sent before the scan has been handled.
+   */
+  private async repairDriftNow(verdict?: Promise<void>): Promise<Drift | undefined> {
+    const client = this.client;
+    if (this.state !== 'started' || !client || this.reincarnating) return undefined;
+    const incarnation = this.incarnation;
+    const before = new Map(this.sessions);
+    const drift = await findDrift(
+      client,
+      this.keys.instanceSessions(this.options.instanceId, incarnation),
+      before,
+      this.sessions,
+      readSessionMember,
+      (sessionId, userId) => ['r', sessionId, this.restoreArgument(sessionId, userId)],
+    );
+    // A heartbeat sent before the scan may find this instance reaped (and reincarnate it).
+    await verdict;
     // A reincarnation meanwhile resent everything under a new token; this scan is moot.
     if (incarnation !== this.incarnation || this.state !== 'started') return undefined;
     if (drift.events.length > 0) {

@@ -1,14 +1,33 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, type RedisTarget } from './redis-url';
+
+export { maskUrl } from './mask-url';
 
 /** A standalone or Sentinel connection, or a Cluster: everything this library accepts. */
 export type RedisClient = Redis | Cluster;
 
-/** How callers may hand us Redis: a URL, ioredis options, or a client they own. */
+/**
+ * How callers may hand us Redis: a connection string (see parseRedisUrl: standalone, Cluster,
+ * Sentinel, each with or without TLS), ioredis options of a standalone or Sentinel connection,
+ * or a client they own (the way to pass TLS files, or any other ioredis option, to a Cluster).
+ */
 export type RedisInput = string | RedisOptions | RedisClient;
+
+/** What a connection string leaves to the caller: TLS files, timeouts, retry strategies. */
+export interface ClientTuning {
+  /** PEM material (see readTlsMaterial); only used when the URL is `rediss…`. */
+  tls?: ConnectionOptions;
+  /** Options of every connection to a data node: the server, the Sentinel's master, each Cluster node. */
+  redisOptions?: RedisOptions;
+  /** Options of the Cluster itself (retry strategy, lazyConnect, …); ignored otherwise. */
+  clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
+}
 
 /**
  * Opens a client for `input`, or reuses the caller's. `owned` tells whether we must close it:
- * a client the caller passed in stays theirs.
+ * a client the caller passed in stays theirs. A string is parsed by parseRedisUrl and throws its
+ * ConfigError when malformed.
  */
 export function connectRedis(
   input: RedisInput | undefined,
@@ -17,16 +36,40 @@ export function connectRedis(
   if (input instanceof Redis || input instanceof Cluster) return { client: input, owned: false };
   if (input === undefined) input = 'redis://127.0.0.1:6379';
   const client =
-    typeof input === 'string' ? new Redis(input, extra) : new Redis({ ...extra, ...input });
+    typeof input === 'string'
+      ? createRedisClient(parseRedisUrl(input), { redisOptions: extra })
+      : new Redis({ ...extra, ...input });
   return { client, owned: true };
 }
 
-/**
- * `redis://user:secret@host` → `redis://user:***@host`, for every message we print: every URL of
- * the text, a password holding a raw `@`, and a `?password=` parameter.
- */
-export function maskUrl(text: string): string {
-  return text
-    .replace(/(\/\/[^:/@\s]*:)[^/\s]*@/g, '$1***@')
-    .replace(/([?&]password=)[^&#\s]*?(?=[&#]|:?(?:\s|$))/gi, '$1***');
+/** A client for a parsed connection string: a Redis (standalone or Sentinel) or a Cluster. */
+export function createRedisClient(target: RedisTarget, tuning: ClientTuning = {}): RedisClient {
+  const auth: RedisOptions = {};
+  if (target.username !== undefined) auth.username = target.username;
+  if (target.password !== undefined) auth.password = target.password;
+  if (target.family !== undefined) auth.family = target.family;
+  const tls = target.tls ? { ...tuning.tls } : undefined;
+  const redisOptions = tuning.redisOptions ?? {};
+
+  if (target.topology === 'cluster') {
+    return new Cluster(target.nodes, {
+      ...tuning.clusterOptions,
+      redisOptions: { ...redisOptions, ...auth, ...(tls ? { tls } : {}) },
+    });
+  }
+  const common: RedisOptions = { ...redisOptions, ...auth };
+  if (target.db !== undefined) common.db = target.db;
+  if (target.topology === 'sentinel') {
+    return new Redis({
+      ...common,
+      sentinels: target.nodes,
+      name: target.masterName,
+      ...(target.sentinelUsername !== undefined && { sentinelUsername: target.sentinelUsername }),
+      ...(target.sentinelPassword !== undefined && { sentinelPassword: target.sentinelPassword }),
+      // rediss+sentinel: the sentinels and the master they name both speak TLS.
+      ...(tls && { tls, sentinelTLS: tls, enableTLSForSentinelMode: true }),
+    });
+  }
+  const [node] = target.nodes;
+  return new Redis({ ...common, host: node.host, port: node.port, ...(tls && { tls }) });
 }

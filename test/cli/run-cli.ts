@@ -30,7 +30,16 @@ export function assertBuilt(): void {
 /** Starts `node bin/sau-cli.js ...args`, with none of the CLI's variables inherited unless given. */
 export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
   const base = { ...process.env };
-  for (const name of ['REDIS_URL', 'SAU_NAMESPACE', 'SAU_TIMEZONE']) delete base[name];
+  for (const name of [
+    'REDIS_URL',
+    'SAU_NAMESPACE',
+    'SAU_TIMEZONE',
+    'SAU_TLS_CA',
+    'SAU_TLS_CERT',
+    'SAU_TLS_KEY',
+  ]) {
+    delete base[name];
+  }
   const started = Date.now();
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,

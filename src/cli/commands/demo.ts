@@ -1,3 +1,6 @@
+import { createRedisClient } from '../../redis/redis-client';
+import { parseRedisUrl } from '../../redis/redis-url';
+import { readTlsMaterial } from '../../redis/tls-material';
 import { Option, type Command } from 'commander';
 import { assertNamespace } from '../../keys';
 import { SauReader } from '../../reader/sau-reader';
@@ -81,7 +84,7 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
   try {
     redis = await pickRedis(explicitUrl, DEFAULT_REDIS_URL);
     if (shutdown.signal.aborted) return;
-    const connection = createRedis(redis.url);
+    const connection = createRedis(redis.url, globals.tls);
     try {
       const reader = new SauReader({
         redis: connection.client,
@@ -94,8 +97,9 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
           `namespace ${namespace}, Redis ${describeRedis(redis)}. Ctrl-C stops early.`,
       );
       const row = output.rows(COLUMNS);
+      const url = redis.url;
       const final = await runDemo({
-        redisUrl: redis.url,
+        connect: () => createRedisClient(parseRedisUrl(url), { tls: readTlsMaterial(globals.tls) }),
         namespace,
         timezone: globals.timezone,
         instances: options.instances,

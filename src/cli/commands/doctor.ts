@@ -24,7 +24,7 @@ export function registerDoctorCommand(program: Command): Command {
       // Checked before connecting, so a typo is a usage error even without Redis.
       new Keys(globals.namespace);
       new ZonedCalendar(globals.timezone);
-      const redis = createRedis(globals.redisUrl);
+      const redis = createRedis(globals.redisUrl, globals.tls);
       try {
         await redis.connect();
         const report = await runDoctor({

@@ -40,8 +40,9 @@ export function registerImportCommand(program: Command): Command {
 async function runImport(file: string, options: ImportCliOptions, command: Command): Promise<void> {
   const globals = globalOptions(command);
   const output = new Output({ json: globals.json });
+  // A lazy client holds no socket yet, so a missing file after it leaks nothing.
+  const redis = createRedis(globals.redisUrl, globals.tls);
   const input = await openInput(file);
-  const redis = createRedis(globals.redisUrl);
   try {
     await redis.connect();
     const showProgress = options.progress === true || process.stderr.isTTY === true;

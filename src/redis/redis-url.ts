@@ -1,0 +1,206 @@
+import { ConfigError } from '../errors/config-error';
+import { maskUrl } from './mask-url';
+
+/** How the nodes of a connection string are used. */
+export type RedisTopology = 'standalone' | 'cluster' | 'sentinel';
+
+export interface RedisEndpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * What a connection string says, before any client exists: the library and the CLI both build
+ * their clients from this, so a URL means the same thing to both.
+ */
+export interface RedisTarget {
+  topology: RedisTopology;
+  /** `rediss…` schemes: every connection (nodes, master, sentinels) goes over TLS. */
+  tls: boolean;
+  /** The server (standalone), the startup nodes (cluster) or the sentinels (sentinel). */
+  nodes: RedisEndpoint[];
+  username?: string;
+  password?: string;
+  /** Database number; a Cluster has only database 0. */
+  db?: number;
+  /** IP family for DNS lookups (`?family=6`). */
+  family?: 4 | 6;
+  /** Sentinel only: the master group the sentinels are asked for. */
+  masterName?: string;
+  /** Sentinel only: credentials of the sentinels themselves, when they differ from the master's. */
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+}
+
+/** The accepted forms, quoted in every error so a user can fix the string without the README. */
+export const REDIS_URL_FORMS =
+  'redis://host:port[/db], redis+cluster://h1:p1,h2:p2 or ' +
+  'redis+sentinel://s1:p1,s2:p2/<masterName>[/db], with user:password@ before the hosts if needed, ' +
+  'rediss… for TLS';
+
+interface Scheme {
+  tls: boolean;
+  /** `auto`: one node is standalone, several are a Cluster. */
+  topology: RedisTopology | 'auto';
+}
+
+const SCHEMES: Record<string, Scheme> = {
+  redis: { tls: false, topology: 'auto' },
+  rediss: { tls: true, topology: 'auto' },
+  'redis+cluster': { tls: false, topology: 'cluster' },
+  'rediss+cluster': { tls: true, topology: 'cluster' },
+  'redis+sentinel': { tls: false, topology: 'sentinel' },
+  'rediss+sentinel': { tls: true, topology: 'sentinel' },
+};
+
+/** Throws the ConfigError of one URL; typed so that TypeScript knows it never returns. */
+type Fail = (reason: string) => never;
+
+const DEFAULT_PORT = 6379;
+const DEFAULT_SENTINEL_PORT = 26379;
+/** Redis's own limit is the `databases` setting; 16 is its default, but any may be configured. */
+const MAX_DB = 1_000_000;
+
+const QUERY_PARAMETERS: Record<RedisTopology, readonly string[]> = {
+  standalone: ['username', 'password', 'db', 'family'],
+  cluster: ['username', 'password', 'family'],
+  sentinel: ['username', 'password', 'db', 'family', 'sentinelUsername', 'sentinelPassword'],
+};
+
+/**
+ * Parses a Redis connection string (see REDIS_URL_FORMS). Throws a ConfigError naming the URL
+ * with its passwords masked. Reserved characters in a user name, password or master name must be
+ * percent-encoded, except a raw `@` in the password, which is read as far as the last `@`.
+ */
+export function parseRedisUrl(url: string): RedisTarget {
+  const fail: Fail = (reason) => {
+    throw new ConfigError(
+      `invalid Redis URL ${maskUrl(url)}: ${reason}; expected ${REDIS_URL_FORMS}`,
+      'INVALID_REDIS_URL',
+    );
+  };
+  if (typeof url !== 'string' || url.trim() === '') fail('it is empty');
+  if (/\s/.test(url)) fail('it contains white space');
+  const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  if (!schemeMatch) fail('it does not start with a scheme such as redis://');
+  const schemeName = schemeMatch[1].toLowerCase();
+  const scheme = SCHEMES[schemeName];
+  if (!scheme) fail(`unknown scheme ${schemeName}://`);
+
+  let rest = url.slice(schemeMatch[0].length);
+  if (rest.includes('#')) fail('a fragment (#…) means nothing here; percent-encode # as %23');
+  const queryAt = rest.indexOf('?');
+  const query = queryAt === -1 ? '' : rest.slice(queryAt + 1);
+  rest = queryAt === -1 ? rest : rest.slice(0, queryAt);
+  // As in WHATWG URLs, the authority ends at the first `/`, and credentials end at its last `@`.
+  const pathAt = rest.indexOf('/');
+  const authority = pathAt === -1 ? rest : rest.slice(0, pathAt);
+  const path = pathAt === -1 ? '' : rest.slice(pathAt);
+  const credentialsAt = authority.lastIndexOf('@');
+  const credentials = credentialsAt === -1 ? undefined : authority.slice(0, credentialsAt);
+  const hostList = authority.slice(credentialsAt + 1);
+
+  const defaultPort = scheme.topology === 'sentinel' ? DEFAULT_SENTINEL_PORT : DEFAULT_PORT;
+  if (hostList === '') fail('no host');
+  const nodes = hostList.split(',').map((text) => parseEndpoint(text, defaultPort, fail));
+  const topology: RedisTopology =
+    scheme.topology === 'auto' ? (nodes.length > 1 ? 'cluster' : 'standalone') : scheme.topology;
+
+  const target: RedisTarget = { topology, tls: scheme.tls, nodes };
+  if (credentials !== undefined) {
+    const colon = credentials.indexOf(':');
+    const user = decode(
+      colon === -1 ? credentials : credentials.slice(0, colon),
+      'user name',
+      fail,
+    );
+    if (user !== '') target.username = user;
+    if (colon !== -1) target.password = decode(credentials.slice(colon + 1), 'password', fail);
+  }
+  readPath(target, path, fail);
+  readQuery(target, query, fail);
+  return target;
+}
+
+function parseEndpoint(text: string, defaultPort: number, fail: Fail): RedisEndpoint {
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::(\d*))?$/i.exec(text);
+  if (!match) {
+    return fail(text === '' ? 'an empty host in the list' : `cannot read host:port "${text}"`);
+  }
+  const host = match[1] ?? match[2];
+  if (match[3] === undefined || match[3] === '') {
+    if (match[3] === '') fail(`no port after "${host}:"`);
+    return { host, port: defaultPort };
+  }
+  const port = Number(match[3]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    fail(`port ${match[3]} of ${host} is not between 1 and 65535`);
+  }
+  return { host, port };
+}
+
+function readPath(target: RedisTarget, path: string, fail: Fail): void {
+  const parts = path.split('/').slice(1);
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  if (target.topology === 'sentinel') {
+    const [name, db, ...extra] = parts;
+    if (name === undefined || name === '')
+      fail('no master name: add /<masterName> after the sentinels');
+    if (extra.length > 0) fail(`unexpected path after the database: /${extra.join('/')}`);
+    target.masterName = decode(name, 'master name', fail);
+    if (db !== undefined) target.db = parseDb(db, fail);
+    return;
+  }
+  if (parts.length > 1)
+    fail(`unexpected path /${parts.join('/')}; only a database number may follow the host`);
+  if (parts.length === 1) target.db = parseDb(parts[0], fail);
+  if (target.topology === 'cluster' && target.db !== undefined && target.db !== 0) {
+    fail(`a Redis Cluster has only database 0, not ${target.db}`);
+  }
+}
+
+function readQuery(target: RedisTarget, query: string, fail: Fail): void {
+  if (query === '') return;
+  const allowed = QUERY_PARAMETERS[target.topology];
+  const seen = new Set<string>();
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (!allowed.includes(name)) {
+      fail(`unknown parameter ${name} for a ${target.topology} URL; known: ${allowed.join(', ')}`);
+    }
+    if (seen.has(name)) fail(`parameter ${name} given twice`);
+    seen.add(name);
+    switch (name) {
+      case 'username':
+      case 'password':
+      case 'sentinelUsername':
+      case 'sentinelPassword':
+        if (target[name] !== undefined) fail(`${name} given both before the host and as ?${name}=`);
+        target[name] = value;
+        break;
+      case 'db': {
+        if (target.db !== undefined) fail('db given both in the path and as ?db=');
+        target.db = parseDb(value, fail);
+        break;
+      }
+      case 'family':
+        if (value !== '4' && value !== '6') fail(`family must be 4 or 6, not "${value}"`);
+        target.family = value === '4' ? 4 : 6;
+        break;
+    }
+  }
+}
+
+function parseDb(text: string, fail: Fail): number {
+  if (!/^\d{1,7}$/.test(text) || Number(text) > MAX_DB) {
+    fail(`database "${text}" is not a database number`);
+  }
+  return Number(text);
+}
+
+function decode(text: string, what: string, fail: Fail): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return fail(`the ${what} holds a % that does not start a valid escape (write % as %25)`);
+  }
+}

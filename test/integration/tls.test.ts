@@ -1,0 +1,290 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { SauReader, SessionMonitor } from '../../src';
+import type { SauError } from '../../src/errors/sau-error';
+import { freePort, uniqueNamespace } from '../support/redis-server';
+import { makeTestCertificates, opensslMissing, type TestCertificates } from '../support/tls-certs';
+import { assertBuilt, jsonLines, runCli } from '../cli/run-cli';
+
+/** `rediss://` end to end: a redis-server that only speaks TLS, with a CA made for this run. */
+
+jest.setTimeout(60_000);
+
+interface TlsRedis {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Why a TLS server cannot run here, or the server; throws on any other failure. */
+type Started = { server: TlsRedis } | { skipped: string };
+
+/**
+ * redis-server with only a TLS port (`--port 0`), so anything that talks to it talked TLS.
+ * `authClients`: `optional` verifies a client certificate when one is shown, `yes` demands one.
+ */
+async function startTlsRedis(
+  certs: TestCertificates,
+  authClients: 'optional' | 'yes',
+): Promise<Started> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'sau-tls-redis-'));
+    const child: ChildProcess = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        certs.serverCertFile,
+        '--tls-key-file',
+        certs.serverKeyFile,
+        '--tls-ca-cert-file',
+        certs.caFile,
+        '--tls-auth-clients',
+        authClients,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let log = '';
+    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+    const url = `rediss://127.0.0.1:${port}`;
+    const stop = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', done);
+        child.kill('SIGTERM');
+      });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (child.exitCode !== null) {
+        await stop();
+        if (/tls/i.test(log) && !/Address already in use/i.test(log)) {
+          return { skipped: `redis-server refused the TLS options: ${lastLines(log)}` };
+        }
+        if (attempt < 3) break; // another process took the port between probe and bind
+        throw new Error(`redis-server exited with ${child.exitCode}: ${lastLines(log)}`);
+      }
+      const error = await Promise.race([spawnError, Promise.resolve(undefined)]);
+      if (error) {
+        await stop();
+        return { skipped: `cannot start redis-server: ${error.message}` };
+      }
+      if (await answersOverTls(url, certs)) {
+        return { server: { port, url, stop } };
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`redis-server did not answer over TLS: ${lastLines(log)}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function lastLines(log: string): string {
+  return log.trim().split('\n').slice(-3).join(' | ');
+}
+
+async function answersOverTls(url: string, certs: TestCertificates): Promise<boolean> {
+  const client = new Redis(url, {
+    // With the client certificate, so the probe also gets in where the server demands one.
+    tls: {
+      ca: certs.ca,
+      cert: readFileSync(certs.clientCertFile),
+      key: readFileSync(certs.clientKeyFile),
+    },
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+    else if (client.status !== 'end') client.disconnect();
+  }
+}
+
+describe('rediss:// (TLS)', () => {
+  let certs: TestCertificates | undefined;
+  let server: TlsRedis | undefined;
+  let skipped: string | undefined;
+
+  beforeAll(async () => {
+    assertBuilt();
+    skipped = opensslMissing();
+    if (skipped) return;
+    certs = makeTestCertificates();
+    const started = await startTlsRedis(certs, 'optional');
+    if ('skipped' in started) skipped = started.skipped;
+    else server = started.server;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    certs?.remove();
+  });
+
+  /** True (after printing why) when this machine cannot run the TLS tests. */
+  function skip(): boolean {
+    if (skipped) process.stdout.write(`[tls] skipped: ${skipped}\n`);
+    return skipped !== undefined;
+  }
+
+  it('a SessionMonitor and a SauReader count exactly over TLS, trusting the test CA', async () => {
+    if (skip()) return;
+    const namespace = uniqueNamespace('tls');
+    const monitorClient = new Redis(server!.url, { tls: { ca: certs!.ca } });
+    const monitor = new SessionMonitor({ redis: monitorClient, namespace, instanceId: 'tls-1' });
+    const errors: SauError[] = [];
+    monitor.on('error', (err: SauError) => errors.push(err));
+    // The options form: what a caller without its own client passes.
+    const reader = new SauReader({
+      redis: { host: '127.0.0.1', port: server!.port, tls: { ca: certs!.ca } },
+      namespace,
+    });
+    try {
+      await monitor.start();
+      for (let i = 0; i < 5; i++) {
+        monitor.open({ id: `s${i}` });
+        if (i < 4) monitor.login(`s${i}`, `u${i % 3}`);
+      }
+      monitor.logout('s3');
+      monitor.close('s4');
+      await monitor.flush();
+      const stats = await reader.stats({ window: 'day' });
+      // s0-s3 live; u0, u1, u2 logged in (s3 logged out: anonymous); 5 opened, 4 logins today.
+      expect(stats.now).toEqual({ users: 3, sessions: 4, anonymousSessions: 1, instances: 1 });
+      expect(stats.day).toMatchObject({ activeUsers: 3, sessions: 5, logins: 4, exact: true });
+      await monitor.stop();
+      expect((await reader.stats()).now).toEqual({
+        users: 0,
+        sessions: 0,
+        anonymousSessions: 0,
+        instances: 0,
+      });
+      expect(errors).toEqual([]);
+    } finally {
+      await monitor.stop().catch(() => undefined);
+      await reader.close();
+      if (monitorClient.status === 'ready') await monitorClient.quit();
+      else monitorClient.disconnect();
+    }
+  });
+
+  it('sau-cli reads over rediss:// with --tls-ca, and refuses a server it cannot verify (exit 3)', async () => {
+    if (skip()) return;
+    const namespace = uniqueNamespace('tls-cli');
+    const writer = new Redis(server!.url, { tls: { ca: certs!.ca } });
+    const monitor = new SessionMonitor({ redis: writer, namespace, instanceId: 'tls-cli-1' });
+    try {
+      await monitor.start();
+      for (let i = 0; i < 7; i++) monitor.open({ id: `c${i}` });
+      for (let i = 0; i < 7; i += 2) monitor.login(`c${i}`, `user-${i}`);
+      await monitor.flush();
+
+      const trusted = await runCli([
+        '--redis-url',
+        server!.url,
+        '--tls-ca',
+        certs!.caFile,
+        '--namespace',
+        namespace,
+        '--json',
+        'stats',
+        '--window',
+        'day',
+      ]);
+      expect(trusted.stderr).toBe('');
+      expect(trusted.code).toBe(0);
+      const stats = jsonLines(trusted.stdout)[0] as {
+        now: Record<string, number>;
+        day: Record<string, unknown>;
+      };
+      expect(stats.now).toEqual({ users: 4, sessions: 7, anonymousSessions: 3, instances: 1 });
+      expect(stats.day).toMatchObject({ activeUsers: 4, sessions: 7, logins: 4 });
+
+      // The same URL without the CA: Node does not trust the test CA, so the handshake fails.
+      const untrusted = await runCli([
+        '--redis-url',
+        server!.url,
+        '--namespace',
+        namespace,
+        '--json',
+        'stats',
+      ]);
+      expect(untrusted.code).toBe(3);
+      expect(untrusted.stdout).toBe('');
+      expect(untrusted.stderr).toMatch(
+        /^sau-cli: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+: .*(self[- ]signed certificate|unable to get local issuer certificate|unable to verify).*\n$/,
+      );
+      expect(untrusted.ms).toBeLessThan(10_000);
+    } finally {
+      await monitor.stop().catch(() => undefined);
+      if (writer.status === 'ready') await writer.quit();
+      else writer.disconnect();
+    }
+  });
+
+  it('mutual TLS: a server that demands a client certificate takes --tls-cert/--tls-key', async () => {
+    if (skip()) return;
+    const started = await startTlsRedis(certs!, 'yes');
+    if ('skipped' in started) {
+      process.stdout.write(`[tls] skipped: ${started.skipped}\n`);
+      return;
+    }
+    const strict = started.server;
+    try {
+      const base = ['--redis-url', strict.url, '--tls-ca', certs!.caFile, '--json'];
+      const withoutCert = await runCli([...base, 'stats']);
+      expect(withoutCert.code).toBe(3);
+      expect(withoutCert.stderr).toMatch(
+        /^sau-cli: cannot reach Redis at [^\n]*certificate required[^\n]*\n$/,
+      );
+
+      const withCert = await runCli([
+        ...base,
+        '--tls-cert',
+        certs!.clientCertFile,
+        '--tls-key',
+        certs!.clientKeyFile,
+        '--namespace',
+        uniqueNamespace('mtls'),
+        'stats',
+      ]);
+      expect(withCert.stderr).toBe('');
+      expect(withCert.code).toBe(0);
+      expect((jsonLines(withCert.stdout)[0] as { now: unknown }).now).toEqual({
+        users: 0,
+        sessions: 0,
+        anonymousSessions: 0,
+        instances: 0,
+      });
+    } finally {
+      await strict.stop();
+    }
+  });
+});
