@@ -11,16 +11,14 @@
 const { setImmediate: yieldToEventLoop } = require('node:timers/promises');
 const { Redis } = require('ioredis');
 const { SessionMonitor, SauReader } = require('../dist');
-const { meteorIds } = require('./meteor-id');
+const { ingestEvents } = require('./event-stream');
 const { readCounters, diffCounters } = require('./server-counters');
-// Seeded, so every run assigns users to sessions the same way.
-const { seededRandom } = require('../dist/demo/random');
 
-/** Sessions produced between two yields to the event loop: about one default batch of events. */
-const SLICE_SESSIONS = 300;
+/** Events produced between two yields to the event loop: about one default batch. */
+const SLICE_EVENTS = 900;
 
 /**
- * Feeds `sessions` sessions over `users` users through one monitor as fast as it accepts them.
+ * Feeds the `workload` (bench/event-stream.js) through one monitor as fast as it accepts it.
  * Events are produced in small slices with a yield to the event loop between them, and flushed
  * whenever `chunkSessions` sessions' worth of events wait, which keeps the queue (and this
  * process's memory) bounded the way a real server's event rate would.
@@ -28,21 +26,12 @@ const SLICE_SESSIONS = 300;
 async function runIngest({
   url,
   namespace,
-  sessions = 200_000,
-  users = 50_000,
-  liveSessions = 10_000,
+  workload,
   chunkSessions = 10_000,
   maxBatchSize,
   log = () => undefined,
 }) {
-  // Ids are made before the clock starts: generating them is not what is being measured.
-  const sessionIds = meteorIds(sessions);
-  const userIds = meteorIds(users);
-  const random = seededRandom(0x5a0);
-  const userOf = new Uint32Array(sessions);
-  for (let i = 0; i < sessions; i++) userOf[i] = Math.floor(random() * users);
-  const distinctUsers = new Set(userOf).size;
-
+  const { sessions, users, liveSessions, distinctUsers } = workload;
   const errors = [];
   const monitor = new SessionMonitor({
     redis: url,
@@ -61,16 +50,12 @@ async function runIngest({
   let server;
   const started = process.hrtime.bigint();
   try {
-    for (let i = 0; i < sessions; i++) {
-      const id = sessionIds[i];
-      monitor.open({ id, clientAddress: '10.0.0.1', userAgent: 'bench' });
-      monitor.login(id, userIds[userOf[i]]);
-      events += 2;
-      if (i >= liveSessions) {
-        monitor.close(sessionIds[i - liveSessions]);
-        events++;
-      }
-      if ((i + 1) % SLICE_SESSIONS === 0) {
+    for (const [op, sessionId, userId] of ingestEvents(workload)) {
+      if (op === 'open')
+        monitor.open({ id: sessionId, clientAddress: '10.0.0.1', userAgent: 'bench' });
+      else if (op === 'login') monitor.login(sessionId, userId);
+      else monitor.close(sessionId);
+      if (++events % SLICE_EVENTS === 0) {
         // A real server produces events between I/O, not in one synchronous burst: yielding lets
         // the monitor send the next batch while more events are produced. Once `chunkSessions`
         // sessions' worth of events wait, wait for all of them, which bounds the queue.
@@ -81,10 +66,6 @@ async function runIngest({
           await yieldToEventLoop();
         }
       }
-    }
-    for (let i = Math.max(0, sessions - liveSessions); i < sessions; i++) {
-      monitor.close(sessionIds[i]);
-      events++;
     }
     await monitor.flush();
     flushes++;

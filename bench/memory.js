@@ -23,52 +23,42 @@ const { ZonedCalendar } = require('../dist/time/zoned-calendar');
 const { expiryOf } = require('../dist/time/retention');
 const { seededRandom, pickWeighted, between } = require('../dist/demo/random');
 const { meteorIds } = require('./meteor-id');
+const { infoMemory } = require('./memory-info');
+const { scanKeys, deleteKeys } = require('./scan-keys');
 
 /** Sessions per applyEvents call in the metadata runs: the monitor's default batch is 1000 events. */
 const META_BATCH_SESSIONS = 500;
-
-/** Fields of INFO memory, as numbers. */
-async function infoMemory(client) {
-  const text = await client.info('memory');
-  const out = {};
-  for (const line of text.split(/\r?\n/)) {
-    const [name, value] = line.split(':');
-    if (value !== undefined && /^\d+$/.test(value)) out[name] = Number(value);
-  }
-  return out;
-}
 
 /** YYYY-MM-DD of `ms` in `timeZone`: the day whose keys the monitor writes. */
 function dateIn(ms, timeZone) {
   return new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(ms));
 }
 
-/** Every key of the namespace, via SCAN (never KEYS, even on a private server: habits stick). */
-async function namespaceKeys(client, prefix) {
-  const keys = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys.sort();
-}
-
-/** Memory per session without metadata, then with it (see the top of this file). */
-async function runMemory(options) {
-  return { ...(await measurePlain(options)), ...(await runMemoryWithMeta(options)) };
+/**
+ * Memory per session without metadata, then (unless `withMeta` is false) with it (see the top of
+ * this file). `whileLive({ sessions })` runs while the sessions without metadata are live and
+ * measured, before they are removed: stats latency is measured there.
+ */
+async function runMemory({ withMeta = true, ...options }) {
+  const plain = await measurePlain(options);
+  return withMeta ? { ...plain, ...(await runMemoryWithMeta(options)) } : plain;
 }
 
 /**
  * Sessions are opened in chunks with a flush after each, like ingest, so the measured delta holds
- * the data and not a million queued arguments in a client buffer.
+ * the data and not a million queued arguments in a client buffer. Afterwards the namespace's keys
+ * are deleted before the monitor stops: a graceful stop would close (and log) every session one
+ * by one, which takes longer than the measurement at a million sessions.
  */
 async function measurePlain({
   url,
   namespace,
   sessions = 100_000,
   chunkSessions = 10_000,
+  // Ids may be handed in (shared with other measurements, as making a million takes seconds).
+  sessionIds = meteorIds(sessions),
+  userIds = meteorIds(sessions),
+  whileLive = async () => undefined,
   log = () => undefined,
 }) {
   const client = new Redis(url);
@@ -78,8 +68,9 @@ async function measurePlain({
   try {
     await warmUp(url, `${namespace}-warmup`);
     await monitor.start();
-    const sessionIds = meteorIds(sessions);
-    const userIds = meteorIds(sessions);
+    if (sessionIds.length < sessions || userIds.length < sessions) {
+      throw new Error(`memory: fewer ids than the ${sessions} sessions to open`);
+    }
 
     const before = await infoMemory(client);
     for (let i = 0; i < sessions; i++) {
@@ -104,6 +95,8 @@ async function measurePlain({
 
     const structures = await sizeStructures(client, monitor, sessions);
     const sized = structures.reduce((sum, s) => sum + s.bytes, 0);
+    await whileLive({ sessions });
+    await deleteKeys(client, monitor.keys.prefix);
     log(
       `memory: used_memory ${before.used_memory} -> ${after.used_memory} (+${delta}) for ${sessions} sessions`,
     );
@@ -209,6 +202,8 @@ async function measureWithMeta({ url, namespace, sessions, loggedInShare, log })
     const delta = after.used_memory - before.used_memory;
     const structures = await sizeStructures(client, monitor, sessions);
     const sized = structures.reduce((sum, s) => sum + s.bytes, 0);
+    // As in measurePlain: deleted, not closed one by one by a graceful stop.
+    await deleteKeys(client, monitor.keys.prefix);
     log(
       `memory with metadata (${Math.round(loggedInShare * 100)}% logged in): +${delta} for ${sessions} sessions`,
     );
@@ -324,7 +319,7 @@ async function sizeStructures(client, monitor, sessions) {
     [keys.monthUsersHll(date.slice(0, 7)), 'month users hll'],
   ]);
   const out = [];
-  for (const key of await namespaceKeys(client, keys.prefix)) {
+  for (const key of await scanKeys(client, keys.prefix)) {
     const bytes = Number(await client.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
     const encoding = String(await client.call('OBJECT', 'ENCODING', key));
     const type = await client.type(key);

@@ -23,6 +23,7 @@ const { loadScripts } = require('../dist/scripts/script-catalog');
 const { seededRandom } = require('../dist/demo/random');
 const { meteorIds } = require('./meteor-id');
 const { readCounters, diffCounters } = require('./server-counters');
+const { percentile } = require('./percentile');
 
 const INSTANCE_ID = 'bench-reap-victim';
 /** Read when the bench starts, like the library's own script catalog: names SLOWLOG's SHAs. */
@@ -298,11 +299,6 @@ async function verify({ reader, admin, victim, sessions, report }) {
   if (problems.length > 0) {
     throw new Error(`reap left wrong counts (expected ${sessions} closed, 0 live): ${problems}`);
   }
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 }
 
 function round2(n) {

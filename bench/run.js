@@ -1,294 +1,192 @@
 'use strict';
 /**
- * `npm run bench`: ingest throughput against the Redis SET ceiling, Redis memory per live
- * session, reaping a dead instance and the heartbeat's cost, measured side by side on one private
- * redis-server in one run.
+ * `npm run bench`: the full benchmark, measured side by side on one private redis-server in one
+ * run: ingest at several batch sizes against a naive MULTI-per-event counter and the Redis SET
+ * ceiling; memory per live session (library and naive) at 100,000 and 1,000,000 sessions;
+ * stats() latency at those sizes; distinct-user accuracy (exact and HLL); user-agent lookups;
+ * reaping a dead instance and the heartbeat's cost. Progress goes to stderr; the table (or, with
+ * --json, exactly one JSON object) to stdout; bench/RESULTS.md is rewritten every run.
  *
- *   node bench/run.js [--json] [--sessions 200000] [--users 50000] [--live 10000]
- *                     [--memory-sessions 100000] [--max-batch-size N] [--chunk 10000]
- *                     [--ceiling-requests 1000000]
- *                     [--reap-sessions 100000] [--reap-batch N] [--heartbeats 1000]
- *                     [--skip-liveness]
- *
- * With --json, stdout carries exactly one JSON object; everything else goes to stderr. (npm prints
- * its own "> sau-monitor bench" banner on stdout: use `npm run --silent bench -- --json` to pipe it.)
+ * Flags: see bench/options.js (every size can be turned down for a quick run). npm prints its
+ * own "> sau-monitor bench" banner on stdout: use `npm run --silent bench -- --json` to pipe it.
  */
-const os = require('node:os');
-const { parseArgs } = require('node:util');
-const { Redis } = require('ioredis');
+const { resolve } = require('node:path');
 const { startPrivateRedis } = require('./redis-process');
+const { parseOptions } = require('./options');
+const { machineInfo, loadAverage } = require('./machine-info');
 const { measureSetCeiling } = require('./ceiling');
+const { ingestWorkload } = require('./event-stream');
 const { runIngest } = require('./ingest');
+const { runNaiveIngest, runNaiveMemory, FILL_SESSIONS_IN_FLIGHT } = require('./naive');
 const { runMemory } = require('./memory');
+const { measureStatsLatency } = require('./stats-latency');
+const { runAccuracy } = require('./accuracy');
 const { runUserAgentBench } = require('./user-agents');
 const { runReap } = require('./reap');
 const { runHeartbeat } = require('./heartbeat');
+const { meteorIds } = require('./meteor-id');
+const { TARGETS, verdicts } = require('./targets');
+const { renderTable } = require('./report-table');
+const { writeResults } = require('./results-file');
+
+/** How this run was started, for RESULTS.md: through npm, or node directly. */
+function commandLine(argv) {
+  const args = argv.map((a) => (/^[\w.,/=-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+  if (process.env.npm_lifecycle_event === 'bench') {
+    return `npm run bench${args ? ` -- ${args}` : ''}`;
+  }
+  return `node bench/run.js${args ? ` ${args}` : ''}`;
+}
 
 /**
- * Targets from the issues: ingest within 4x of raw SETs, a live session under 200 bytes; a dead
- * instance's 100,000 sessions reaped in under 2 s with no script call over 5 ms, and a heartbeat
- * that costs the same at 1,000 and at 100,000 sessions.
+ * Ingest at every batch size and the naive baseline over one workload, between two samples of the
+ * SET ceiling. The higher ceiling sample is used: on a shared machine one sample can land in
+ * someone else's busy second, and a low ceiling would flatter the ratio.
  */
-const TARGETS = {
-  ratio: 0.25,
-  bytesPerSession: 200,
-  bytesPerSessionWithMeta: 250,
-  uaCachedPerSec: 1_000_000,
-  reapMaxCallMs: 5,
-  reapSessionsPerSec: 50_000,
-  heartbeat: 'bytesAt1k == bytesAt100k and commandsAt1k == commandsAt100k',
-};
+async function measureIngest({ redis, runId, options, log }) {
+  const ceilingSamples = [];
+  const sampleCeiling = async () => {
+    const sample = await measureSetCeiling({
+      host: redis.host,
+      port: redis.port,
+      requests: options.ceilingRequests,
+    });
+    log(`ceiling: ${Math.round(sample.setPerSec)} SET/s (${sample.command})`);
+    ceilingSamples.push(sample);
+  };
+  await sampleCeiling();
 
-function parseOptions(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      sessions: { type: 'string', default: '200000' },
-      users: { type: 'string', default: '50000' },
-      live: { type: 'string', default: '10000' },
-      chunk: { type: 'string', default: '10000' },
-      'memory-sessions': { type: 'string', default: '100000' },
-      'max-batch-size': { type: 'string' },
-      'ceiling-requests': { type: 'string', default: '1000000' },
-      'reap-sessions': { type: 'string', default: '100000' },
-      'reap-batch': { type: 'string' },
-      heartbeats: { type: 'string', default: '1000' },
-      'skip-liveness': { type: 'boolean', default: false },
-    },
+  const workload = ingestWorkload({
+    sessions: options.sessions,
+    users: options.users,
+    liveSessions: options.live,
   });
-  const int = (name) => {
-    const n = Number(values[name]);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
+  log(
+    `naive: ${workload.events} events (${options.sessions} sessions over ${options.users} users)`,
+  );
+  const naive = await runNaiveIngest({
+    url: redis.url,
+    namespace: `bench-naive-${runId}`,
+    workload,
+    log,
+  });
+  const runs = [];
+  for (const maxBatchSize of options.batchSizes) {
+    log(`ingest: the same ${workload.events} events, batch ${maxBatchSize}`);
+    runs.push(
+      await runIngest({
+        url: redis.url,
+        namespace: `bench-ingest-${maxBatchSize}-${runId}`,
+        workload,
+        chunkSessions: options.chunk,
+        maxBatchSize,
+        log,
+      }),
+    );
+  }
+  await sampleCeiling();
+  const ceiling = ceilingSamples.reduce((a, b) => (b.setPerSec > a.setPerSec ? b : a));
+  const ratioOf = (eventsPerSec, to) => Math.round((eventsPerSec / to) * 1000) / 1000;
+  const bySize = runs.map((run) => ({
+    maxBatchSize: run.maxBatchSize,
+    eventsPerSec: run.eventsPerSec,
+    elapsedMs: run.elapsedMs,
+    ratio: ratioOf(run.eventsPerSec, ceiling.setPerSec),
+    ratioToNaive: ratioOf(run.eventsPerSec, naive.eventsPerSec),
+    busyFraction: run.server.busyFraction,
+    scriptUsecPerEvent: run.server.scriptUsecPerEvent,
+    commandsPerEvent: run.server.commandsPerEvent,
+  }));
+  // The headline is the largest batch: what a busy server's monitor sends.
+  const largest = runs[runs.length - 1];
+  const headline = bySize[bySize.length - 1];
   return {
-    json: values.json,
-    sessions: int('sessions'),
-    users: int('users'),
-    live: int('live'),
-    chunk: int('chunk'),
-    memorySessions: int('memory-sessions'),
-    maxBatchSize: values['max-batch-size'] === undefined ? undefined : int('max-batch-size'),
-    ceilingRequests: int('ceiling-requests'),
-    reapSessions: int('reap-sessions'),
-    reapBatch: values['reap-batch'] === undefined ? undefined : int('reap-batch'),
-    heartbeats: int('heartbeats'),
-    skipLiveness: values['skip-liveness'],
+    ingest: {
+      ...largest,
+      ceilingSetPerSec: Math.round(ceiling.setPerSec),
+      ceilingCommand: ceiling.command,
+      ceilingSamples: ceilingSamples.map((c) => Math.round(c.setPerSec)),
+      ratio: headline.ratio,
+      ratioToNaive: headline.ratioToNaive,
+      bySize,
+    },
+    naiveIngest: naive,
   };
 }
 
-async function machineInfo(url) {
-  const client = new Redis(url);
-  try {
-    const info = (await client.info('server')) + (await client.info('memory'));
-    const field = (name) => (new RegExp(`^${name}:(.*)$`, 'm').exec(info) ?? [])[1]?.trim();
-    const cpus = os.cpus();
-    return {
-      cpu: cpus[0]?.model ?? 'unknown',
-      cores: cpus.length,
-      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      node: process.version,
-      redis: field('redis_version'),
-      redisAllocator: field('mem_allocator'),
-      // Other work on the machine skews both numbers; a reader of the result should see it.
-      loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
-    };
-  } finally {
-    client.disconnect();
+/**
+ * Memory per live session, library then naive, at each size; stats() latency is measured while
+ * the library's sessions of that size are live. Metadata memory only at the first size.
+ */
+async function measureMemoryAndStats({ redis, runId, options, log }) {
+  const largest = options.memorySessions[options.memorySessions.length - 1];
+  log(`ids: ${2 * largest} Meteor-shaped ids for sessions and users`);
+  const ids = meteorIds(2 * largest);
+  const library = [];
+  const naive = [];
+  const stats = [];
+  for (const [i, sessions] of options.memorySessions.entries()) {
+    const namespace = `bench-memory-${sessions}-${runId}`;
+    const sessionIds = ids.slice(0, sessions);
+    const userIds = ids.slice(largest, largest + sessions);
+    log(`memory: ${sessions} live sessions${i === 0 ? ' (and with metadata)' : ''}`);
+    library.push(
+      await runMemory({
+        url: redis.url,
+        namespace,
+        sessions,
+        sessionIds,
+        userIds,
+        withMeta: i === 0,
+        whileLive: async ({ sessions: liveSessions }) => {
+          log(`stats: ${options.statsCalls} calls at ${liveSessions} live sessions`);
+          stats.push(
+            await measureStatsLatency({
+              url: redis.url,
+              namespace,
+              liveSessions,
+              calls: options.statsCalls,
+            }),
+          );
+        },
+        log,
+      }),
+    );
+    log(`naive memory: ${sessions} live sessions`);
+    naive.push(
+      await runNaiveMemory({
+        url: redis.url,
+        namespace: `bench-naive-memory-${sessions}-${runId}`,
+        sessions,
+        sessionIds,
+        userIds,
+        log,
+      }),
+    );
   }
-}
-
-/** Fixed-width table: the numbers a reader compares across runs and machines. */
-function renderTable(result) {
-  const { machine, ingest, memory } = result;
-  const n = (x) => Math.round(x).toLocaleString('en-US');
-  const verdict = (ok) => (ok ? 'ok' : 'MISSED');
-  const rows = [
-    ['machine', `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB`],
-    ['node / redis', `${machine.node} / redis ${machine.redis} (${machine.redisAllocator})`],
-    ['load average', `${machine.loadAverage1m} (1 min, at start)`],
-    [],
-    [
-      'ingest',
-      `${n(ingest.events)} events (${n(ingest.sessions)} sessions x open+login+close, ` +
-        `${n(ingest.distinctUsers)} users, ${n(ingest.liveSessions)} live), batch ${ingest.maxBatchSize}`,
-    ],
-    ['  events/sec', `${n(ingest.eventsPerSec)}  (${n(ingest.elapsedMs)} ms)`],
-    [
-      '  ceiling SET/sec',
-      `${n(ingest.ceilingSetPerSec)}  (redis-benchmark -P 32, best of ${ingest.ceilingSamples.map(n).join(' / ')})`,
-    ],
-    [
-      '  ratio',
-      `${ingest.ratio.toFixed(3)}  target >= ${TARGETS.ratio}  ${verdict(ingest.ratio >= TARGETS.ratio)}`,
-    ],
-    [
-      '  redis side',
-      `busy ${Math.round(ingest.server.busyFraction * 100)}% of wall time, ` +
-        `${ingest.server.scriptUsecPerEvent} us script time/event, ` +
-        `${ingest.server.commandsPerEvent} redis.call/event ` +
-        `(${n(ingest.server.commandsInsideScriptsMs)} of ${n(ingest.server.scriptMs)} ms inside commands)`,
-    ],
-    [
-      '  top commands',
-      ingest.server.commands
-        .filter((c) => !/^(eval|evalsha|fcall)/.test(c.command))
-        .slice(0, 5)
-        .map((c) => `${c.command} ${(c.calls / ingest.events).toFixed(2)}/event ${c.usecPerCall}us`)
-        .join(', '),
-    ],
-    [
-      '  day DAU',
-      `${n(ingest.dayActiveUsers)} counted / ${n(ingest.distinctUsers)} distinct (HLL past ${n(ingest.exactThreshold)})`,
-    ],
-    [],
-    [
-      'memory',
-      `${n(memory.sessions)} live logged-in sessions, one distinct user each (17-char ids)`,
-    ],
-    [
-      '  bytes/session',
-      `${memory.bytesPerSession}  target <= ${TARGETS.bytesPerSession}  ` +
-        verdict(memory.bytesPerSession <= TARGETS.bytesPerSession),
-    ],
-    [
-      '  with metadata',
-      `${memory.bytesPerSessionWithMeta} (half logged in; device/OS/app profile + /24 address)  ` +
-        `target <= ${TARGETS.bytesPerSessionWithMeta}  ` +
-        verdict(memory.bytesPerSessionWithMeta <= TARGETS.bytesPerSessionWithMeta),
-    ],
-    [
-      'user agents',
-      `cached ${n(result.ua.cachedPerSec)}/s  target >= ${n(TARGETS.uaCachedPerSec)}  ` +
-        `${verdict(result.ua.cachedPerSec >= TARGETS.uaCachedPerSec)}; cold parses ${n(result.ua.coldPerSec)}/s`,
-    ],
-    [
-      '  used_memory',
-      `${n(memory.usedMemoryBefore)} -> ${n(memory.usedMemoryAfter)} (+${n(memory.usedMemoryDelta)})`,
-    ],
-  ];
-  for (const s of memory.structures) {
-    rows.push([
-      `  ${s.structure}`,
-      `${String(s.bytesPerSession).padStart(7)} B/session  ${n(s.bytes).padStart(11)} B  ${s.type}/${s.encoding}`,
-    ]);
-  }
-  rows.push([
-    '  unattributed',
-    `${String(memory.unattributedBytesPerSession).padStart(7)} B/session  (allocator rounding MEMORY USAGE misses, e.g. 24-byte dict entries take 32; client buffers ${n(memory.clientBuffersDelta)} B)`,
-  ]);
-  if (result.reap) rows.push([], ...reapRows(result.reap, n, verdict));
-  if (result.heartbeat) rows.push([], ...heartbeatRows(result.heartbeat, n, verdict));
-  const width = Math.max(...rows.map((r) => (r[0] ?? '').length));
-  return rows.map((r) => (r.length ? `${r[0].padEnd(width)}  ${r[1]}` : '')).join('\n');
-}
-
-function reapRows(reap, n, verdict) {
-  return [
-    [
-      'reap',
-      `${n(reap.sessions)} sessions of a SIGKILLed instance (${n(Math.ceil(reap.sessions / 2))} logged in, ` +
-        `${n(reap.users)} users), ${reap.closeBatchSize} sessions per call, one SauReader`,
-    ],
-    [
-      '  sessions/sec',
-      `${n(reap.sessionsPerSec)}  (${n(reap.totalMs)} ms)  ` +
-        `target >= ${n(TARGETS.reapSessionsPerSec)} (100,000 in < 2 s)  ` +
-        verdict(reap.meetsSpeedTarget),
-    ],
-    [
-      '  longest call',
-      `${reap.maxCallMs} ms (${reap.maxCallScript})  target <= ${TARGETS.reapMaxCallMs}  ` +
-        `${verdict(reap.meetsCallTarget)}  (SLOWLOG, calls over ${reap.slowlogThresholdUs} us)`,
-    ],
-    [
-      '  close calls',
-      `${reap.closeCalls} calls, p50 ${reap.closeCallMs.p50} ms, p99 ${reap.closeCallMs.p99} ms; ` +
-        `${reap.usecPerSession} us/session in Redis; longest round trip ${reap.maxRoundTripMs} ms`,
-    ],
-    [
-      '  redis side',
-      `${n(reap.scriptMs)} ms inside ${reap.calls} script calls, ${n(reap.serverCpuMs)} ms server CPU` +
-        (reap.scriptMs > reap.serverCpuMs * 1.1
-          ? ' (wall above CPU: redis-server was descheduled mid-call, calls look longer)'
-          : ''),
-    ],
-  ];
-}
-
-function heartbeatRows(hb, n, verdict) {
-  const [small, large] = hb.sizes;
-  return [
-    [
-      'heartbeat',
-      `${n(small.size)} and ${n(large.size)} live sessions per instance, ${n(hb.beats)} heartbeats each`,
-    ],
-    [
-      '  bytes/heartbeat',
-      `${hb.bytesAt1k} at ${n(small.size)}, ${hb.bytesAt100k} at ${n(large.size)} ` +
-        `(request ${small.requestBytes} + reply ${small.replyBytes}; RESP says ${small.expectedBytes})  ` +
-        `target equal  ${verdict(hb.meetsTarget)}`,
-    ],
-    [
-      '  commands',
-      `${hb.commandsAt1k} at ${n(small.size)}, ${hb.commandsAt100k} at ${n(large.size)} ` +
-        `(${Object.keys(small.commandsInside).sort().join(', ')} in one EVALSHA)`,
-    ],
-    [
-      '  us/heartbeat',
-      `${hb.usecAt1k} at ${n(small.size)}, ${hb.usecAt100k} at ${n(large.size)} in Redis; ` +
-        `round trip ${hb.roundTripUsecAt1k} / ${hb.roundTripUsecAt100k}`,
-    ],
-  ];
+  return { library, naive, stats };
 }
 
 async function main() {
-  const options = parseOptions(process.argv.slice(2));
-  const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
   const started = Date.now();
+  const log = (message) =>
+    process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
   const redis = await startPrivateRedis({ log });
   try {
     const machine = await machineInfo(redis.url);
     // A fresh namespace per run and per measurement: nothing from one can be counted in another.
     const runId = `${Date.now().toString(36)}`;
 
-    // The ceiling is sampled before and after ingest and the higher sample is used: on a shared
-    // machine one sample can land in someone else's busy second, and a low ceiling would flatter
-    // the ratio.
-    const ceilingSamples = [];
-    const sampleCeiling = async () => {
-      const sample = await measureSetCeiling({
-        host: redis.host,
-        port: redis.port,
-        requests: options.ceilingRequests,
-      });
-      log(`ceiling: ${Math.round(sample.setPerSec)} SET/s (${sample.command})`);
-      ceilingSamples.push(sample);
-    };
-    await sampleCeiling();
+    const { ingest, naiveIngest } = await measureIngest({ redis, runId, options, log });
+    const memoryAndStats = await measureMemoryAndStats({ redis, runId, options, log });
 
-    log(`ingest: ${options.sessions} sessions over ${options.users} users`);
-    const ingest = await runIngest({
+    log(`accuracy: ${options.accuracyUsers.join(', ')} distinct users, exact and HLL`);
+    const accuracy = await runAccuracy({
       url: redis.url,
-      namespace: `bench-ingest-${runId}`,
-      sessions: options.sessions,
-      users: options.users,
-      liveSessions: options.live,
-      chunkSessions: options.chunk,
-      maxBatchSize: options.maxBatchSize,
-      log,
-    });
-
-    await sampleCeiling();
-    const ceiling = ceilingSamples.reduce((a, b) => (b.setPerSec > a.setPerSec ? b : a));
-
-    log(`memory: ${options.memorySessions} live sessions`);
-    const memory = await runMemory({
-      url: redis.url,
-      namespace: `bench-memory-${runId}`,
-      sessions: options.memorySessions,
+      namespace: `bench-accuracy-${runId}`,
+      sizes: options.accuracyUsers,
       log,
     });
 
@@ -315,23 +213,51 @@ async function main() {
       });
     }
 
+    const [memory] = memoryAndStats.library;
+    const [naiveMemory] = memoryAndStats.naive;
+    const statsAtLargest = memoryAndStats.stats[memoryAndStats.stats.length - 1];
     const result = {
-      machine,
-      ingest: {
-        ...ingest,
-        ceilingSetPerSec: Math.round(ceiling.setPerSec),
-        ceilingCommand: ceiling.command,
-        ceilingSamples: ceilingSamples.map((c) => Math.round(c.setPerSec)),
-        ratio: Math.round((ingest.eventsPerSec / ceiling.setPerSec) * 1000) / 1000,
+      machine: { ...machine, loadAverageAtEnd1m: loadAverage() },
+      command: commandLine(argv),
+      ingest,
+      naive: {
+        how:
+          'per event one MULTI/EXEC of plain commands (HSET/SADD/HINCRBY/PFADD/DEL), awaited before ' +
+          `the next, on one connection; no Lua, no batching; memory filled with the same commands, ${FILL_SESSIONS_IN_FLIGHT} sessions a pipeline`,
+        eventsPerSec: naiveIngest.eventsPerSec,
+        bytesPerSession: naiveMemory.bytesPerSession,
+        ingest: naiveIngest,
+        memory: memoryAndStats.naive,
       },
-      memory,
+      memory: {
+        ...memory,
+        bySize: memoryAndStats.library.map((m, i) => ({
+          sessions: m.sessions,
+          bytesPerSession: m.bytesPerSession,
+          naiveBytesPerSession: memoryAndStats.naive[i].bytesPerSession,
+        })),
+      },
+      stats: {
+        calls: options.statsCalls,
+        window: 'all',
+        liveSessions: statsAtLargest.liveSessions,
+        p50Ms: statsAtLargest.p50Ms,
+        p99Ms: statsAtLargest.p99Ms,
+        bySize: memoryAndStats.stats,
+      },
+      accuracy,
       ua,
       ...(reap ? { reap, heartbeat } : {}),
       targets: TARGETS,
       durationMs: Date.now() - started,
+      finishedAt: new Date().toISOString(),
     };
     result.ingest.meetsTarget = result.ingest.ratio >= TARGETS.ratio;
+    result.ingest.meetsNaiveTarget = result.ingest.ratioToNaive >= TARGETS.ratioToNaive;
     result.memory.meetsTarget = result.memory.bytesPerSession <= TARGETS.bytesPerSession;
+    result.stats.meetsTarget = result.stats.p99Ms <= TARGETS.statsP99Ms;
+    accuracy.meetsTarget =
+      accuracy.maxErrorAtLargest <= TARGETS.accuracyMaxErrorAt1M && accuracy.exactAllZero;
     if (reap) {
       reap.meetsSpeedTarget = reap.sessionsPerSec >= TARGETS.reapSessionsPerSec;
       reap.meetsCallTarget = reap.maxCallMs <= TARGETS.reapMaxCallMs;
@@ -339,9 +265,14 @@ async function main() {
         heartbeat.bytesAt1k === heartbeat.bytesAt100k &&
         heartbeat.commandsAt1k === heartbeat.commandsAt100k;
     }
+    result.verdicts = verdicts(result);
 
+    const table = renderTable(result);
+    const resultsPath = resolve(__dirname, '..', options.results);
+    writeResults(resultsPath, result, table);
+    log(`wrote ${resultsPath}`);
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else process.stdout.write(`${renderTable(result)}\n`);
+    else process.stdout.write(`${table}\n`);
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await redis.stop();

@@ -36,7 +36,8 @@ local function readStatsAt(nowMs, exactUnionLimit)
       hlls[#hlls + 1] = KEYS[FIRST_HLL + i]
     end
     if exact and total <= exactUnionLimit then
-      if #sets == 0 then return 0, 1 end
+      -- One set is its own union: no need to copy up to exactUnionLimit ids into Lua.
+      if #sets <= 1 then return total, 1 end
       return #rcall('SUNION', unpack(sets)), 1
     end
     return rcall('PFCOUNT', unpack(hlls)), 0

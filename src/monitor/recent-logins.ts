@@ -9,10 +9,18 @@ import { performance } from 'node:perf_hooks';
  * it knows; a user who logged in and out again in those last moments is known nowhere else, so the
  * monitor marks these user-days active again after every reconnection (idempotent: SADD/PFADD).
  * Bounded: past `maxUserDays` the oldest go first, as a failover loses the newest writes.
+ *
+ * O(1) amortized per login: acknowledgements queue up in time order, and a renewed user-day only
+ * updates its time in the map, leaving its older queue entry stale, to be skipped when it reaches
+ * the head. (Moving a key to the end of a Map instead leaves deleted slots at its front that every
+ * walk from the start must pass: quadratic at a million logins.)
  */
 export class RecentLogins {
-  /** `date NUL userId` → when Redis acknowledged it; in that order (a new one moves it last). */
-  private readonly acknowledged = new Map<string, number>();
+  /** `date NUL userId` → when Redis last acknowledged it. */
+  private readonly latest = new Map<string, number>();
+  /** Acknowledgements in time order from `head` on; an entry is stale once its key was renewed. */
+  private queue: Array<{ key: string; at: number }> = [];
+  private head = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -23,7 +31,7 @@ export class RecentLogins {
 
   /** User-days held (some may be past the window until the next record or read). */
   get size(): number {
-    return this.acknowledged.size;
+    return this.latest.size;
   }
 
   /** Redis counted the user active on `date`. A window of 0 keeps nothing. */
@@ -31,20 +39,19 @@ export class RecentLogins {
     if (this.windowMs <= 0) return;
     // Ids never hold NUL (session-input rejects it), so the key splits back unambiguously.
     const key = `${date}\0${userId}`;
-    this.acknowledged.delete(key);
-    this.acknowledged.set(key, this.now());
+    const at = this.now();
+    this.latest.set(key, at);
+    this.queue.push({ key, at });
     this.forgetExpired();
-    for (const oldest of this.acknowledged.keys()) {
-      if (this.acknowledged.size <= this.maxUserDays) break;
-      this.acknowledged.delete(oldest);
-    }
+    while (this.latest.size > this.maxUserDays) this.popHead();
+    this.compact();
   }
 
   /** The user-days acknowledged within the window, by date. */
   byDate(): Map<string, string[]> {
     this.forgetExpired();
     const dates = new Map<string, string[]>();
-    for (const key of this.acknowledged.keys()) {
+    for (const key of this.latest.keys()) {
       const nul = key.indexOf('\0');
       const date = key.slice(0, nul);
       let users = dates.get(date);
@@ -57,12 +64,26 @@ export class RecentLogins {
     return dates;
   }
 
-  /** Entries are in acknowledgement order: stop at the first one still inside the window. */
   private forgetExpired(): void {
     const since = this.now() - this.windowMs;
-    for (const [key, at] of this.acknowledged) {
-      if (at >= since) break;
-      this.acknowledged.delete(key);
+    while (this.head < this.queue.length && this.queue[this.head].at < since) this.popHead();
+  }
+
+  /** Drops the oldest acknowledgement; its user-day goes unless it was acknowledged again since. */
+  private popHead(): void {
+    const { key, at } = this.queue[this.head++];
+    if (this.latest.get(key) === at) this.latest.delete(key);
+  }
+
+  /** Keeps the queue within a constant factor of the user-days held. */
+  private compact(): void {
+    const pending = this.queue.length - this.head;
+    if (pending > 2 * this.latest.size + 1024) {
+      this.queue = this.queue.slice(this.head).filter((e) => this.latest.get(e.key) === e.at);
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 }

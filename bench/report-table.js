@@ -1,0 +1,260 @@
+'use strict';
+/**
+ * The fixed-width table of one bench run: what stdout shows and bench/RESULTS.md embeds. Each
+ * measurement's peers (library batch sizes, naive baseline, SET ceiling; library vs naive memory;
+ * stats at each size; exact vs HLL) stand on adjacent rows, so they are read side by side.
+ */
+const { TARGETS } = require('./targets');
+const { FILL_SESSIONS_IN_FLIGHT } = require('./naive');
+
+const n = (x) => Math.round(x).toLocaleString('en-US');
+const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+const pct = (x) => `${(x * 100).toFixed(3)} %`;
+
+function renderTable(result) {
+  const { machine } = result;
+  const rows = [
+    ['machine', `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB`],
+    ['node / redis', `${machine.node} / redis ${machine.redis} (${machine.redisAllocator})`],
+    [
+      'load average',
+      `${machine.loadAverage1m} at start, ${machine.loadAverageAtEnd1m} at end (1 min)`,
+    ],
+    [],
+    ...ingestRows(result),
+    [],
+    ...memoryRows(result),
+    [],
+    ...statsRows(result.stats),
+    [],
+    ...accuracyRows(result.accuracy),
+    [],
+    [
+      'user agents',
+      `cached ${n(result.ua.cachedPerSec)}/s  target >= ${n(TARGETS.uaCachedPerSec)}  ` +
+        `${verdict(result.ua.cachedPerSec >= TARGETS.uaCachedPerSec)}; cold parses ${n(result.ua.coldPerSec)}/s`,
+    ],
+  ];
+  if (result.reap) rows.push([], ...reapRows(result.reap));
+  if (result.heartbeat) rows.push([], ...heartbeatRows(result.heartbeat));
+  const width = Math.max(...rows.map((r) => (r[0] ?? '').length));
+  return rows.map((r) => (r.length ? `${r[0].padEnd(width)}  ${r[1]}` : '')).join('\n');
+}
+
+function ingestRows({ ingest, naive }) {
+  const rows = [
+    [
+      'ingest',
+      `${n(ingest.events)} events (${n(ingest.sessions)} sessions x open+login+close, ` +
+        `${n(ingest.distinctUsers)} users, ${n(ingest.liveSessions)} live), the same stream for every peer; ` +
+        'one connection, one call in flight',
+    ],
+  ];
+  for (const run of ingest.bySize) {
+    rows.push([
+      `  batch ${run.maxBatchSize}`,
+      `${n(run.eventsPerSec).padStart(9)} events/s  ${run.ratioToNaive.toFixed(2)}x naive  ` +
+        `${run.ratio.toFixed(3)} of ceiling  (${n(run.elapsedMs)} ms; redis busy ` +
+        `${Math.round(run.busyFraction * 100)}%, ${run.scriptUsecPerEvent} us script and ` +
+        `${run.commandsPerEvent} redis.call per event)`,
+    ]);
+  }
+  rows.push(
+    [
+      '  naive',
+      `${n(naive.eventsPerSec).padStart(9)} events/s  one MULTI/EXEC of plain commands per event, ` +
+        `awaited (${naive.ingest.commandsPerEvent} commands/event; ${n(naive.ingest.elapsedMs)} ms)`,
+    ],
+    [
+      '  SET ceiling',
+      `${n(ingest.ceilingSetPerSec).padStart(9)} SET/s     redis-benchmark -P 32 -t set, best of ` +
+        `${ingest.ceilingSamples.map(n).join(' / ')} (before and after ingest)`,
+    ],
+    [
+      `  batch ${ingest.maxBatchSize} / naive`,
+      `${ingest.ratioToNaive.toFixed(2)}x  target >= ${TARGETS.ratioToNaive}x  ` +
+        verdict(ingest.ratioToNaive >= TARGETS.ratioToNaive),
+    ],
+    [
+      `  batch ${ingest.maxBatchSize} / ceiling`,
+      `${ingest.ratio.toFixed(3)}  target >= ${TARGETS.ratio}  ${verdict(ingest.ratio >= TARGETS.ratio)}`,
+    ],
+    [
+      '  top commands',
+      `(batch ${ingest.maxBatchSize}) ` +
+        ingest.server.commands
+          .filter((c) => !/^(eval|evalsha|fcall)/.test(c.command))
+          .slice(0, 5)
+          .map(
+            (c) => `${c.command} ${(c.calls / ingest.events).toFixed(2)}/event ${c.usecPerCall}us`,
+          )
+          .join(', '),
+    ],
+    [
+      '  day DAU',
+      `${n(ingest.dayActiveUsers)} counted / ${n(ingest.distinctUsers)} distinct ` +
+        `(HLL past ${n(ingest.exactThreshold)}); naive (exact set) ${n(naive.ingest.dayActiveUsers)}`,
+    ],
+  );
+  return rows;
+}
+
+function memoryRows({ memory, naive }) {
+  const rows = [
+    [
+      'memory',
+      'bytes per live logged-in session, one distinct user each (17-char ids), used_memory delta',
+    ],
+  ];
+  for (const size of memory.bySize) {
+    rows.push([
+      `  at ${n(size.sessions)}`,
+      `library ${String(size.bytesPerSession).padStart(6)}   naive ${String(size.naiveBytesPerSession).padStart(6)}` +
+        `   (naive filled by pipelines of ${FILL_SESSIONS_IN_FLIGHT} sessions' commands: memory does not depend on speed)`,
+    ]);
+  }
+  rows.push(
+    [
+      `  target at ${n(memory.sessions)}`,
+      `${memory.bytesPerSession}  target <= ${TARGETS.bytesPerSession}  ` +
+        verdict(memory.bytesPerSession <= TARGETS.bytesPerSession),
+    ],
+    [
+      '  with metadata',
+      `${memory.bytesPerSessionWithMeta} (half logged in; device/OS/app profile + /24 address)  ` +
+        `target <= ${TARGETS.bytesPerSessionWithMeta}  ` +
+        verdict(memory.bytesPerSessionWithMeta <= TARGETS.bytesPerSessionWithMeta),
+    ],
+    [
+      '  used_memory',
+      `${n(memory.usedMemoryBefore)} -> ${n(memory.usedMemoryAfter)} (+${n(memory.usedMemoryDelta)}) at ${n(memory.sessions)}`,
+    ],
+  );
+  for (const s of memory.structures) {
+    rows.push([
+      `  ${s.structure}`,
+      `${String(s.bytesPerSession).padStart(7)} B/session  ${n(s.bytes).padStart(11)} B  ${s.type}/${s.encoding}`,
+    ]);
+  }
+  rows.push([
+    '  unattributed',
+    `${String(memory.unattributedBytesPerSession).padStart(7)} B/session  (allocator rounding MEMORY USAGE misses, e.g. 24-byte dict entries take 32; client buffers ${n(memory.clientBuffersDelta)} B)`,
+  ]);
+  const naiveAtFirst = naive.memory[0];
+  rows.push([
+    `  naive at ${n(naiveAtFirst.sessions)}`,
+    naiveAtFirst.structures
+      .filter((s) => s.bytesPerSession >= 1)
+      .map((s) => `${s.structure} ${s.bytesPerSession}`)
+      .join(', '),
+  ]);
+  return rows;
+}
+
+function statsRows(stats) {
+  const rows = [
+    [
+      'stats()',
+      `${n(stats.calls)} calls of stats({ window: 'all' }) one after the other, client round trip`,
+    ],
+  ];
+  for (const size of stats.bySize) {
+    rows.push([
+      `  at ${n(size.liveSessions)}`,
+      `p50 ${size.p50Ms} ms  p99 ${size.p99Ms} ms  max ${size.maxMs} ms  ` +
+        `(${size.serverUsecPerCall} us in Redis per call)`,
+    ]);
+  }
+  rows.push([
+    `  p99 at ${n(stats.liveSessions)}`,
+    `${stats.p99Ms} ms  target <= ${TARGETS.statsP99Ms} ms  ${verdict(stats.meetsTarget)}`,
+  ]);
+  return rows;
+}
+
+function accuracyRows(accuracy) {
+  const rows = [
+    [
+      'accuracy',
+      "a day's distinct users counted vs truth (markActiveUsers, read by stats()); " +
+        'exact: threshold 2x users, HLL: threshold users/2',
+    ],
+  ];
+  for (const users of accuracy.sizes) {
+    const of = (mode) => accuracy.cases.find((c) => c.users === users && c.mode === mode);
+    const exact = of('exact');
+    const hll = of('hll');
+    rows.push([
+      `  ${n(users)} users`,
+      `exact ${n(exact.counted).padStart(9)} (${pct(exact.relativeError)})   ` +
+        `HLL ${n(hll.counted).padStart(9)} (${pct(hll.relativeError)})`,
+    ]);
+  }
+  rows.push([
+    `  max error at ${n(accuracy.largest)}`,
+    `${pct(accuracy.maxErrorAtLargest)}  target <= ${TARGETS.accuracyMaxErrorAt1M * 100} %  ` +
+      verdict(accuracy.meetsTarget),
+  ]);
+  return rows;
+}
+
+function reapRows(reap) {
+  return [
+    [
+      'reap',
+      `${n(reap.sessions)} sessions of a SIGKILLed instance (${n(Math.ceil(reap.sessions / 2))} logged in, ` +
+        `${n(reap.users)} users), ${reap.closeBatchSize} sessions per call, one SauReader`,
+    ],
+    [
+      '  sessions/sec',
+      `${n(reap.sessionsPerSec)}  (${n(reap.totalMs)} ms)  ` +
+        `target >= ${n(TARGETS.reapSessionsPerSec)} (100,000 in < 2 s)  ` +
+        verdict(reap.meetsSpeedTarget),
+    ],
+    [
+      '  longest call',
+      `${reap.maxCallMs} ms (${reap.maxCallScript})  target <= ${TARGETS.reapMaxCallMs}  ` +
+        `${verdict(reap.meetsCallTarget)}  (SLOWLOG, calls over ${reap.slowlogThresholdUs} us)`,
+    ],
+    [
+      '  close calls',
+      `${reap.closeCalls} calls, p50 ${reap.closeCallMs.p50} ms, p99 ${reap.closeCallMs.p99} ms; ` +
+        `${reap.usecPerSession} us/session in Redis; longest round trip ${reap.maxRoundTripMs} ms`,
+    ],
+    [
+      '  redis side',
+      `${n(reap.scriptMs)} ms inside ${reap.calls} script calls, ${n(reap.serverCpuMs)} ms server CPU` +
+        (reap.scriptMs > reap.serverCpuMs * 1.1
+          ? ' (wall above CPU: redis-server was descheduled mid-call, calls look longer)'
+          : ''),
+    ],
+  ];
+}
+
+function heartbeatRows(hb) {
+  const [small, large] = hb.sizes;
+  return [
+    [
+      'heartbeat',
+      `${n(small.size)} and ${n(large.size)} live sessions per instance, ${n(hb.beats)} heartbeats each`,
+    ],
+    [
+      '  bytes/heartbeat',
+      `${hb.bytesAt1k} at ${n(small.size)}, ${hb.bytesAt100k} at ${n(large.size)} ` +
+        `(request ${small.requestBytes} + reply ${small.replyBytes}; RESP says ${small.expectedBytes})  ` +
+        `target equal  ${verdict(hb.meetsTarget)}`,
+    ],
+    [
+      '  commands',
+      `${hb.commandsAt1k} at ${n(small.size)}, ${hb.commandsAt100k} at ${n(large.size)} ` +
+        `(${Object.keys(small.commandsInside).sort().join(', ')} in one EVALSHA)`,
+    ],
+    [
+      '  us/heartbeat',
+      `${hb.usecAt1k} at ${n(small.size)}, ${hb.usecAt100k} at ${n(large.size)} in Redis; ` +
+        `round trip ${hb.roundTripUsecAt1k} / ${hb.roundTripUsecAt100k}`,
+    ],
+  ];
+}
+
+module.exports = { renderTable };

@@ -1,0 +1,103 @@
+'use strict';
+/**
+ * The targets the issues set, and each figure's verdict against its target. The table, the JSON
+ * and bench/RESULTS.md all take their ok/MISSED from here.
+ */
+const TARGETS = {
+  /** Ingest (largest batch size) within 4x of raw pipelined SETs on the same server. */
+  ratio: 0.25,
+  /** Ingest (largest batch size) at least 3x the naive MULTI-per-event counter. */
+  ratioToNaive: 3,
+  /** Redis bytes per live logged-in session, no metadata, at the first memory size. */
+  bytesPerSession: 200,
+  /** The same with device/OS/app metadata, half the sessions logged in. */
+  bytesPerSessionWithMeta: 250,
+  /** stats({ window: 'all' }) p99 at 1,000,000 live sessions (the largest memory size). */
+  statsP99Ms: 1,
+  /** Largest relative DAU error at 1,000,000 distinct users (HLL mode; exact mode must be 0). */
+  accuracyMaxErrorAt1M: 0.02,
+  uaCachedPerSec: 1_000_000,
+  reapMaxCallMs: 5,
+  reapSessionsPerSec: 50_000,
+  heartbeat: 'bytesAt1k == bytesAt100k and commandsAt1k == commandsAt100k',
+};
+
+const n = (x) => Math.round(x).toLocaleString('en-US');
+
+/** One row per target that the run measured: figure, measured value, target, ok. */
+function verdicts(result) {
+  const { ingest, memory, stats, accuracy, ua, reap, heartbeat } = result;
+  const rows = [
+    {
+      figure: `ingest events/s (batch ${ingest.maxBatchSize}) / SET ceiling`,
+      measured: ingest.ratio.toFixed(3),
+      target: `>= ${TARGETS.ratio}`,
+      ok: ingest.ratio >= TARGETS.ratio,
+    },
+    {
+      figure: `ingest events/s (batch ${ingest.maxBatchSize}) / naive`,
+      measured: `${ingest.ratioToNaive.toFixed(2)}x`,
+      target: `>= ${TARGETS.ratioToNaive}x`,
+      ok: ingest.ratioToNaive >= TARGETS.ratioToNaive,
+    },
+    {
+      figure: `bytes per live logged-in session at ${n(memory.sessions)}, no metadata`,
+      measured: String(memory.bytesPerSession),
+      target: `<= ${TARGETS.bytesPerSession}`,
+      ok: memory.bytesPerSession <= TARGETS.bytesPerSession,
+    },
+  ];
+  if (memory.bytesPerSessionWithMeta !== undefined) {
+    rows.push({
+      figure: `bytes per live session at ${n(memory.sessions)} with metadata, half logged in`,
+      measured: String(memory.bytesPerSessionWithMeta),
+      target: `<= ${TARGETS.bytesPerSessionWithMeta}`,
+      ok: memory.bytesPerSessionWithMeta <= TARGETS.bytesPerSessionWithMeta,
+    });
+  }
+  rows.push({
+    figure: `stats() p99 at ${n(stats.liveSessions)} live sessions`,
+    measured: `${stats.p99Ms} ms`,
+    target: `<= ${TARGETS.statsP99Ms} ms${stats.liveSessions === 1_000_000 ? '' : ' (set at 1,000,000)'}`,
+    ok: stats.p99Ms <= TARGETS.statsP99Ms,
+  });
+  rows.push({
+    figure: `DAU error at ${n(accuracy.largest)} users (largest of exact and HLL)`,
+    measured: `${(accuracy.maxErrorAtLargest * 100).toFixed(3)} %`,
+    target: `<= ${TARGETS.accuracyMaxErrorAt1M * 100} %, exact mode 0${accuracy.largest === 1_000_000 ? '' : ' (set at 1,000,000)'}`,
+    ok: accuracy.maxErrorAtLargest <= TARGETS.accuracyMaxErrorAt1M && accuracy.exactAllZero,
+  });
+  rows.push({
+    figure: 'user-agent lookups, cached',
+    measured: `${n(ua.cachedPerSec)}/s`,
+    target: `>= ${n(TARGETS.uaCachedPerSec)}/s`,
+    ok: ua.cachedPerSec >= TARGETS.uaCachedPerSec,
+  });
+  if (reap) {
+    rows.push(
+      {
+        figure: `reap ${n(reap.sessions)} sessions of a SIGKILLed instance`,
+        measured: `${n(reap.sessionsPerSec)} sessions/s`,
+        target: `>= ${n(TARGETS.reapSessionsPerSec)}/s`,
+        ok: reap.sessionsPerSec >= TARGETS.reapSessionsPerSec,
+      },
+      {
+        figure: 'reap: longest script call',
+        measured: `${reap.maxCallMs} ms`,
+        target: `<= ${TARGETS.reapMaxCallMs} ms`,
+        ok: reap.maxCallMs <= TARGETS.reapMaxCallMs,
+      },
+      {
+        figure: 'heartbeat bytes and commands at 1,000 vs 100,000 sessions',
+        measured: `${heartbeat.bytesAt1k} / ${heartbeat.bytesAt100k} B, ${heartbeat.commandsAt1k} / ${heartbeat.commandsAt100k} commands`,
+        target: 'equal',
+        ok:
+          heartbeat.bytesAt1k === heartbeat.bytesAt100k &&
+          heartbeat.commandsAt1k === heartbeat.commandsAt100k,
+      },
+    );
+  }
+  return rows;
+}
+
+module.exports = { TARGETS, verdicts };
