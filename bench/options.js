@@ -10,29 +10,39 @@ const USAGE = `node bench/run.js [--json] [--sessions 30000] [--users 20000] [--
                    [--memory-sessions 100000,1000000] [--stats-calls 1000]
                    [--accuracy-users 10,1000,100000,1000000]
                    [--reap-sessions 100000] [--reap-batch N] [--heartbeats 1000]
-                   [--skip-liveness] [--results bench/RESULTS.md]`;
+                   [--skip-liveness] [--results bench/RESULTS.md] [--help]`;
 
 function parseOptions(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      sessions: { type: 'string', default: '30000' },
-      users: { type: 'string', default: '20000' },
-      live: { type: 'string', default: '5000' },
-      'batch-sizes': { type: 'string', default: '1,16,128' },
-      chunk: { type: 'string', default: '10000' },
-      'ceiling-requests': { type: 'string', default: '1000000' },
-      'memory-sessions': { type: 'string', default: '100000,1000000' },
-      'stats-calls': { type: 'string', default: '1000' },
-      'accuracy-users': { type: 'string', default: '10,1000,100000,1000000' },
-      'reap-sessions': { type: 'string', default: '100000' },
-      'reap-batch': { type: 'string' },
-      heartbeats: { type: 'string', default: '1000' },
-      'skip-liveness': { type: 'boolean', default: false },
-      results: { type: 'string', default: 'bench/RESULTS.md' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        sessions: { type: 'string', default: '30000' },
+        users: { type: 'string', default: '20000' },
+        live: { type: 'string', default: '5000' },
+        'batch-sizes': { type: 'string', default: '1,16,128' },
+        chunk: { type: 'string', default: '10000' },
+        'ceiling-requests': { type: 'string', default: '1000000' },
+        'memory-sessions': { type: 'string', default: '100000,1000000' },
+        'stats-calls': { type: 'string', default: '1000' },
+        'accuracy-users': { type: 'string', default: '10,1000,100000,1000000' },
+        'reap-sessions': { type: 'string', default: '100000' },
+        'reap-batch': { type: 'string' },
+        heartbeats: { type: 'string', default: '1000' },
+        'skip-liveness': { type: 'boolean', default: false },
+        results: { type: 'string', default: 'bench/RESULTS.md' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new Error(`${err.message}\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   const positive = (name, text) => {
     const n = Number(text);
     if (!Number.isSafeInteger(n) || n <= 0) {

@@ -160,9 +160,10 @@ function statsRows(stats) {
   ];
   for (const size of stats.bySize) {
     rows.push([
-      `  at ${n(size.liveSessions)}`,
-      `p50 ${size.p50Ms} ms  p99 ${size.p99Ms} ms  max ${size.maxMs} ms  ` +
-        `(${size.serverUsecPerCall} us in Redis per call)`,
+      `  ${size.label}`,
+      `p50 ${size.p50Ms} ms  p99 ${size.p99Ms} ms  max ${size.maxMs} ms; in Redis p50 ` +
+        `${size.redisP50Ms} ms p99 ${size.redisP99Ms} ms (${size.serverUsecPerCall} us mean); ` +
+        `PING beside it p50 ${size.pingP50Ms} ms p99 ${size.pingP99Ms} ms`,
     ]);
   }
   rows.push([

@@ -129,6 +129,21 @@ export class Keys {
   timeline(): string {
     return `${this.prefix}timeline`;
   }
+  /**
+   * HASH: `version` (bumped whenever a day gains users after the fact: replays, imports), and the
+   * `date` the window cache was `built` for at which version, with whether the days before it
+   * were all exact (`exact7`, `exact30`) and their exact counts' sum (`total7`, `total30`).
+   */
+  windowCache(): string {
+    return `${this.prefix}windows`;
+  }
+  /**
+   * STRING (HyperLogLog): the users of the `days - 1` days before `date`, merged once by the gauge
+   * sampler, so a 7 or 30 day count merges two HyperLogLogs instead of up to 30. Expires in 2 days.
+   */
+  windowCacheHll(date: string, days: 7 | 30): string {
+    return `${this.prefix}window:${date}:${days}`;
+  }
   /** STRING: id of the instance that samples the gauges, with a lease (PX) it renews as it samples. */
   samplerLease(): string {
     return `${this.prefix}sampler`;

@@ -1,40 +1,63 @@
--- Everything `stats()` reports, read at `nowMs` from KEYS[1..96] laid out as lua/readStats-96.lua
--- documents them; shared with lua/sampleGauges-99.lua so the gauges and stats() agree.
--- Reads only; the cost does not depend on the number of live sessions.
-local function readStatsAt(nowMs, exactUnionLimit)
-  local rcall = redis.call
-  local liveKey, usersKey, leasesKey = KEYS[1], KEYS[2], KEYS[3]
-  local monthKey, monthUsersKey, monthHllKey = KEYS[4], KEYS[5], KEYS[6]
-  local DAYS, FIRST_HASH, FIRST_SET, FIRST_HLL = 30, 7, 37, 67
-  local live = rcall('HMGET', liveKey, 'sessions', 'anonymous')
-  local instances = rcall('ZCOUNT', leasesKey, '(' .. int(nowMs), '+inf')
+-- Everything `stats()` reports, read from KEYS[1..99] laid out as lua/readStats-99.lua documents
+-- them; shared with lua/sampleGauges-102.lua so the gauges and stats() agree. Reads only; the cost
+-- depends neither on the number of live sessions nor, once the window cache is built, on history.
+local STATS_DAYS, STATS_FIRST_HASH, STATS_FIRST_SET, STATS_FIRST_HLL = 30, 7, 37, 67
 
-  -- Distinct users of one period: the live set while it exists, else the frozen exact count, else
-  -- the HyperLogLog once the period outgrew the exact threshold.
-  local function periodUsers(hashKey, setKey, hllKey)
-    local fields = rcall('HMGET', hashKey, 'inexact', 'users')
-    if fields[1] == '1' then return rcall('PFCOUNT', hllKey), 0, false end
-    local size = rcall('SCARD', setKey)
-    if size > 0 then return size, 1, true end
-    return tonumber(fields[2] or '0'), 1, false
+-- Distinct users of one period: the live set while it exists, else the frozen exact count, else
+-- the HyperLogLog once the period outgrew the exact threshold. Returns users, exact (1/0), and
+-- whether the count comes from a set that still exists.
+local function periodUsers(hashKey, setKey, hllKey)
+  local fields = redis.call('HMGET', hashKey, 'inexact', 'users')
+  if fields[1] == '1' then return redis.call('PFCOUNT', hllKey), 0, false end
+  local size = redis.call('SCARD', setKey)
+  if size > 0 then return size, 1, true end
+  return tonumber(fields[2] or '0'), 1, false
+end
+
+-- Days `from`..`to` (0 = the requested day, 1 the day before, …): whether every day with users
+-- still has its exact set, the sum of those sets' sizes, the sets, and every day's HyperLogLog.
+local function windowDays(from, to)
+  local exact, total, sets, hlls = true, 0, {}, {}
+  for i = from, to do
+    local users, _, hasSet = periodUsers(KEYS[STATS_FIRST_HASH + i], KEYS[STATS_FIRST_SET + i],
+      KEYS[STATS_FIRST_HLL + i])
+    if users > 0 then
+      if hasSet then
+        total = total + users
+        sets[#sets + 1] = KEYS[STATS_FIRST_SET + i]
+      else
+        exact = false
+      end
+    end
+    hlls[#hlls + 1] = KEYS[STATS_FIRST_HLL + i]
   end
+  return exact, total, sets, hlls
+end
+
+local function readStatsAt(nowMs, exactUnionLimit, date)
+  local rcall = redis.call
+  local live = rcall('HMGET', KEYS[1], 'sessions', 'anonymous')
+  local instances = rcall('ZCOUNT', KEYS[3], '(' .. int(nowMs), '+inf')
+  local dayUsers, dayExact, dayHasSet = periodUsers(KEYS[STATS_FIRST_HASH], KEYS[STATS_FIRST_SET],
+    KEYS[STATS_FIRST_HLL])
+  -- The window cache (built by the gauge sampler) holds, for one date, the merged HyperLogLog of
+  -- the days before it in each window and whether they are all exact; valid until a past day
+  -- gains users (markActiveUsers, importDay bump `version`).
+  local cache = rcall('HMGET', KEYS[97], 'version', 'date', 'built', 'exact7', 'total7',
+    'exact30', 'total30')
+  local cacheValid = cache[2] == date and cache[3] == (cache[1] or '0')
 
   -- Distinct users over the first n days: exact union of the day sets when every day is exact,
   -- its set still exists and the sets are small; otherwise the merged HyperLogLogs.
-  local function windowUsers(n)
-    local total, sets, hlls, exact = 0, {}, {}, true
-    for i = 0, n - 1 do
-      local users, _, hasSet = periodUsers(KEYS[FIRST_HASH + i], KEYS[FIRST_SET + i], KEYS[FIRST_HLL + i])
-      if users > 0 then
-        if hasSet then
-          total = total + users
-          sets[#sets + 1] = KEYS[FIRST_SET + i]
-        else
-          exact = false
-        end
+  local function windowUsers(n, cacheKey, cachedExact, cachedTotal)
+    if cacheValid then
+      local todayExact = dayUsers == 0 or dayHasSet
+      local total = tonumber(cachedTotal) + (dayHasSet and dayUsers or 0)
+      if not (cachedExact == '1' and todayExact and total <= exactUnionLimit) then
+        return rcall('PFCOUNT', cacheKey, KEYS[STATS_FIRST_HLL]), 0
       end
-      hlls[#hlls + 1] = KEYS[FIRST_HLL + i]
     end
+    local exact, total, sets, hlls = windowDays(0, n - 1)
     if exact and total <= exactUnionLimit then
       -- One set is its own union: no need to copy up to exactUnionLimit ids into Lua.
       if #sets <= 1 then return total, 1 end
@@ -43,15 +66,15 @@ local function readStatsAt(nowMs, exactUnionLimit)
     return rcall('PFCOUNT', unpack(hlls)), 0
   end
 
-  local dayUsers, dayExact = periodUsers(KEYS[FIRST_HASH], KEYS[FIRST_SET], KEYS[FIRST_HLL])
-  local day = rcall('HMGET', KEYS[FIRST_HASH], 'sessions', 'logins', 'sessionMs', 'peakUsers', 'peakAt', 'closed')
-  local weekUsers, weekExact = windowUsers(7)
-  local rollingUsers, rollingExact = windowUsers(DAYS)
-  local monthUsers, monthExact = periodUsers(monthKey, monthUsersKey, monthHllKey)
+  local day = rcall('HMGET', KEYS[STATS_FIRST_HASH], 'sessions', 'logins', 'sessionMs', 'peakUsers', 'peakAt',
+    'closed')
+  local weekUsers, weekExact = windowUsers(7, KEYS[98], cache[4], cache[5])
+  local rollingUsers, rollingExact = windowUsers(STATS_DAYS, KEYS[99], cache[6], cache[7])
+  local monthUsers, monthExact = periodUsers(KEYS[4], KEYS[5], KEYS[6])
 
   local function n(v) return tonumber(v or '0') end
   return {
-    nowMs, rcall('HLEN', usersKey), n(live[1]), n(live[2]), instances,
+    nowMs, rcall('HLEN', KEYS[2]), n(live[1]), n(live[2]), instances,
     dayUsers, dayExact, n(day[1]), n(day[2]), n(day[3]), n(day[4]), n(day[5]),
     weekUsers, weekExact, rollingUsers, rollingExact, monthUsers, monthExact, n(day[6]),
   }

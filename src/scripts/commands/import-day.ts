@@ -30,7 +30,7 @@ export interface ImportDayInput {
   users: Array<[string, string]>;
 }
 
-/** Applies one part of an imported day once (lua/importDay-11.lua); false when it was applied before. */
+/** Applies one part of an imported day once (lua/importDay-12.lua); false when it was applied before. */
 export async function importDay(
   runner: ScriptRunner,
   keys: Keys,
@@ -61,6 +61,7 @@ export async function importDay(
       keys.dayImports(day.date),
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
       keys.dayBreakdownUsers(day.date),
+      keys.windowCache(),
     ],
     args,
   )) as number[];

@@ -19,7 +19,7 @@ export async function markActiveUsers(
   const { day, expiry } = input;
   const reply = (await runner.run(
     'markActiveUsers',
-    [...keys.dayAndMonthUsers(day.date, day.month)],
+    [...keys.dayAndMonthUsers(day.date, day.month), keys.windowCache()],
     [
       day.startMs,
       input.exactThreshold,

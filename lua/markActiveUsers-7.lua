@@ -8,6 +8,8 @@
     KEYS[4] month hash
     KEYS[5] month users set
     KEYS[6] month users hll
+    KEYS[7] window cache hash: its version is bumped when the day gains users, so stats() stops
+            using merges of past days built before (see lua/sampleGauges-102.lua)
     ARGV[1] day start (ms); a day that has not begun by Redis TIME is refused
     ARGV[2] exact threshold: most users a day or month counts in a set before only the HLL is kept
     ARGV[3] expiry of the day hash and HLL (unix seconds)
@@ -21,6 +23,7 @@
 ]]
 local dayKey, dayUsersKey, dayHllKey = KEYS[1], KEYS[2], KEYS[3]
 local monthKey, monthUsersKey, monthHllKey = KEYS[4], KEYS[5], KEYS[6]
+local windowsKey = KEYS[7]
 local dayStartMs = tonumber(ARGV[1])
 local threshold = tonumber(ARGV[2])
 local dayExpireAt, daySetExpireAt = ARGV[3], ARGV[4]
@@ -48,4 +51,5 @@ for i = FIRST_USER, #ARGV do
 end
 saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)
+if added > 0 then redis.call('HINCRBY', windowsKey, 'version', 1) end
 return {0, nowMs, added}

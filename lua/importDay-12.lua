@@ -15,6 +15,8 @@
     KEYS[7] day imports hash (digest of an applied part -> 1)
     KEYS[8..10] day breakdown hashes by device, os, browser
     KEYS[11] day breakdown users hash (user id -> values it was active with)
+    KEYS[12] window cache hash: its version is bumped when the day gains users, so stats() stops
+             using merges of past days built before (see lua/sampleGauges-102.lua)
     ARGV[1] digest of this part
     ARGV[2] exact threshold: most users a day or month counts in a set before only the HLL is kept
     ARGV[3] expiry of the day hash, HLL, imports hash and breakdown hashes (unix seconds)
@@ -41,6 +43,7 @@ local monthKey, monthUsersKey, monthHllKey = KEYS[4], KEYS[5], KEYS[6]
 local importsKey = KEYS[7]
 local dayBreakdownKeys = { KEYS[8], KEYS[9], KEYS[10] }
 local breakdownUsersKey = KEYS[11]
+local windowsKey = KEYS[12]
 local digest = ARGV[1]
 local threshold = tonumber(ARGV[2])
 local dayExpireAt, daySetExpireAt = ARGV[3], ARGV[4]
@@ -117,4 +120,5 @@ if day.loaded and not day.exact then
   freezeBreakdownUsers({ usersKey = breakdownUsersKey, day = hashes, usersChanged = {} }, threshold, dayExpireAt)
 end
 for d = 1, 3 do saveDayHash(hashes[d], dayExpireAt) end
+if added > 0 then rcall('HINCRBY', windowsKey, 'version', 1) end
 return {1, added}

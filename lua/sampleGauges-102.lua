@@ -2,12 +2,14 @@
   One sample of the namespace's numbers, by the one instance holding the sampler lease: the gauges
   hash (what Grafana and Prometheus read in one command) and one timeline entry with the same
   fields. Exactly one sampler writes per interval across all instances; when it dies, its lease
-  lapses and the next instance to try takes over.
+  lapses and the next instance to try takes over. It also keeps the window cache that stats()
+  reads: the days before today merged once per day (and again after a past day gains users), so
+  a 7 or 30 day count merges two HyperLogLogs instead of up to 30.
   Input:
-    KEYS[1..96] as lua/readStats-96.lua
-    KEYS[97] gauges hash
-    KEYS[98] timeline stream
-    KEYS[99] sampler lease (string: the sampler's id, expiring)
+    KEYS[1..99] as lua/readStats-99.lua
+    KEYS[100] gauges hash
+    KEYS[101] timeline stream
+    KEYS[102] sampler lease (string: the sampler's id, expiring)
     ARGV[1] largest sum of day set sizes for which a 7 or 30 day union is computed exactly
     ARGV[2] sampler id (instance id)
     ARGV[3] lease length (ms)
@@ -15,6 +17,7 @@
     ARGV[5] timeline retention (ms): older entries are trimmed (MINID ~)
     ARGV[6] start (ms) of the day KEYS[7] belongs to
     ARGV[7] end (ms, exclusive) of that day
+    ARGV[8] that day (YYYY-MM-DD)
   Output:
     {1, nowMs} written
     {0, nowMs} another instance holds the lease
@@ -22,10 +25,13 @@
     {3, nowMs} Redis time is outside the proposed day: propose the day of nowMs
 ]]
 local rcall = redis.call
-local gaugesKey, timelineKey, leaseKey = KEYS[97], KEYS[98], KEYS[99]
+local gaugesKey, timelineKey, leaseKey = KEYS[100], KEYS[101], KEYS[102]
+local windowsKey, window7Key, window30Key = KEYS[97], KEYS[98], KEYS[99]
 local exactUnionLimit, samplerId = tonumber(ARGV[1]), ARGV[2]
 local leaseMs, minSpacingMs, retentionMs = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local dayStartMs, dayEndMs = tonumber(ARGV[6]), tonumber(ARGV[7])
+local dayStartMs, dayEndMs, date = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+-- Cached merges outlive their day by one, for a reader whose clock is a little behind.
+local WINDOW_CACHE_TTL_MS = 2 * 86400000
 
 --- @include "includes/redisTime"
 --- @include "includes/statsReading"
@@ -38,7 +44,27 @@ rcall('SET', leaseKey, samplerId, 'PX', leaseMs)
 local lastMs = tonumber(rcall('HGET', gaugesKey, 'updatedAt') or '0')
 if minSpacingMs > 0 and nowMs - lastMs < minSpacingMs then return {2, nowMs} end
 
-local s = readStatsAt(nowMs, exactUnionLimit)
+-- (Re)builds the window cache for today when it was built for another day or before a past day
+-- gained users: one PFMERGE per window, at most once per sample.
+local cache = rcall('HMGET', windowsKey, 'version', 'date', 'built')
+local version = cache[1] or '0'
+if cache[2] ~= date or cache[3] ~= version then
+  local fields = { 'date', date, 'built', version }
+  for _, window in ipairs({ { 7, window7Key }, { 30, window30Key } }) do
+    local days, cacheKey = window[1], window[2]
+    local exact, total, _, hlls = windowDays(1, days - 1)
+    rcall('DEL', cacheKey)
+    rcall('PFMERGE', cacheKey, unpack(hlls))
+    rcall('PEXPIRE', cacheKey, WINDOW_CACHE_TTL_MS)
+    fields[#fields + 1] = 'exact' .. days
+    fields[#fields + 1] = exact and '1' or '0'
+    fields[#fields + 1] = 'total' .. days
+    fields[#fields + 1] = total
+  end
+  rcall('HSET', windowsKey, unpack(fields))
+end
+
+local s = readStatsAt(nowMs, exactUnionLimit, date)
 local dau, mau = s[6], s[17]
 -- Rounded half up to 4 decimals, as SauReader rounds stats().month.stickiness.
 local stickiness = mau > 0 and string.format('%.4f', math.floor(dau / mau * 10000 + 0.5) / 10000) or '0'

@@ -1,6 +1,7 @@
 --[[
   Read everything `stats()` reports in one round trip: live totals, the day, the 7 and 30 days
-  ending on it, and its month. Reads only; cost does not depend on the number of live sessions.
+  ending on it, and its month. Reads only; cost does not depend on the number of live sessions,
+  nor on history while the window cache is valid (see lua/sampleGauges-102.lua).
   Input:
     KEYS[1] live totals hash
     KEYS[2] live users refcount hash
@@ -11,7 +12,11 @@
     KEYS[7..36] day hashes, the requested day first, then each day before it
     KEYS[37..66] day users sets, same order
     KEYS[67..96] day users hlls, same order
+    KEYS[97] window cache hash (version, date, built, exact7, total7, exact30, total30)
+    KEYS[98] window cache hll: merged users of the 6 days before the requested day
+    KEYS[99] window cache hll: merged users of the 29 days before the requested day
     ARGV[1] largest sum of day set sizes for which a 7 or 30 day union is computed exactly
+    ARGV[2] the requested day (YYYY-MM-DD): the window cache is used only if built for it
   Output:
     flat array of numbers:
       nowMs, live users, live sessions, anonymous sessions, live instances,
@@ -22,4 +27,4 @@
 --- @include "includes/redisTime"
 --- @include "includes/statsReading"
 
-return readStatsAt(redisNowMs(), tonumber(ARGV[1]))
+return readStatsAt(redisNowMs(), tonumber(ARGV[1]), ARGV[2])
