@@ -113,14 +113,20 @@ async function addPastDays({ url, namespace, days = 29, usersPerDay = 20_000 }) 
   }
 }
 
-/** Builds the window cache as a running monitor does at its next gauge sample. */
+/**
+ * Builds the window cache as a running monitor does at its next gauge sample (within
+ * gaugeIntervalMs): the memory bench's own monitor holds the sampler lease, so it is taken from it.
+ */
 async function buildWindowCache({ url, namespace }) {
+  const admin = new Redis(url);
   const monitor = new SessionMonitor({ redis: url, namespace, gaugeIntervalMs: 0 });
   await monitor.start();
   try {
+    await admin.del(new Keys(namespace).samplerLease());
     if (!(await monitor.sampleGauges())) throw new Error('stats: the gauge sample was not written');
   } finally {
     await monitor.stop();
+    await admin.quit();
   }
 }
 
