@@ -63,7 +63,14 @@ async function measurePlain({
 }) {
   const client = new Redis(url);
   const errors = [];
-  const monitor = new SessionMonitor({ redis: url, namespace, instanceId: 'bench-memory' });
+  // No gauge sampling: the stats() rows measured while these sessions are live decide when the
+  // window cache is built (stats-latency.js), and a sample between them would build it early.
+  const monitor = new SessionMonitor({
+    redis: url,
+    namespace,
+    instanceId: 'bench-memory',
+    gaugeIntervalMs: 0,
+  });
   monitor.on('error', (err) => errors.push(err));
   try {
     await warmUp(url, `${namespace}-warmup`);

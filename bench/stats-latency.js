@@ -107,26 +107,22 @@ async function addPastDays({ url, namespace, days = 29, usersPerDay = 20_000 }) 
       pipeline.hset(keys.day(day), 'inexact', '1', 'sessions', String(usersPerDay));
       await pipeline.exec();
     }
+    // Past days gained users: retire any window cache built before, as markActiveUsers does.
+    await admin.hincrby(keys.windowCache(), 'version', 1);
   } finally {
     await reader.close();
     await admin.quit();
   }
 }
 
-/**
- * Builds the window cache as a running monitor does at its next gauge sample (within
- * gaugeIntervalMs): the memory bench's own monitor holds the sampler lease, so it is taken from it.
- */
+/** Builds the window cache as a running monitor does at its next gauge sample. */
 async function buildWindowCache({ url, namespace }) {
-  const admin = new Redis(url);
   const monitor = new SessionMonitor({ redis: url, namespace, gaugeIntervalMs: 0 });
   await monitor.start();
   try {
-    await admin.del(new Keys(namespace).samplerLease());
     if (!(await monitor.sampleGauges())) throw new Error('stats: the gauge sample was not written');
   } finally {
     await monitor.stop();
-    await admin.quit();
   }
 }
 

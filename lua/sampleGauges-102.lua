@@ -54,7 +54,8 @@ if cache[2] ~= date or cache[3] ~= version then
     local days, cacheKey = window[1], window[2]
     local exact, total, _, hlls = windowDays(1, days - 1)
     rcall('DEL', cacheKey)
-    rcall('PFMERGE', cacheKey, unpack(hlls))
+    -- PFADD without elements creates the empty HyperLogLog of a window without past users.
+    if #hlls > 0 then rcall('PFMERGE', cacheKey, unpack(hlls)) else rcall('PFADD', cacheKey) end
     rcall('PEXPIRE', cacheKey, WINDOW_CACHE_TTL_MS)
     fields[#fields + 1] = 'exact' .. days
     fields[#fields + 1] = exact and '1' or '0'

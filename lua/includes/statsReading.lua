@@ -15,7 +15,8 @@ local function periodUsers(hashKey, setKey, hllKey)
 end
 
 -- Days `from`..`to` (0 = the requested day, 1 the day before, …): whether every day with users
--- still has its exact set, the sum of those sets' sizes, the sets, and every day's HyperLogLog.
+-- still has its exact set, the sum of those sets' sizes, the sets, and the HyperLogLogs of the
+-- days with users (PFCOUNT of one key answers from its cached count; of several, it merges).
 local function windowDays(from, to)
   local exact, total, sets, hlls = true, 0, {}, {}
   for i = from, to do
@@ -28,8 +29,8 @@ local function windowDays(from, to)
       else
         exact = false
       end
+      hlls[#hlls + 1] = KEYS[STATS_FIRST_HLL + i]
     end
-    hlls[#hlls + 1] = KEYS[STATS_FIRST_HLL + i]
   end
   return exact, total, sets, hlls
 end
@@ -63,6 +64,7 @@ local function readStatsAt(nowMs, exactUnionLimit, date)
       if #sets <= 1 then return total, 1 end
       return #rcall('SUNION', unpack(sets)), 1
     end
+    if #hlls == 0 then return 0, 0 end
     return rcall('PFCOUNT', unpack(hlls)), 0
   end
 

@@ -34,6 +34,8 @@ const MIN_VERSION = [6, 2];
 /** Redis 7.0 and later: ACL DRYRUN, and the version the project is tested on. */
 const GOOD_VERSION = [7, 0];
 const CLOCK_WARN_MS = 1000;
+/** A sampler takes over within three default intervals of 10 s; older gauges mean nobody samples. */
+const GAUGES_STALE_MS = 40_000;
 
 /**
  * Commands the reader's client sends itself (SauReader, the CLI, the doctor's lease check), besides
@@ -95,7 +97,7 @@ const EXTRA_ARGS: Record<string, number> = {
 
 /**
  * Checks the Redis a namespace lives in: version, persistence, eviction policy, the connected
- * user's rights on the namespace's keys, dead instances, clock offset. Reads only.
+ * user's rights on the namespace's keys, dead instances, gauge freshness, clock offset. Reads only.
  */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const client = options.redis;
@@ -107,6 +109,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(await onEveryNode(nodes, checkEviction));
   checks.push(await onEveryNode(nodes, (node) => checkRights(node, keys)));
   checks.push(await checkLeases(client, options));
+  checks.push(await checkGauges(client, options));
   checks.push(await checkClock(client));
   return { checks, ok: checks.every((c) => c.status !== 'fail') };
 }
@@ -365,6 +368,36 @@ async function checkLeases(client: RedisClient, options: DoctorOptions): Promise
     name,
     status: 'warn',
     detail: `${parts.join('; ')}; their sessions still count until a live monitor or \`sau-cli reap\` closes them`,
+  };
+}
+
+/** Whether Grafana and `sau-cli metrics` see current numbers: how old the last gauge sample is. */
+async function checkGauges(client: RedisClient, options: DoctorOptions): Promise<DoctorCheck> {
+  const name = 'gauges';
+  const reader = new SauReader({ redis: client, namespace: options.namespace });
+  const [gauges, stats] = await Promise.all([reader.gauges(), reader.stats()]);
+  const instances = stats.now.instances;
+  const running = `${instances} instance${instances === 1 ? '' : 's'} hold${instances === 1 ? 's' : ''} a lease`;
+  if (!gauges) {
+    if (instances === 0)
+      return { name, status: 'ok', detail: 'no monitor has sampled yet, and none runs' };
+    return {
+      name,
+      status: 'warn',
+      detail: `${running} but none has sampled the gauges: is gaugeIntervalMs 0 on all of them? Grafana and \`sau-cli metrics\` read the gauges`,
+    };
+  }
+  const ageMs = Date.parse(stats.at) - gauges.updatedAt;
+  const age = `last sample ${Math.round(ageMs / 1000)} s ago`;
+  if (ageMs <= GAUGES_STALE_MS)
+    return { name, status: 'ok', detail: `${age} (SAU ${gauges.users})` };
+  return {
+    name,
+    status: 'warn',
+    detail:
+      instances > 0
+        ? `${age} though ${running}: none samples (gaugeIntervalMs 0?); Grafana and Prometheus show old numbers`
+        : `${age} and no instance runs: Grafana and Prometheus show the numbers of then`,
   };
 }
 

@@ -52,6 +52,7 @@ describe('sau-cli doctor', () => {
       'maxmemory-policy',
       'acl rights',
       'instances',
+      'gauges',
       'clock offset',
     ]);
     for (const name of Object.keys(checks)) expect(checks[name].status).toBe('ok');
@@ -143,5 +144,49 @@ describe('sau-cli doctor', () => {
     expect(checks.instances.status).toBe('warn');
     expect(checks.instances.detail).toMatch(/lease lapsed: ghost-1/);
     expect(result.code).toBe(0);
+  });
+
+  it('tells how old the gauges are, and warns when nobody samples', async () => {
+    const s = await server(['--appendonly', 'yes']);
+    const namespace = uniqueNamespace('doctor-gauges');
+    const gaugesOf = async () => {
+      const result = await runCli([
+        '--redis-url',
+        s.url,
+        '--namespace',
+        namespace,
+        '--json',
+        'doctor',
+      ]);
+      return byName(jsonLines(result.stdout)[0] as Report).gauges;
+    };
+    const admin = new Redis(s.url);
+    try {
+      const [seconds] = await admin.time();
+      const nowMs = Number(seconds) * 1000;
+      await admin.hset(
+        `sau:{${namespace}}:gauges`,
+        'users',
+        '7',
+        'updatedAt',
+        String(nowMs - 2000),
+      );
+      expect(await gaugesOf()).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/last sample [23] s ago \(SAU 7\)/),
+      });
+      await admin.hset(`sau:{${namespace}}:gauges`, 'updatedAt', String(nowMs - 600_000));
+      expect(await gaugesOf()).toMatchObject({
+        status: 'warn',
+        detail: expect.stringMatching(/last sample 60\d s ago and no instance runs/),
+      });
+      await admin.zadd(`sau:{${namespace}}:leases`, nowMs + 60_000, 'quiet-1');
+      expect(await gaugesOf()).toMatchObject({
+        status: 'warn',
+        detail: expect.stringMatching(/though 1 instance holds a lease: none samples/),
+      });
+    } finally {
+      await admin.quit();
+    }
   });
 });
