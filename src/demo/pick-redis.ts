@@ -1,4 +1,4 @@
-import { pingRedis } from './ping-redis';
+import { pingRedis } from '../redis/private-redis-server';
 import { startLocalRedis } from './local-redis';
 
 /** How long the demo waits for a Redis on the default port before starting its own. */
@@ -10,7 +10,7 @@ export interface DemoRedis {
   /** Given by the user, found on the default URL, or started for this run. */
   origin: 'given' | 'default' | 'private';
   stop(): Promise<void>;
-  /** Synchronous, for a forced exit. */
+  /** Synchronous, for a forced exit: SIGKILL, no waiting. */
   kill(): void;
 }
 
@@ -24,9 +24,14 @@ export async function pickRedis(
 ): Promise<DemoRedis> {
   const nothingToStop = { stop: async () => undefined, kill: () => undefined };
   if (explicitUrl) return { url: explicitUrl, origin: 'given', ...nothingToStop };
-  if (await pingRedis(defaultUrl, PROBE_TIMEOUT_MS)) {
+  if (await pingRedis(defaultUrl, { timeoutMs: PROBE_TIMEOUT_MS })) {
     return { url: defaultUrl, origin: 'default', ...nothingToStop };
   }
   const local = await startLocalRedis();
-  return { url: local.url, origin: 'private', stop: local.stop, kill: local.kill };
+  return {
+    url: local.url,
+    origin: 'private',
+    stop: () => local.stop(),
+    kill: () => local.kill('SIGKILL'),
+  };
 }

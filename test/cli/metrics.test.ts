@@ -2,26 +2,7 @@ import { SessionMonitor } from '../../src';
 import { SauReader } from '../../src/reader/sau-reader';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
 import { assertBuilt, runCli, startCli, stderrLines, type RunningCli } from './run-cli';
-
-/** Metric name → namespace → value, and metric name → TYPE, of a Prometheus text exposition. */
-function parseSamples(text: string): {
-  values: Map<string, Map<string, number>>;
-  types: Map<string, string>;
-} {
-  const values = new Map<string, Map<string, number>>();
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type) types.set(type[1], type[2]);
-    if (line === '' || line.startsWith('#')) continue;
-    const sample = /^(sau_[a-z0-9_]+)\{namespace="([^"]*)"\} (\S+)$/.exec(line);
-    if (!sample) throw new Error(`unexpected line: ${line}`);
-    const byNamespace = values.get(sample[1]) ?? new Map<string, number>();
-    byNamespace.set(sample[2], Number(sample[3]));
-    values.set(sample[1], byNamespace);
-  }
-  return { values, types };
-}
+import { expectedFrom, parseExposition, sauValues } from '../support/prometheus-text';
 
 /** Starts `sau-cli --json metrics ...` and waits for the line with its URL. */
 async function startMetrics(
@@ -95,46 +76,27 @@ describe('sau-cli metrics', () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-    const { values, types } = parseSamples(await response.text());
-    for (const [name, type] of types) {
+    const exposition = parseExposition(await response.text());
+    for (const [name, type] of exposition.type) {
       expect([name, type]).toEqual([name, 'gauge']);
       expect(name.endsWith('_total')).toBe(false);
     }
-    expect(types.size).toBe(11);
+    expect(exposition.type.size).toBe(11);
+    const values = sauValues(exposition);
 
     for (const namespace of [chat, support]) {
       const nsReader = new SauReader({ redis: redis.url, namespace });
-      const { now, day, week, month } = await nsReader.stats({ window: 'all' });
+      const stats = await nsReader.stats({ window: 'all' });
       await nsReader.close();
-      const of = (name: string): number | undefined => values.get(name)?.get(namespace);
-      expect({
-        users: of('sau_users'),
-        sessions: of('sau_sessions'),
-        anonymousSessions: of('sau_anonymous_sessions'),
-        instances: of('sau_instances'),
-        dau: of('sau_daily_active_users'),
-        wau: of('sau_weekly_active_users'),
-        mau: of('sau_monthly_active_users'),
-        rolling30: of('sau_rolling30_active_users'),
-        peak: of('sau_peak_users_today'),
-        stickiness: of('sau_stickiness_ratio'),
-      }).toEqual({
-        users: now.users,
-        sessions: now.sessions,
-        anonymousSessions: now.anonymousSessions,
-        instances: now.instances,
-        dau: day?.activeUsers,
-        wau: week?.activeUsers,
-        mau: month?.activeUsers,
-        rolling30: month?.rolling30,
-        peak: day?.peakUsers,
-        stickiness: month?.stickiness,
-      });
-      expect(of('sau_gauges_updated_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+      const scraped = values.get(namespace)!;
+      expect(Object.fromEntries(scraped)).toMatchObject(expectedFrom(stats));
+      expect(scraped.get('sau_gauges_updated_timestamp_seconds')).toBeGreaterThan(
+        Date.now() / 1000 - 60,
+      );
     }
-    expect(values.get('sau_users')?.get(chat)).toBe(2);
-    expect(values.get('sau_sessions')?.get(chat)).toBe(4);
-    expect(values.get('sau_users')?.get(support)).toBe(1);
+    expect(values.get(chat)?.get('sau_users')).toBe(2);
+    expect(values.get(chat)?.get('sau_sessions')).toBe(4);
+    expect(values.get(support)?.get('sau_users')).toBe(1);
 
     const elsewhere = await fetch(url.replace('/metrics', '/'));
     expect(elsewhere.status).toBe(404);
@@ -158,9 +120,9 @@ describe('sau-cli metrics', () => {
     const still = await fetch(url);
     expect(still.status).toBe(200);
     expect(
-      parseSamples(await still.text())
-        .values.get('sau_users')
-        ?.get(chat),
+      sauValues(parseExposition(await still.text()))
+        .get(chat)
+        ?.get('sau_users'),
     ).toBe(2);
     expect((await stop(cli)).code).toBe(0);
   });
@@ -189,7 +151,7 @@ describe('sau-cli metrics', () => {
       const before = await fetch(started.url);
       expect(before.status).toBe(200);
       // Nothing sampled in this Redis: the metrics are declared, with no series.
-      expect(parseSamples(await before.text()).values.size).toBe(0);
+      expect(sauValues(parseExposition(await before.text())).size).toBe(0);
 
       await own.stop();
       for (let scrape = 0; scrape < 2; scrape++) {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import {
   runDoctor,
 } from '../../src/diagnostics/doctor';
 import { addDays } from '../../src/time/zoned-calendar';
-import { freePort, uniqueNamespace, waitForPing } from '../support/redis-server';
+import { startPrivateRedis, type PrivateRedis } from '../../src/redis/private-redis-server';
+import { uniqueNamespace } from '../support/redis-server';
 import { waitFor } from '../support/monitor-harness';
 import { startChildInstance } from '../faults/child-instance';
 import { assertBuilt, jsonLines, runCli, type CliResult } from '../cli/run-cli';
@@ -48,58 +49,12 @@ function examplePassword(user: string): string {
   return password.slice(1);
 }
 
-interface ExampleRedis {
-  port: number;
-  stop(): Promise<void>;
-}
-
 /**
  * redis-server with redis.conf.example as its config file; only persistence and the address are
  * overridden, so the server stays private to this test.
  */
-async function startExampleRedis(): Promise<ExampleRedis> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'sau-acl-'));
-    const child: ChildProcess = spawn(
-      'redis-server',
-      [
-        EXAMPLE,
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'no',
-        '--save',
-        '',
-      ],
-      { stdio: 'ignore' },
-    );
-    try {
-      await waitForPing(`redis://127.0.0.1:${port}`, child);
-    } catch (err) {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      if (attempt < 3) continue;
-      throw err;
-    }
-    return {
-      port,
-      stop: () =>
-        new Promise<void>((resolve) => {
-          const done = () => {
-            rmSync(dir, { recursive: true, force: true });
-            resolve();
-          };
-          if (child.exitCode !== null || child.signalCode !== null) return done();
-          child.once('exit', done);
-          child.kill('SIGTERM');
-        }),
-    };
-  }
+function startExampleRedis(): Promise<PrivateRedis> {
+  return startPrivateRedis({ configFile: EXAMPLE, dirPrefix: 'sau-acl-' });
 }
 
 /**
@@ -119,7 +74,7 @@ function expectClearRefusal(result: CliResult): void {
 }
 
 describeWithRedis('redis.conf.example users (ACL)', () => {
-  let server: ExampleRedis;
+  let server: PrivateRedis;
   let admin: Redis;
   let writerUrl: string;
   let readerUrl: string;

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { SauReader, SessionMonitor } from '../../src';
 import type { SauError } from '../../src/errors/sau-error';
-import { freePort, uniqueNamespace } from '../support/redis-server';
+import { startPrivateRedis, type PrivateRedis } from '../../src/redis/private-redis-server';
+import { uniqueNamespace } from '../support/redis-server';
 import { makeTestCertificates, opensslMissing, type TestCertificates } from '../support/tls-certs';
 import { assertBuilt, jsonLines, runCli } from '../cli/run-cli';
 
@@ -13,14 +11,8 @@ import { assertBuilt, jsonLines, runCli } from '../cli/run-cli';
 
 jest.setTimeout(60_000);
 
-interface TlsRedis {
-  port: number;
-  url: string;
-  stop(): Promise<void>;
-}
-
 /** Why a TLS server cannot run here, or the server; throws on any other failure. */
-type Started = { server: TlsRedis } | { skipped: string };
+type Started = { server: PrivateRedis } | { skipped: string };
 
 /**
  * redis-server with only a TLS port (`--port 0`), so anything that talks to it talked TLS.
@@ -30,18 +22,10 @@ async function startTlsRedis(
   certs: TestCertificates,
   authClients: 'optional' | 'yes',
 ): Promise<Started> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'sau-tls-redis-'));
-    const child: ChildProcess = spawn(
-      'redis-server',
-      [
-        '--port',
-        '0',
-        '--tls-port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
+  try {
+    const server = await startPrivateRedis({
+      dirPrefix: 'sau-tls-redis-',
+      args: [
         '--tls-cert-file',
         certs.serverCertFile,
         '--tls-key-file',
@@ -50,88 +34,29 @@ async function startTlsRedis(
         certs.caFile,
         '--tls-auth-clients',
         authClients,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let log = '';
-    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-    const url = `rediss://127.0.0.1:${port}`;
-    const stop = () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) {
-        await stop();
-        if (/tls/i.test(log) && !/Address already in use/i.test(log)) {
-          return { skipped: `redis-server refused the TLS options: ${lastLines(log)}` };
-        }
-        if (attempt < 3) break; // another process took the port between probe and bind
-        throw new Error(`redis-server exited with ${child.exitCode}: ${lastLines(log)}`);
-      }
-      const error = await Promise.race([spawnError, Promise.resolve(undefined)]);
-      if (error) {
-        await stop();
-        return { skipped: `cannot start redis-server: ${error.message}` };
-      }
-      if (await answersOverTls(url, certs)) {
-        return { server: { port, url, stop } };
-      }
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`redis-server did not answer over TLS: ${lastLines(log)}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+      // With the client certificate, so the readiness PING also gets in where one is demanded.
+      tls: {
+        ca: certs.ca,
+        cert: readFileSync(certs.clientCertFile),
+        key: readFileSync(certs.clientKeyFile),
+      },
+    });
+    return { server };
+  } catch (err) {
+    const { code, message } = err as Error & { code?: string };
+    if (code === 'ENOENT') return { skipped: `cannot start redis-server: ${message}` };
+    // A redis-server built without TLS rejects the tls-* options at startup.
+    if (code === 'EXITED' && /tls/i.test(message) && !/Address already in use/i.test(message)) {
+      return { skipped: `redis-server refused the TLS options: ${message}` };
     }
-  }
-}
-
-function lastLines(log: string): string {
-  return log.trim().split('\n').slice(-3).join(' | ');
-}
-
-async function answersOverTls(url: string, certs: TestCertificates): Promise<boolean> {
-  const client = new Redis(url, {
-    // With the client certificate, so the probe also gets in where the server demands one.
-    tls: {
-      ca: certs.ca,
-      cert: readFileSync(certs.clientCertFile),
-      key: readFileSync(certs.clientKeyFile),
-    },
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-    else if (client.status !== 'end') client.disconnect();
+    throw err;
   }
 }
 
 describe('rediss:// (TLS)', () => {
   let certs: TestCertificates | undefined;
-  let server: TlsRedis | undefined;
+  let server: PrivateRedis | undefined;
   let skipped: string | undefined;
 
   beforeAll(async () => {

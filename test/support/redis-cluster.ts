@@ -1,10 +1,7 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, waitForPing } from './redis-server';
+import { startPrivateRedis, type PrivateRedis } from '../../src/redis/private-redis-server';
 
 const run = promisify(execFile);
 
@@ -30,25 +27,28 @@ export function clusterUnavailableReason(): string | undefined {
 }
 
 /**
- * Starts `size` `redis-server --cluster-enabled yes` masters in a temporary directory, joins them
- * with `redis-cli --cluster create … --cluster-replicas 0`, and waits until every node reports
- * `cluster_state:ok`. stop() ends every process it started and removes the directory.
+ * Starts `size` `redis-server --cluster-enabled yes` masters, each in a temporary directory of its
+ * own, joins them with `redis-cli --cluster create … --cluster-replicas 0`, and waits until every
+ * node reports `cluster_state:ok`. stop() ends every process it started and removes the directories.
  */
 export async function startCluster(size = 3): Promise<TestCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'sau-cluster-'));
-  const children: ChildProcess[] = [];
+  const servers: PrivateRedis[] = [];
   const clients: Redis[] = [];
   const ports: number[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
-    await Promise.all(children.splice(0).map(stopChild));
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(servers.splice(0).map((server) => server.stop()));
   };
   try {
     for (let i = 0; i < size; i++) {
-      const { child, port } = await startNode(join(dir, `node-${i}`));
-      children.push(child);
-      ports.push(port);
+      // nodes.conf lands in the node's directory, a new one at each attempt: a node that failed
+      // on a taken port leaves no cluster identity behind for the next one.
+      const server = await startPrivateRedis({
+        dirPrefix: 'sau-cluster-',
+        args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'],
+      });
+      servers.push(server);
+      ports.push(server.port);
     }
     await run(
       'redis-cli',
@@ -91,44 +91,6 @@ export async function startCluster(size = 3): Promise<TestCluster> {
   }
 }
 
-async function startNode(dir: string): Promise<{ child: ChildProcess; port: number }> {
-  mkdirSync(dir);
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, 'nodes.conf'),
-        '--cluster-node-timeout',
-        '2000',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    try {
-      await waitForPing(`redis://127.0.0.1:${port}`, child);
-      return { child, port };
-    } catch (err) {
-      await stopChild(child);
-      rmSync(join(dir, 'nodes.conf'), { force: true });
-      if (attempt < 3) continue; // another process took the port between probe and bind
-      throw err;
-    }
-  }
-}
-
 /** Every node must agree the cluster is usable before a test sends it a command. */
 async function waitForClusterOk(nodes: Redis[]): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -141,12 +103,4 @@ async function waitForClusterOk(nodes: Redis[]): Promise<void> {
       throw new Error('the cluster did not reach cluster_state:ok in 15 s');
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }

@@ -1,10 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { freePort, waitForPing } from './redis-server';
+import {
+  freePort,
+  startPrivateRedis,
+  type PrivateRedis,
+  type PrivateRedisOptions,
+} from '../../src/redis/private-redis-server';
 
 /** The master name the sentinels monitor. */
 export const MASTER_NAME = 'mymaster';
@@ -31,7 +36,7 @@ export function sentinelUnavailable(): string | undefined {
 /** One redis process of the set: its port, process and log file. */
 export interface SentinelSetNode {
   port: number;
-  child: ChildProcess;
+  server: PrivateRedis;
   log: string;
 }
 
@@ -42,7 +47,7 @@ export interface SentinelSetNode {
  */
 export class SentinelSet {
   /** Every process this set started, so destroy() can end each one. */
-  private readonly children: ChildProcess[] = [];
+  private readonly nodes: SentinelSetNode[] = [];
   master!: SentinelSetNode;
   replica!: SentinelSetNode;
   readonly sentinels: SentinelSetNode[] = [];
@@ -88,7 +93,7 @@ export class SentinelSet {
   /** The master's port as the first answering sentinel tells it. */
   async masterPort(): Promise<number> {
     for (const sentinel of this.sentinels) {
-      if (!running(sentinel.child)) continue;
+      if (!sentinel.server.running) continue;
       const reply = await withClient(sentinel.port, (c) =>
         c.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME),
       ).catch(() => undefined);
@@ -99,16 +104,16 @@ export class SentinelSet {
 
   /** SIGKILLs the master: no shutdown, so whatever the replica had not received is lost. */
   killMaster(): void {
-    this.master.child.kill('SIGKILL');
+    this.master.server.kill('SIGKILL');
   }
 
   /** Freezes a node (SIGSTOP) without closing its sockets; thaw() resumes it. */
   freeze(node: SentinelSetNode): void {
-    node.child.kill('SIGSTOP');
+    node.server.kill('SIGSTOP');
   }
 
   thaw(node: SentinelSetNode): void {
-    node.child.kill('SIGCONT');
+    node.server.kill('SIGCONT');
   }
 
   /**
@@ -162,105 +167,59 @@ export class SentinelSet {
   /** Ends every process (thawing frozen ones first) and removes the temp dir. */
   async destroy(): Promise<void> {
     await Promise.all(
-      this.children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (!running(child)) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGCONT');
-            child.kill('SIGKILL');
-          }),
-      ),
+      this.nodes.map(({ server }) => {
+        server.kill('SIGCONT');
+        return server.stop('SIGKILL');
+      }),
     );
-    process.off('exit', this.killOnExit);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** A jest worker that dies mid-test must not leave servers behind. */
-  private readonly killOnExit = (): void => {
-    for (const child of this.children) if (running(child)) child.kill('SIGKILL');
-  };
-
   private async startServer(name: string, args: string[]): Promise<SentinelSetNode> {
-    return this.spawnOnFreePort(name, (port, log) => ({
-      command: 'redis-server',
-      args: [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        this.dir,
-        '--dbfilename',
-        `${name}.rdb`,
-        '--logfile',
-        log,
-        ...args,
-      ],
-    }));
+    // A `dbfilename` each: the master and the replica share the set's directory.
+    return this.startNode(name, { args: ['--dbfilename', `${name}.rdb`, ...args] });
   }
 
   private async startSentinel(me: Peer, peers: Peer[]): Promise<SentinelSetNode> {
-    return this.spawnOnFreePort(
-      `sentinel-${me.id.slice(0, 8)}`,
-      (port, log) => {
-        const conf = join(this.dir, `sentinel-${port}.conf`);
-        writeFileSync(
-          conf,
-          [
-            `port ${port}`,
-            'bind 127.0.0.1',
-            `dir ${this.dir}`,
-            `logfile ${log}`,
-            `sentinel myid ${me.id}`,
-            `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${this.master.port} ${QUORUM}`,
-            `sentinel down-after-milliseconds ${MASTER_NAME} ${DOWN_AFTER_MS}`,
-            `sentinel failover-timeout ${MASTER_NAME} ${FAILOVER_TIMEOUT_MS}`,
-            `sentinel parallel-syncs ${MASTER_NAME} 1`,
-            `sentinel known-replica ${MASTER_NAME} 127.0.0.1 ${this.replica.port}`,
-            ...peers
-              .filter((peer) => peer !== me)
-              .map(
-                (peer) =>
-                  `sentinel known-sentinel ${MASTER_NAME} 127.0.0.1 ${peer.port} ${peer.id}`,
-              ),
-            '',
-          ].join('\n'),
-        );
-        return { command: 'redis-sentinel', args: [conf] };
-      },
-      me.port,
+    const name = `sentinel-${me.id.slice(0, 8)}`;
+    // Port, address, directory and log come as arguments; Sentinel rewrites this file.
+    const configFile = join(this.dir, `${name}.conf`);
+    writeFileSync(
+      configFile,
+      [
+        `sentinel myid ${me.id}`,
+        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${this.master.port} ${QUORUM}`,
+        `sentinel down-after-milliseconds ${MASTER_NAME} ${DOWN_AFTER_MS}`,
+        `sentinel failover-timeout ${MASTER_NAME} ${FAILOVER_TIMEOUT_MS}`,
+        `sentinel parallel-syncs ${MASTER_NAME} 1`,
+        `sentinel known-replica ${MASTER_NAME} 127.0.0.1 ${this.replica.port}`,
+        ...peers
+          .filter((peer) => peer !== me)
+          .map(
+            (peer) => `sentinel known-sentinel ${MASTER_NAME} 127.0.0.1 ${peer.port} ${peer.id}`,
+          ),
+        '',
+      ].join('\n'),
     );
+    // On a port taken meanwhile it starts on another; its peers then learn that one from its hellos.
+    return this.startNode(name, {
+      binary: 'redis-sentinel',
+      configFile,
+      sentinel: true,
+      port: me.port,
+    });
   }
 
-  /** Spawns on `firstPort` if given, else on a free port; on a taken port, tries free ones. */
-  private async spawnOnFreePort(
-    name: string,
-    commandFor: (port: number, log: string) => { command: string; args: string[] },
-    firstPort?: number,
-  ): Promise<SentinelSetNode> {
-    for (let attempt = 0; ; attempt++) {
-      const port = attempt === 0 && firstPort ? firstPort : await freePort();
-      const log = join(this.dir, `${name}.log`);
-      const { command, args } = commandFor(port, log);
-      const child = spawn(command, args, { stdio: 'ignore' });
-      if (this.children.length === 0) process.on('exit', this.killOnExit);
-      this.children.push(child);
-      try {
-        await waitForPing(`redis://127.0.0.1:${port}`, child);
-        return { port, child, log };
-      } catch (err) {
-        child.kill('SIGKILL');
-        // Another process took the port between probe and bind.
-        if (attempt < 3) continue;
-        throw new Error(
-          `${name} did not start: ${(err as Error).message}\n${this.logTail({ port, child, log })}`,
-        );
-      }
+  /** Starts one node in the set's directory, logging to `<name>.log` there. */
+  private async startNode(name: string, options: PrivateRedisOptions): Promise<SentinelSetNode> {
+    const log = join(this.dir, `${name}.log`);
+    try {
+      const server = await startPrivateRedis({ ...options, dir: this.dir, logFile: log });
+      const node = { port: server.port, server, log };
+      this.nodes.push(node);
+      return node;
+    } catch (err) {
+      throw new Error(`${name} did not start: ${(err as Error).message}`);
     }
   }
 
@@ -291,10 +250,6 @@ export class SentinelSet {
 interface Peer {
   port: number;
   id: string;
-}
-
-function running(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { ChildProcess } from 'node:child_process';
+import { startPrivateRedis, waitForRedis } from '../../src/redis/private-redis-server';
+
+export { freePort } from '../../src/redis/private-redis-server';
 
 /** A redis-server this test file owns (or the one REDIS_URL names, which it must not kill). */
 export interface TestRedis {
@@ -14,48 +12,15 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Waits until a server answers PING (an error reply such as LOADING keeps it waiting). */
-export async function waitForPing(url: string, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child && child.exitCode !== null)
-      throw new Error(`redis-server exited with ${child.exitCode}`);
-    const client = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      // disconnect() on a socket that is already gone arms a 2 s timer that nothing clears, and
-      // that timer alone kept jest from exiting after every file that starts a server.
-      if (client.status !== 'end') client.disconnect();
-    }
-  }
+/** Waits until a server (that very `child`, when given) answers PING; LOADING keeps it waiting. */
+export function waitForPing(url: string, child?: ChildProcess): Promise<void> {
+  return waitForRedis(url, { child, pid: child?.pid });
 }
 
 /**
  * Starts a private redis-server on a free loopback port, with extra arguments (e.g. appendonly)
- * and extra environment (e.g. a shifted clock, see clock-shift.ts).
+ * and extra environment (e.g. a shifted clock, see clock-shift.ts); or, when REDIS_URL is set,
+ * waits for that server instead.
  */
 export async function startRedis(
   extraArgs: string[] = [],
@@ -71,50 +36,8 @@ export async function startRedis(
       stop: async () => undefined,
     };
   }
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'sau-redis-'));
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        ...extraArgs,
-      ],
-      { stdio: 'ignore', env: { ...process.env, ...env } },
-    );
-    const url = `redis://127.0.0.1:${port}`;
-    try {
-      await waitForPing(url, child);
-    } catch (err) {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      if (attempt < 3) continue; // another process took the port between probe and bind
-      throw err;
-    }
-    return {
-      url,
-      port,
-      owned: true,
-      stop: () =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => {
-            rmSync(dir, { recursive: true, force: true });
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    };
-  }
+  const server = await startPrivateRedis({ args: extraArgs, env });
+  return { url: server.url, port: server.port, owned: true, stop: () => server.stop() };
 }
 
 let counter = 0;
