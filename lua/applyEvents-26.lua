@@ -105,7 +105,7 @@ if firstSeq >= 0 and nextSeq > firstSeq then skip = (nextSeq - firstSeq) * 3 end
 
 local breakdown = newBreakdown(breakdownCap, profilesKey, liveBreakdownKeys, loggedInBreakdownKeys,
   dayBreakdownKeys, prevDayBreakdownKeys, dayBreakdownUsersKey)
-local closedLog = newClosedLog(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId)
+local closedLog = newClosedLog(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, nowMs)
 local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown, closedLog)
 local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
 local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)

@@ -63,7 +63,7 @@ if closeMs < dayStartMs or closeMs >= dayEndMs then return {-1, closeMs} end
 
 local breakdown = newBreakdown(breakdownCap, profilesKey, liveBreakdownKeys, loggedInBreakdownKeys,
   dayBreakdownKeys, prevDayBreakdownKeys, nil)
-local closedLog = newClosedLog(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId)
+local closedLog = newClosedLog(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, nowMs)
 local live = newLiveTally(liveKey, usersKey, dayKey, prevDayKey, dayStartMs, breakdown, closedLog)
 local members = rcall('ZRANGE', sessionsKey, 0, batchSize - 1)
 local closed = 0

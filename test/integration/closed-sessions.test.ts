@@ -38,6 +38,21 @@ describe('closed-session log', () => {
     return parseSessionMember(found!);
   }
 
+  it('still logs a close when the stream already holds a later id (Redis clock stepped back)', async () => {
+    const namespace = uniqueNamespace('closed-log');
+    const { monitor, errors } = await harness.start({ namespace, instanceId: 'app-1' });
+    const future = (await redisNowMs(client)) + 60_000;
+    await client.xadd(monitor.keys.closedSessions(), `${future}-0`, 'sessionId', 'from-later');
+    for (const id of ['s1', 's2']) monitor.open({ id });
+    await monitor.flush();
+    monitor.close('s1');
+    monitor.close('s2');
+    await monitor.flush();
+    const log = await entries(monitor);
+    expect(log.map((e) => e.sessionId)).toEqual(['from-later', 's1', 's2']);
+    expect(errors).toEqual([]);
+  });
+
   it('a close event logs one record with every field; a duplicate close logs nothing', async () => {
     const namespace = uniqueNamespace('closed-log');
     const { monitor, errors } = await harness.start({
