@@ -1,7 +1,8 @@
 --[[
   Read everything `stats()` reports in one round trip: live totals, the day, the 7 and 30 days
   ending on it, and its month. Reads only; cost does not depend on the number of live sessions,
-  nor on history while the window cache is valid (see lua/sampleGauges-102.lua).
+  and, while the window cache is valid, windows past exact counting merge two HyperLogLogs
+  whatever the history (see lua/sampleGauges-102.lua).
   Input:
     KEYS[1] live totals hash
     KEYS[2] live users refcount hash

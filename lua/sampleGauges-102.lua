@@ -42,13 +42,14 @@ if holder and holder ~= samplerId then return {0, nowMs} end
 if nowMs < dayStartMs or nowMs >= dayEndMs then return {3, nowMs} end
 rcall('SET', leaseKey, samplerId, 'PX', leaseMs)
 local lastMs = tonumber(rcall('HGET', gaugesKey, 'updatedAt') or '0')
-if minSpacingMs > 0 and nowMs - lastMs < minSpacingMs then return {2, nowMs} end
+-- A sample stamped later than now (Redis' clock stepped back) must not stop sampling.
+if minSpacingMs > 0 and nowMs >= lastMs and nowMs - lastMs < minSpacingMs then return {2, nowMs} end
 
--- (Re)builds the window cache for today when it was built for another day or before a past day
--- gained users: one PFMERGE per window, at most once per sample.
+-- (Re)builds the window cache for today when it was built for another day, before a past day
+-- gained users, or its HyperLogLogs are gone: one PFMERGE per window, at most once per sample.
 local cache = rcall('HMGET', windowsKey, 'version', 'date', 'built')
 local version = cache[1] or '0'
-if cache[2] ~= date or cache[3] ~= version then
+if cache[2] ~= date or cache[3] ~= version or rcall('EXISTS', window7Key, window30Key) ~= 2 then
   local fields = { 'date', date, 'built', version }
   for _, window in ipairs({ { 7, window7Key }, { 30, window30Key } }) do
     local days, cacheKey = window[1], window[2]
@@ -64,6 +65,8 @@ if cache[2] ~= date or cache[3] ~= version then
   end
   rcall('HSET', windowsKey, unpack(fields))
 end
+-- An abandoned namespace's sampling keys go after the timeline's retention, like its history.
+rcall('PEXPIRE', windowsKey, retentionMs)
 
 local s = readStatsAt(nowMs, exactUnionLimit, date)
 local dau, mau = s[6], s[17]
@@ -76,6 +79,7 @@ local fields = {
   'stickiness', stickiness, 'updatedAt', int(nowMs),
 }
 rcall('HSET', gaugesKey, unpack(fields))
+rcall('PEXPIRE', gaugesKey, retentionMs)
 -- The entry id carries the sample's own time, so the timeline and updatedAt agree to the ms; if the
 -- stream's last id is later (Redis' clock stepped back), Redis picks the id instead.
 local minId = int(nowMs - retentionMs)
@@ -83,4 +87,5 @@ local added = redis.pcall('XADD', timelineKey, 'MINID', '~', minId, int(nowMs) .
 if type(added) == 'table' and added.err then
   rcall('XADD', timelineKey, 'MINID', '~', minId, '*', unpack(fields))
 end
+rcall('PEXPIRE', timelineKey, retentionMs)
 return {1, nowMs}

@@ -1,6 +1,8 @@
 -- Everything `stats()` reports, read from KEYS[1..99] laid out as lua/readStats-99.lua documents
 -- them; shared with lua/sampleGauges-102.lua so the gauges and stats() agree. Reads only; the cost
--- depends neither on the number of live sessions nor, once the window cache is built, on history.
+-- does not depend on the number of live sessions. Once the window cache is built, a window that
+-- is not exact merges two HyperLogLogs, whatever the history; an exact one (at most
+-- exactUnionLimit ids in all) is still the union of its day sets.
 local STATS_DAYS, STATS_FIRST_HASH, STATS_FIRST_SET, STATS_FIRST_HLL = 30, 7, 37, 67
 
 -- Distinct users of one period: the live set while it exists, else the frozen exact count, else
@@ -47,6 +49,7 @@ local function readStatsAt(nowMs, exactUnionLimit, date)
   local cache = rcall('HMGET', KEYS[97], 'version', 'date', 'built', 'exact7', 'total7',
     'exact30', 'total30')
   local cacheValid = cache[2] == date and cache[3] == (cache[1] or '0')
+    and rcall('EXISTS', KEYS[98], KEYS[99]) == 2
 
   -- Distinct users over the first n days: exact union of the day sets when every day is exact,
   -- its set still exists and the sets are small; otherwise the merged HyperLogLogs.

@@ -9,6 +9,16 @@ const EXIT_GRACE_MS = 2000;
  * line on stderr and an exit code.
  */
 async function main(argv: string[]): Promise<void> {
+  let settled = false;
+  // A command awaiting a promise that nothing will settle (a client that gave up without an
+  // error) would let the event loop run dry and exit 0 as if it had succeeded.
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write(
+      'sau-cli: the command stopped without finishing (no error was reported)\n',
+    );
+    process.exit(1);
+  });
   let exitCode: number;
   try {
     await buildProgram().parseAsync(argv);
@@ -18,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
     if (report.message) process.stderr.write(`${report.message}\n`);
     exitCode = report.exitCode;
   }
+  settled = true;
   process.exitCode = exitCode;
   // Normally the event loop is empty by now; if a library still holds a handle, do not hang.
   setTimeout(() => process.exit(exitCode), EXIT_GRACE_MS).unref();

@@ -13,7 +13,10 @@ export interface GaugeSamplerOptions {
   intervalMs: number;
   exactThreshold: number;
   timelineRetentionDays: number;
-  /** Who holds the lease: the instance id. */
+  /**
+   * Who holds the lease: the instance id and its incarnation, so that two processes given the same
+   * instance id (a misconfiguration, reported as SUPERSEDED) do not both sample or free each other's lease.
+   */
   samplerId: string;
 }
 
@@ -52,7 +55,14 @@ export class GaugeSampler {
    * Samples now if this instance holds or can take the lease; true when it wrote. Calls made while
    * one is in flight share it.
    */
-  sample(minSpacingMs = 0): Promise<boolean> {
+  async sample(minSpacingMs = 0): Promise<boolean> {
+    // A tick in flight may skip its sample as too soon after the last; a call that asks for no
+    // spacing then takes its own.
+    const pending = this.inFlight;
+    if (pending) {
+      const wrote = await pending.catch(() => false);
+      if (wrote || minSpacingMs > 0) return wrote;
+    }
     this.inFlight ??= this.attempt(minSpacingMs).finally(() => {
       this.inFlight = undefined;
     });

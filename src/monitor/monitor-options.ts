@@ -58,6 +58,11 @@ export interface SessionMonitorOptions {
   /** Longest a graceful stop() waits for Redis; then the lease lapses and reapers finish. Default 10000. */
   stopTimeoutMs?: number;
   /**
+   * Longest start() waits to register with Redis before it rejects (`START_FAILED`). Without it, a
+   * Cluster that never becomes ready would keep start() pending for good. Default 15000.
+   */
+  startTimeoutMs?: number;
+  /**
    * How much of a client's IP address is stored: `full`, `truncate` (the /24 of IPv4, the /48 of
    * IPv6), `hash` (keyed HMAC, needs `addressSecret`) or `none`. Default `truncate`.
    */
@@ -117,6 +122,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
     closeBatchSize: options.closeBatchSize ?? 200,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+    startTimeoutMs: options.startTimeoutMs ?? 15_000,
     maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
     resyncIntervalMs: options.resyncIntervalMs ?? 300_000,
     failoverReplayMs: options.failoverReplayMs ?? 60_000,
@@ -184,6 +190,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     'maxQueuedEvents',
     'closeBatchSize',
     'stopTimeoutMs',
+    'startTimeoutMs',
     'maxReplayUserDays',
     'resyncIntervalMs',
     'closedSessionRetentionDays',

@@ -165,7 +165,15 @@ export class SessionMonitor extends EventEmitter {
       closedLog: this.closedLog,
     });
     try {
-      await this.register();
+      await withTimeout(
+        this.register(),
+        this.options.startTimeoutMs,
+        () =>
+          new RedisScriptError(
+            'START_FAILED',
+            `Redis did not take the registration of instance ${this.options.instanceId} within startTimeoutMs (${this.options.startTimeoutMs} ms); is it reachable, and a Cluster with every slot served?`,
+          ),
+      );
     } catch (err) {
       this.state = 'new';
       client.off('ready', this.onReady);
@@ -186,7 +194,7 @@ export class SessionMonitor extends EventEmitter {
         intervalMs: this.options.gaugeIntervalMs,
         exactThreshold: this.options.exactThreshold,
         timelineRetentionDays: this.options.timelineRetentionDays,
-        samplerId: this.options.instanceId,
+        samplerId: `${this.options.instanceId} ${this.incarnation}`,
       },
       (err) => this.report(err),
     );
@@ -401,7 +409,7 @@ export class SessionMonitor extends EventEmitter {
       });
       // A last sample without this instance, so the gauges do not keep its sessions if it was the
       // last one running; then another instance may sample at its next tick.
-      await this.sampler?.sample().catch(() => false);
+      if (this.options.gaugeIntervalMs > 0) await this.sampler?.sample().catch(() => false);
       await this.sampler?.release();
       if (released !== 1) {
         this.report(
@@ -744,7 +752,14 @@ export class SessionMonitor extends EventEmitter {
       await this.markUsersActive(date, userIds);
       replayedUserDays += userIds.length;
     }
-    this.emit('recovered', { replayedUserDays, drift } satisfies Recovery);
+    try {
+      this.emit('recovered', { replayedUserDays, drift } satisfies Recovery);
+    } catch (err) {
+      // The recovery is done: a listener's bug must not make it run again and again.
+      this.report(
+        new SauError('LISTENER_FAILED', `a 'recovered' listener threw: ${(err as Error).message}`),
+      );
+    }
   }
 
   /** Waits longer after each failure, up to a cap, or until the connection is ready again. */
@@ -936,10 +951,14 @@ export class SessionMonitor extends EventEmitter {
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(
+  work: Promise<T>,
+  ms: number,
+  timeoutError: () => Error = () => new Error(`timed out after ${ms} ms`),
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(timeoutError()), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

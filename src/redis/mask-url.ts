@@ -4,7 +4,10 @@
  * `?sentinelPassword=` parameters.
  */
 export function maskUrl(text: string): string {
-  return text
-    .replace(/(\/\/[^:/@\s]*:)[^/\s]*@/g, '$1***@')
-    .replace(/([?&](?:sentinel)?password=)[^&#\s]*?(?=[&#]|:?(?:\s|$))/gi, '$1***');
+  return (
+    text
+      // Up to the last `@` before a space, `?` or `#`: a raw `/` in a password is masked too.
+      .replace(/(\/\/[^:/@\s]*:)[^\s?#]*@/g, '$1***@')
+      .replace(/([?&](?:sentinel)?password=)[^&#\s]*?(?=[&#]|:?(?:\s|$))/gi, '$1***')
+  );
 }

@@ -97,6 +97,11 @@ export function parseRedisUrl(url: string): RedisTarget {
   const authority = pathAt === -1 ? rest : rest.slice(0, pathAt);
   const path = pathAt === -1 ? '' : rest.slice(pathAt);
   const credentialsAt = authority.lastIndexOf('@');
+  // An `@` past the first `/` means a raw `/` in the credentials: say so without quoting any part
+  // of them (the host "fragment" would be a piece of the password).
+  if (credentialsAt === -1 && path.includes('@')) {
+    fail("a '/' in a user name or password must be percent-encoded as %2F");
+  }
   const credentials = credentialsAt === -1 ? undefined : authority.slice(0, credentialsAt);
   const hostList = authority.slice(credentialsAt + 1);
 
@@ -163,7 +168,12 @@ function readQuery(target: RedisTarget, query: string, fail: Fail): void {
   if (query === '') return;
   const allowed = QUERY_PARAMETERS[target.topology];
   const seen = new Set<string>();
-  for (const [name, value] of new URLSearchParams(query)) {
+  // Not URLSearchParams: it reads `+` as a space, and `+` is common in passwords.
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq), 'parameter name', fail);
+    const value = decode(eq === -1 ? '' : pair.slice(eq + 1), `value of ${name}`, fail);
     if (!allowed.includes(name)) {
       fail(`unknown parameter ${name} for a ${target.topology} URL; known: ${allowed.join(', ')}`);
     }

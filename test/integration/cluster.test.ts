@@ -280,6 +280,22 @@ describeCluster('on a Redis Cluster', () => {
     expect(listing.instances.map((i) => i.instanceId).sort()).toEqual(['node-a', 'node-b']);
   });
 
+  it('monitor.start() rejects with START_FAILED when no node of the Cluster answers', async () => {
+    const monitor = new SessionMonitor({
+      redis: 'redis+cluster://127.0.0.1:1,127.0.0.1:2',
+      namespace: uniqueNamespace('cluster-down'),
+      startTimeoutMs: 500,
+    });
+    monitor.on('error', () => undefined);
+    const started = Date.now();
+    await expect(monitor.start()).rejects.toMatchObject({ code: 'START_FAILED' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await monitor.stop(); // never started: resolves at once
+    // ioredis arms a 2 s timer when it disconnects a socket that never connected; let it run out
+    // so that jest exits at once.
+    await new Promise((r) => setTimeout(r, 2100));
+  });
+
   it('sau-cli fails fast with exit 3 when no node of the Cluster answers', async () => {
     const result = await runCli(['stats'], {
       REDIS_URL: 'redis+cluster://127.0.0.1:1,127.0.0.1:2',

@@ -50,6 +50,7 @@ describe('gauges hash and timeline stream', () => {
 
   it('writes the numbers stats() reports, once, from the lease holder only', async () => {
     const namespace = uniqueNamespace('gauges');
+    const keys = new Keys(namespace);
     const a = (await harness.start({ namespace, instanceId: 'a', gaugeIntervalMs: 0 })).monitor;
     const b = (await harness.start({ namespace, instanceId: 'b', gaugeIntervalMs: 0 })).monitor;
     const reader = harness.reader({ namespace });
@@ -70,12 +71,16 @@ describe('gauges hash and timeline stream', () => {
     const before = await redisNowMs(redis.client());
     expect(gauges.updatedAt).toBeLessThanOrEqual(before);
     expect(gauges.updatedAt).toBeGreaterThan(before - 5000);
-    expect(await redis.client().get(new Keys(namespace).samplerLease())).toBe('a');
+    expect(await redis.client().get(keys.samplerLease())).toBe(`a ${a.incarnation}`);
 
     const entries = await timeline(new Keys(namespace));
     expect(entries).toHaveLength(1);
     expect(entries[0].gauges).toEqual(gauges);
     expect(entries[0].ms).toBe(gauges.updatedAt);
+    // An abandoned namespace's sampling keys go after the retention (35 days by default).
+    for (const key of [keys.gauges(), keys.timeline(), keys.windowCache()]) {
+      expect(await redis.client().pttl(key)).toBeGreaterThan(34 * 86_400_000);
+    }
     expect(Object.keys(await redis.client().hgetall(new Keys(namespace).gauges())).sort()).toEqual(
       [...GAUGE_FIELDS].sort(),
     );
@@ -105,7 +110,7 @@ describe('gauges hash and timeline stream', () => {
     }
 
     const holder = (await redis.client().get(keys.samplerLease()))!;
-    const holderIndex = ['a', 'b', 'c'].indexOf(holder);
+    const holderIndex = ['a', 'b', 'c'].indexOf(holder.split(' ')[0]);
     expect(holderIndex).toBeGreaterThanOrEqual(0);
     const crashedAt = await redisNowMs(redis.client());
     monitors[holderIndex].crash();
@@ -122,7 +127,12 @@ describe('gauges hash and timeline stream', () => {
   it('leaves zero live numbers behind when the last instance stops, and hands the lease back', async () => {
     const namespace = uniqueNamespace('gauges');
     const keys = new Keys(namespace);
-    const { monitor } = await harness.start({ namespace, instanceId: 'only', gaugeIntervalMs: 0 });
+    // An interval longer than the test: only the explicit sample and the one at stop() write.
+    const { monitor } = await harness.start({
+      namespace,
+      instanceId: 'only',
+      gaugeIntervalMs: 600_000,
+    });
     const reader = harness.reader({ namespace });
     workload(monitor, 'x', ['u1', 'u2']);
     await monitor.flush();
@@ -135,6 +145,23 @@ describe('gauges hash and timeline stream', () => {
     expect(gauges).toMatchObject({ dau: 2, mau: 2, peakUsersToday: 2 });
     expect(await redis.client().exists(keys.samplerLease())).toBe(0);
     await expect(monitor.sampleGauges()).rejects.toMatchObject({ code: 'NOT_STARTED' });
+
+    // A monitor that never samples (interval 0) writes no gauges when it stops either.
+    const quiet = uniqueNamespace('gauges');
+    const silent = (await harness.start({ namespace: quiet, gaugeIntervalMs: 0 })).monitor;
+    workload(silent, 'q', ['u1']);
+    await silent.stop();
+    expect(await redis.client().exists(new Keys(quiet).gauges())).toBe(0);
+  });
+
+  it('keeps sampling when the last sample is stamped later than now (Redis clock stepped back)', async () => {
+    const namespace = uniqueNamespace('gauges');
+    const keys = new Keys(namespace);
+    const later = (await redisNowMs(redis.client())) + 3_600_000;
+    await redis.client().hset(keys.gauges(), 'updatedAt', String(later));
+    await harness.start({ namespace, instanceId: 'ticking', gaugeIntervalMs: 200 });
+    await sleep(700);
+    expect(Number(await redis.client().hget(keys.gauges(), 'updatedAt'))).toBeLessThan(later);
   });
 
   it('trims timeline entries older than the retention', async () => {

@@ -67,6 +67,13 @@ describe('window cache of past days', () => {
     // Deleting a past day's HyperLogLog behind the cache's back changes nothing: it is read.
     await redis.client().del(keys.dayUsersHll(addDays(today, -20)));
     expect((await reader.stats({ window: 'all' })).month).toEqual(full.month);
+
+    // A cache whose HyperLogLogs are gone (expired, evicted) is not trusted, and is rebuilt.
+    await redis.client().del(keys.windowCacheHll(today, 7), keys.windowCacheHll(today, 30));
+    expect((await reader.stats({ window: 'all' })).week).toEqual(full.week);
+    await monitor.sampleGauges();
+    expect(await redis.client().exists(keys.windowCacheHll(today, 7))).toBe(1);
+    expect((await reader.stats({ window: 'all' })).week).toEqual(full.week);
   });
 
   it('is retired when a past day gains users, and rebuilt at the next sample', async () => {

@@ -8,6 +8,7 @@ describe('maskUrl', () => {
     ['redis://host?password=secret&db=2', 'redis://host?password=***&db=2'],
     ['redis://host:6379', 'redis://host:6379'],
     ['a redis://u:one@h1 and redis://u:two@h2', 'a redis://u:***@h1 and redis://u:***@h2'],
+    ['redis://:se/secret@h:6379', 'redis://:***@h:6379'],
   ])('%s → %s', (input, expected) => {
     expect(maskUrl(input)).toBe(expected);
     expect(maskUrl(input)).not.toMatch(/secret|one@|two@|p@ss/);

@@ -129,6 +129,11 @@ describe('parseRedisUrl', () => {
     expect(parseRedisUrl(url)).toEqual(expected);
   });
 
+  it('keeps a + in a query password (URLSearchParams would read a space)', () => {
+    expect(parseRedisUrl('redis://h?password=a+b%2Bc').password).toBe('a+b+c');
+    expect(parseRedisUrl('redis+sentinel://s/m?sentinelPassword=x+y').sentinelPassword).toBe('x+y');
+  });
+
   it.each<[string, RegExp]>([
     ['', /it is empty/],
     [`localhost:6379`, /does not start with a scheme/],
@@ -156,6 +161,7 @@ describe('parseRedisUrl', () => {
     ['redis://u:%zz@h', /password holds a % that does not start a valid escape/],
     ['redis://h#frag', /a fragment/],
     ['redis://h 1', /white space/],
+    [`redis://:se/${SECRET}@h:6379`, /a '\/' in a user name or password must be percent-encoded/],
   ])('rejects %j: %s', (url, reason) => {
     let error: unknown;
     try {

@@ -1,6 +1,3 @@
-import { createRedisClient } from '../../redis/redis-client';
-import { parseRedisUrl } from '../../redis/redis-url';
-import { readTlsMaterial } from '../../redis/tls-material';
 import { Option, type Command } from 'commander';
 import { assertNamespace } from '../../keys';
 import { SauReader } from '../../reader/sau-reader';
@@ -97,9 +94,9 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
           `namespace ${namespace}, Redis ${describeRedis(redis)}. Ctrl-C stops early.`,
       );
       const row = output.rows(COLUMNS);
-      const url = redis.url;
       const final = await runDemo({
-        connect: () => createRedisClient(parseRedisUrl(url), { tls: readTlsMaterial(globals.tls) }),
+        // Each instance its own connection, made like the reader's (same URL forms, same TLS).
+        connect: () => connection.client.duplicate(),
         namespace,
         timezone: globals.timezone,
         instances: options.instances,
