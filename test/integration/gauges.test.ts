@@ -1,6 +1,6 @@
 import { useRedis } from '../support/use-redis';
 import { uniqueNamespace } from '../support/redis-server';
-import { redisNowMs, useMonitors } from '../support/monitor-harness';
+import { redisNowMs, useMonitors, waitFor } from '../support/monitor-harness';
 import { Keys } from '../../src/keys';
 import { GAUGE_FIELDS, parseGauges, type Gauges } from '../../src/reader/gauges';
 import type { SauReader } from '../../src/reader/sau-reader';
@@ -160,8 +160,12 @@ describe('gauges hash and timeline stream', () => {
     const later = (await redisNowMs(redis.client())) + 3_600_000;
     await redis.client().hset(keys.gauges(), 'updatedAt', String(later));
     await harness.start({ namespace, instanceId: 'ticking', gaugeIntervalMs: 200 });
-    await sleep(700);
-    expect(Number(await redis.client().hget(keys.gauges(), 'updatedAt'))).toBeLessThan(later);
+    const updatedAt = await waitFor(
+      async () => Number(await redis.client().hget(keys.gauges(), 'updatedAt')),
+      (ms) => ms < later,
+      5000,
+    );
+    expect(updatedAt).toBeLessThan(later);
   });
 
   it('trims timeline entries older than the retention', async () => {
