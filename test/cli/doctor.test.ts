@@ -26,6 +26,12 @@ async function doctor(url: string, ...args: string[]) {
   };
 }
 
+/** `sau-cli --json doctor` on one namespace: the run and its checks by name. */
+async function doctorOf(url: string, namespace: string) {
+  const result = await runCli(['--redis-url', url, '--namespace', namespace, '--json', 'doctor']);
+  return { result, checks: byName(jsonLines(result.stdout)[0] as Report) };
+}
+
 describe('sau-cli doctor', () => {
   const servers: TestRedis[] = [];
   beforeAll(() => assertBuilt());
@@ -132,15 +138,7 @@ describe('sau-cli doctor', () => {
     } finally {
       await admin.quit();
     }
-    const result = await runCli([
-      '--redis-url',
-      s.url,
-      '--namespace',
-      namespace,
-      '--json',
-      'doctor',
-    ]);
-    const checks = byName(jsonLines(result.stdout)[0] as Report);
+    const { result, checks } = await doctorOf(s.url, namespace);
     expect(checks.instances.status).toBe('warn');
     expect(checks.instances.detail).toMatch(/lease lapsed: ghost-1/);
     expect(result.code).toBe(0);
@@ -149,17 +147,7 @@ describe('sau-cli doctor', () => {
   it('tells how old the gauges are, and warns when nobody samples', async () => {
     const s = await server(['--appendonly', 'yes']);
     const namespace = uniqueNamespace('doctor-gauges');
-    const gaugesOf = async () => {
-      const result = await runCli([
-        '--redis-url',
-        s.url,
-        '--namespace',
-        namespace,
-        '--json',
-        'doctor',
-      ]);
-      return byName(jsonLines(result.stdout)[0] as Report).gauges;
-    };
+    const gaugesOf = async () => (await doctorOf(s.url, namespace)).checks.gauges;
     const admin = new Redis(s.url);
     try {
       const [seconds] = await admin.time();
