@@ -108,8 +108,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(await onEveryNode(nodes, checkPersistence));
   checks.push(await onEveryNode(nodes, checkEviction));
   checks.push(await onEveryNode(nodes, (node) => checkRights(node, keys)));
-  checks.push(await checkLeases(client, options));
-  checks.push(await checkGauges(client, options));
+  const reader = new SauReader({
+    redis: client,
+    namespace: options.namespace,
+    timezone: options.timezone,
+  });
+  checks.push(await checkLeases(reader));
+  checks.push(await checkGauges(reader));
   checks.push(await checkClock(client));
   return { checks, ok: checks.every((c) => c.status !== 'fail') };
 }
@@ -348,13 +353,8 @@ async function checkRights(client: Redis, keys: Keys): Promise<DoctorCheck> {
   };
 }
 
-async function checkLeases(client: RedisClient, options: DoctorOptions): Promise<DoctorCheck> {
+async function checkLeases(reader: SauReader): Promise<DoctorCheck> {
   const name = 'instances';
-  const reader = new SauReader({
-    redis: client,
-    namespace: options.namespace,
-    timezone: options.timezone,
-  });
   const { lapsed, reaping } = await reader.deadInstances();
   if (lapsed.length === 0 && reaping.length === 0) {
     return { name, status: 'ok', detail: 'no lapsed lease, nothing being reaped' };
@@ -372,9 +372,8 @@ async function checkLeases(client: RedisClient, options: DoctorOptions): Promise
 }
 
 /** Whether Grafana and `sau-cli metrics` see current numbers: how old the last gauge sample is. */
-async function checkGauges(client: RedisClient, options: DoctorOptions): Promise<DoctorCheck> {
+async function checkGauges(reader: SauReader): Promise<DoctorCheck> {
   const name = 'gauges';
-  const reader = new SauReader({ redis: client, namespace: options.namespace });
   const [gauges, stats] = await Promise.all([reader.gauges(), reader.stats()]);
   const instances = stats.now.instances;
   const running = `${instances} instance${instances === 1 ? '' : 's'} hold${instances === 1 ? 's' : ''} a lease`;

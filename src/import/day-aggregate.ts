@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ZonedDay } from '../time/zoned-calendar';
-import type { ImportedValueRow } from '../scripts/commands/import-day';
+import type { DayPart, ImportedValueRow } from '../scripts/commands/import-day';
 import type { SessionRecord } from './session-record';
 
 /** Breakdown letters in the order of BREAKDOWN_DIMENSIONS (device, os, browser). */
@@ -8,17 +8,6 @@ const LETTERS = ['d', 'o', 'b'] as const;
 const UNIT_SEPARATOR = '\x1f';
 /** Version of the digest recipe: changing how a day is counted must not reuse old digests. */
 const DIGEST_VERSION = 'sau-import-1';
-
-/** One part of a day as the importDay script takes it. */
-export interface DayPart {
-  digest: string;
-  sessions: number;
-  logins: number;
-  closed: number;
-  sessionMs: number;
-  rows: ImportedValueRow[];
-  users: Array<[string, string]>;
-}
 
 /**
  * What one import adds to one day: sessions opened, logins, sessions closed, session time, and by

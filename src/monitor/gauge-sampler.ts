@@ -3,8 +3,8 @@ import { RedisScriptError } from '../errors/redis-script-error';
 import type { ScriptRunner } from '../scripts/script-runner';
 import { releaseSampler, sampleGauges } from '../scripts/commands/sample-gauges';
 import type { RedisClock } from './redis-clock';
+import { DAY_MS } from '../time/zoned-calendar';
 
-const DAY_MS = 86_400_000;
 /** The sampler's lease outlives two missed samples, so one slow call does not hand it over. */
 const LEASE_INTERVALS = 3;
 

@@ -1,8 +1,9 @@
+import { DAY_MS } from '../time/zoned-calendar';
+
 /** Default most entries of the closed-session log. */
 export const DEFAULT_CLOSED_SESSION_MAX_LEN = 1_000_000;
 /** Default days a closed-session log entry is kept. */
 export const DEFAULT_CLOSED_SESSION_RETENTION_DAYS = 35;
-const DAY_MS = 86_400_000;
 
 /** How the scripts that close sessions append to the closed-session log. */
 export interface ClosedLogLimits {

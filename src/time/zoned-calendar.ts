@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors/config-error';
 
-const DAY_MS = 86_400_000;
+/** Milliseconds in a day of 24 hours (not a calendar day, which may be 23 or 25). */
+export const DAY_MS = 86_400_000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** One calendar day in a time zone, with the instants where it starts and ends. */

@@ -1,6 +1,7 @@
 import { useRedis } from '../support/use-redis';
 import { uniqueNamespace } from '../support/redis-server';
 import { redisNowMs } from '../support/monitor-harness';
+import { daysAroundMidnight } from '../support/midnight-days';
 import { Keys } from '../../src/keys';
 import { ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
@@ -30,21 +31,7 @@ describe('midnight rollover (applyEvents "m")', () => {
       pid: 1,
     });
     const t0 = await redisNowMs(client);
-    const midnight = t0 + 1500;
-    const dayOne: ZonedDay = {
-      date: '2031-01-31',
-      month: '2031-01',
-      startMs: t0 - 60_000,
-      endMs: midnight,
-      monthEndMs: midnight,
-    };
-    const dayTwo: ZonedDay = {
-      date: '2031-02-01',
-      month: '2031-02',
-      startMs: midnight,
-      endMs: midnight + 86_400_000,
-      monthEndMs: midnight + 28 * 86_400_000,
-    };
+    const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1500);
     const apply = (day: ZonedDay, events: string[]) =>
       applyEvents(runner, keys, {
         instanceId: 'n1',

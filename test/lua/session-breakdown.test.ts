@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { useRedis } from '../support/use-redis';
 import { uniqueNamespace } from '../support/redis-server';
 import { redisNowMs, snapshot } from '../support/monitor-harness';
+import { daysAroundMidnight } from '../support/midnight-days';
 import { Keys } from '../../src/keys';
 import { ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
@@ -473,23 +474,9 @@ describe('session metadata and breakdowns in the scripts', () => {
 
   it('splits the time of a session open across midnight by value and keeps when it connected', async () => {
     const { client, keys, runner } = await setup();
-    // A "day" that ends 1.2 s from now (the scripts accept any bounds that contain Redis TIME).
+    // A "day" that ends 1.2 s from now.
     const t0 = await redisNowMs(client);
-    const midnight = t0 + 1200;
-    const dayOne: ZonedDay = {
-      date: '2031-01-31',
-      month: '2031-01',
-      startMs: t0 - 60_000,
-      endMs: midnight,
-      monthEndMs: midnight,
-    };
-    const dayTwo: ZonedDay = {
-      date: '2031-02-01',
-      month: '2031-02',
-      startMs: midnight,
-      endMs: midnight + 86_400_000,
-      monthEndMs: midnight + 28 * 86_400_000,
-    };
+    const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1200);
     const apply = (day: ZonedDay, events: string[]) =>
       applyEvents(runner, keys, {
         instanceId: 'node-1',

@@ -13,14 +13,9 @@ export interface ImportedValueRow {
   ms: number;
 }
 
-export interface ImportDayInput {
-  day: ZonedDay;
+/** One part of an imported day: what it adds to the day, applied at most once by its digest. */
+export interface DayPart {
   digest: string;
-  expiry: PeriodExpiry;
-  /** Expiry of the day breakdown users hash (unix seconds). */
-  breakdownUsersExpireAt: number;
-  exactThreshold: number;
-  breakdownCap: number;
   sessions: number;
   logins: number;
   closed: number;
@@ -28,6 +23,15 @@ export interface ImportDayInput {
   rows: ImportedValueRow[];
   /** User id → its values, each `<d|o|b><value>\x1f`. */
   users: Array<[string, string]>;
+}
+
+export interface ImportDayInput extends DayPart {
+  day: ZonedDay;
+  expiry: PeriodExpiry;
+  /** Expiry of the day breakdown users hash (unix seconds). */
+  breakdownUsersExpireAt: number;
+  exactThreshold: number;
+  breakdownCap: number;
 }
 
 /** Applies one part of an imported day once (lua/importDay-12.lua); false when it was applied before. */
