@@ -1,20 +1,18 @@
 import { SessionMonitor } from '../../src';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
-import { assertBuilt, jsonLines, runCli, stderrLines, type CliResult } from './run-cli';
+import {
+  assertBuilt,
+  jsonLines,
+  runCli,
+  stderrLines,
+  type CliResult,
+  expectOneLineFailure,
+} from './run-cli';
 
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
-
-function expectFailure(result: CliResult, exitCode: number): string {
-  expect(result.stdout).toBe('');
-  const lines = stderrLines(result.stderr);
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sau-cli: /);
-  expect(result.code).toBe(exitCode);
-  return lines[0];
-}
 
 interface SessionJson {
   id: string;
@@ -107,15 +105,15 @@ describe('sau-cli breakdown and sessions', () => {
   });
 
   it('breakdown: bad --by, bad --window, missing --by, --date with now are usage errors', async () => {
-    const bad = expectFailure(await cli('breakdown', '--by', 'country'), 2);
+    const bad = expectOneLineFailure(await cli('breakdown', '--by', 'country'), 2);
     expect(bad).toContain("'country'");
     expect(bad).toContain('device, os, browser');
-    expect(expectFailure(await cli('breakdown', '--by', 'os', '--window', 'week'), 2)).toContain(
-      "'week'",
-    );
-    expect(expectFailure(await cli('breakdown'), 2)).toContain('--by');
     expect(
-      expectFailure(await cli('breakdown', '--by', 'os', '--date', '2026-01-01'), 2),
+      expectOneLineFailure(await cli('breakdown', '--by', 'os', '--window', 'week'), 2),
+    ).toContain("'week'");
+    expect(expectOneLineFailure(await cli('breakdown'), 2)).toContain('--by');
+    expect(
+      expectOneLineFailure(await cli('breakdown', '--by', 'os', '--date', '2026-01-01'), 2),
     ).toContain('--window day or month');
   });
 
@@ -165,15 +163,19 @@ describe('sau-cli breakdown and sessions', () => {
 
   it('sessions: bad --limit, bad --cursor, unknown option are usage errors', async () => {
     for (const n of ['0', '1001', 'ten']) {
-      expect(expectFailure(await cli('sessions', '--limit', n), 2)).toContain('from 1 to 1000');
+      expect(expectOneLineFailure(await cli('sessions', '--limit', n), 2)).toContain(
+        'from 1 to 1000',
+      );
     }
-    expect(expectFailure(await cli('sessions', '--cursor', 'garbage!'), 2)).toMatch(/cursor/);
-    expect(expectFailure(await cli('sessions', '--page', '2'), 2)).toContain("'--page'");
+    expect(expectOneLineFailure(await cli('sessions', '--cursor', 'garbage!'), 2)).toMatch(
+      /cursor/,
+    );
+    expect(expectOneLineFailure(await cli('sessions', '--page', '2'), 2)).toContain("'--page'");
   });
 
   it('unreachable Redis is exit 3', async () => {
     const nowhere = 'redis://127.0.0.1:1';
-    expectFailure(await runCli(['--redis-url', nowhere, 'breakdown', '--by', 'os']), 3);
-    expectFailure(await runCli(['--redis-url', nowhere, 'sessions']), 3);
+    expectOneLineFailure(await runCli(['--redis-url', nowhere, 'breakdown', '--by', 'os']), 3);
+    expectOneLineFailure(await runCli(['--redis-url', nowhere, 'sessions']), 3);
   });
 });

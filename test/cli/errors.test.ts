@@ -1,16 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertBuilt, runCli, stderrLines, type CliResult } from './run-cli';
-
-/** A usage or connection failure: nothing on stdout, exactly one line on stderr. */
-function expectOneLineFailure(result: CliResult, exitCode: number): string {
-  expect(result.stdout).toBe('');
-  const lines = stderrLines(result.stderr);
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sau-cli: /);
-  expect(result.code).toBe(exitCode);
-  return lines[0];
-}
+import { assertBuilt, expectOneLineFailure, runCli } from './run-cli';
 
 // No Redis is needed: every one of these fails before or at the connection.
 const NOWHERE = 'redis://127.0.0.1:1';

@@ -1,6 +1,6 @@
 import { SessionMonitor } from '../../src';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
-import { assertBuilt, jsonLines, runCli, stderrLines, type CliResult } from './run-cli';
+import { assertBuilt, jsonLines, expectOneLineFailure, runCli, type CliResult } from './run-cli';
 
 interface DayJson {
   date: string;
@@ -15,15 +15,6 @@ interface DayJson {
 }
 
 const NOWHERE = 'redis://127.0.0.1:1';
-
-function expectUsageError(result: CliResult, exitCode = 2): string {
-  expect(result.stdout).toBe('');
-  const lines = stderrLines(result.stderr);
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sau-cli: /);
-  expect(result.code).toBe(exitCode);
-  return lines[0];
-}
 
 function daysBefore(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
@@ -162,21 +153,23 @@ describe('sau-cli history', () => {
   });
 
   it.each([['0'], ['401'], ['abc'], ['2.5'], ['-3']])('--days %s is a usage error', async (n) => {
-    const line = expectUsageError(await cli('history', '--days', n));
+    const line = expectOneLineFailure(await cli('history', '--days', n), 2);
     expect(line).toContain('--days');
     expect(line).toContain('from 1 to 400');
   });
 
   it('a bad --date, --csv with --json, or an unknown option is a usage error', async () => {
-    expect(expectUsageError(await cli('history', '--date', '2026-02-30'))).toContain(
+    expect(expectOneLineFailure(await cli('history', '--date', '2026-02-30'), 2)).toContain(
       'does not exist',
     );
-    expect(expectUsageError(await cli('--json', 'history', '--csv'))).toContain('--csv and --json');
-    expect(expectUsageError(await cli('history', '--weeks', '2'))).toContain("'--weeks'");
+    expect(expectOneLineFailure(await cli('--json', 'history', '--csv'), 2)).toContain(
+      '--csv and --json',
+    );
+    expect(expectOneLineFailure(await cli('history', '--weeks', '2'), 2)).toContain("'--weeks'");
   });
 
   it('unreachable Redis is exit 3', async () => {
-    const line = expectUsageError(await runCli(['--redis-url', NOWHERE, 'history']), 3);
+    const line = expectOneLineFailure(await runCli(['--redis-url', NOWHERE, 'history']), 3);
     expect(line).toContain('127.0.0.1:1');
   });
 });

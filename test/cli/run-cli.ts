@@ -96,3 +96,13 @@ export function jsonLines(stdout: string): unknown[] {
 export function stderrLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line !== '');
 }
+
+/** A failure as the CLI reports one: nothing on stdout, one `sau-cli: ` line, this exit code. */
+export function expectOneLineFailure(result: CliResult, exitCode: number): string {
+  expect(result.stdout).toBe('');
+  const lines = stderrLines(result.stderr);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^sau-cli: /);
+  expect(result.code).toBe(exitCode);
+  return lines[0];
+}
