@@ -115,10 +115,7 @@ local activeThisBatch = {}
 local function markActive(userId)
   if activeThisBatch[userId] then return false end
   activeThisBatch[userId] = true
-  -- A user new to the day may be new to the month; one already counted today is in the month too.
-  local newToDay = addUser(day, userId)
-  if newToDay or not day.exact then addUser(month, userId) end
-  return newToDay and day.exact
+  return addActiveUser(day, month, userId) and day.exact
 end
 
 -- The user is active today on this session: in DAU and MAU, and in the day's breakdown by value.

@@ -33,9 +33,13 @@
     ARGV[14..] R rows of four arguments (dimension 1 device, 2 os, 3 browser; value; sessions
              opened; ms), then users, two arguments each: user id, and the values it was active
              with, each as "<letter><value>" followed by \31 (letters d, o, b)
+  A part with users is refused whole when the day or its month is closed: its exact count is
+  frozen and its set's life is over (includes/userTally), so its users could not be told apart
+  from those counted already, and counters without their users would not add up.
   Output:
     {1, users new to the day} when the part was applied
     {0, 0} when this digest was applied before (nothing changed)
+    {-5, 0} when the day or its month is closed (nothing changed)
 ]]
 local rcall = redis.call
 local dayKey, dayUsersKey, dayHllKey = KEYS[1], KEYS[2], KEYS[3]
@@ -60,20 +64,24 @@ local LETTERS = { d = 1, o = 2, b = 3 }
 --- @include "includes/userTally"
 --- @include "includes/sessionBreakdown"
 
-if rcall('HSETNX', importsKey, digest, '1') == 0 then return {0, 0} end
-rcall('EXPIREAT', importsKey, int(dayExpireAt), 'NX')
+if rcall('HEXISTS', importsKey, digest) == 1 then return {0, 0} end
+local firstUser = FIRST_ROW + rowCount * 4
+local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
+local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
+if firstUser <= #ARGV and (isClosed(day) or isClosed(month)) then return {-5, 0} end
+rcall('HSET', importsKey, digest, '1')
+extendExpiry(importsKey, dayExpireAt)
 
 local counters = { sessions = opened, logins = logins, closed = closed, sessionMs = sessionMs }
 for field, n in pairs(counters) do
   if n ~= 0 then
     rcall('HINCRBY', dayKey, field, int(n))
-    rcall('EXPIREAT', dayKey, int(dayExpireAt), 'NX')
+    extendExpiry(dayKey, dayExpireAt)
   end
 end
 
 local hashes = {}
 for d = 1, 3 do hashes[d] = newValueHash(dayBreakdownKeys[d], breakdownCap) end
-local firstUser = FIRST_ROW + rowCount * 4
 for i = FIRST_ROW, firstUser - 1, 4 do
   local h = hashes[tonumber(ARGV[i])]
   local value = admit(h, ARGV[i + 1])
@@ -81,15 +89,11 @@ for i = FIRST_ROW, firstUser - 1, 4 do
   addDay(h, value, 2, tonumber(ARGV[i + 3]))
 end
 
-local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
-local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
 local added, usersTouched = 0, false
 for i = firstUser, #ARGV, 2 do
   local userId, values = ARGV[i], ARGV[i + 1]
-  -- Same rule as a login: a user new to the day may be new to the month.
-  local newToDay = addUser(day, userId)
+  local newToDay = addActiveUser(day, month, userId)
   if newToDay then added = added + 1 end
-  if newToDay or not day.exact then addUser(month, userId) end
   if day.exact then
     -- Each value counts the user once a day, with the users hash the live scripts keep.
     local seen = newToDay and US or (rcall('HGET', breakdownUsersKey, userId) or US)
@@ -112,7 +116,7 @@ for i = firstUser, #ARGV, 2 do
     end
   end
 end
-if usersTouched then rcall('EXPIREAT', breakdownUsersKey, int(breakdownUsersExpireAt), 'NX') end
+if usersTouched then extendExpiry(breakdownUsersKey, breakdownUsersExpireAt) end
 
 saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)

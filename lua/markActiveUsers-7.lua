@@ -17,8 +17,11 @@
     ARGV[5] expiry of the month hash and HLL (unix seconds)
     ARGV[6] expiry of the month users set (unix seconds)
     ARGV[7..] user ids
+  A day or month whose exact set's life is over while its frozen count stays (includes/userTally)
+  is closed: it takes nobody, and the users it turned away are returned for the caller to report.
   Output:
-    {0, nowMs, users added (new to the day; every user once the day counts only in its HLL)}
+    {0, nowMs, users added (new to the day; every user once the day counts only in its HLL),
+     users the closed day refused, users the closed month refused}
     {-1, nowMs} when the day starts after Redis TIME (a local clock ahead of Redis stamped it)
 ]]
 local dayKey, dayUsersKey, dayHllKey = KEYS[1], KEYS[2], KEYS[3]
@@ -40,16 +43,9 @@ local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
 local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
 local added = 0
 for i = FIRST_USER, #ARGV do
-  local userId = ARGV[i]
-  -- Same rule as a login: a user new to the day may be new to the month.
-  if addUser(day, userId) then
-    added = added + 1
-    addUser(month, userId)
-  elseif not day.exact then
-    addUser(month, userId)
-  end
+  if addActiveUser(day, month, ARGV[i]) then added = added + 1 end
 end
 saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)
 if added > 0 then redis.call('HINCRBY', windowsKey, 'version', 1) end
-return {0, nowMs, added}
+return {0, nowMs, added, day.refused, month.refused}

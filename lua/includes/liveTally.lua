@@ -1,4 +1,5 @@
 --- @include "redisTime"
+--- @include "expiry"
 --- @include "sessionMember"
 --- @include "sessionBreakdown"
 --- @include "closedSessionLog"
@@ -82,9 +83,9 @@ local function saveLiveTally(t, nowMs, dayExpireAt, prevDayExpireAt)
       dayTouched = true
     end
   end
-  if dayTouched then redis.call('EXPIREAT', t.dayKey, int(dayExpireAt), 'NX') end
+  if dayTouched then extendExpiry(t.dayKey, dayExpireAt) end
   if t.prevDayMs ~= 0 then
     redis.call('HINCRBY', t.prevDayKey, 'sessionMs', int(t.prevDayMs))
-    redis.call('EXPIREAT', t.prevDayKey, int(prevDayExpireAt), 'NX')
+    extendExpiry(t.prevDayKey, prevDayExpireAt)
   end
 end

@@ -1,4 +1,5 @@
 --- @include "redisTime"
+--- @include "expiry"
 --- @include "sessionMember"
 
 -- Breakdowns of sessions by device type (1), OS (2) and browser/app (3).
@@ -288,7 +289,7 @@ local function freezeBreakdownUsers(b, usersCovered, dayExpireAt)
   b.usersChanged = {}
   for d = 1, 3 do
     redis.call('HSET', b.day[d].key, INEXACT, int(usersCovered))
-    redis.call('EXPIREAT', b.day[d].key, int(dayExpireAt), 'NX')
+    extendExpiry(b.day[d].key, dayExpireAt)
   end
 end
 
@@ -315,7 +316,7 @@ local function saveDayHash(h, expireAt)
     args[#args + 1] = table.concat(fields, '|')
   end
   redis.call('HSET', h.key, unpack(args))
-  redis.call('EXPIREAT', h.key, int(expireAt), 'NX')
+  extendExpiry(h.key, expireAt)
 end
 
 local function saveProfiles(b)
@@ -349,7 +350,7 @@ local function saveUsersSeen(b, expireAt)
     end
   end
   if #args > 0 then redis.call('HSET', b.usersKey, unpack(args)) end
-  if next(b.usersChanged) then redis.call('EXPIREAT', b.usersKey, int(expireAt), 'NX') end
+  if next(b.usersChanged) then extendExpiry(b.usersKey, expireAt) end
 end
 
 local function saveBreakdown(b, dayExpireAt, prevDayExpireAt, usersExpireAt)

@@ -37,6 +37,14 @@ export interface ImportReport {
   /** Parts of days written now, and parts a previous import of the same data had written. */
   partsApplied: number;
   partsAlreadyApplied: number;
+  /**
+   * Parts not written because their day or month is closed to new users: it already holds an exact
+   * count frozen after its exact user set expired (about 31 days after a day, two months after a
+   * month), so these users could not be told apart from those counted. Nothing of such a part is
+   * written; `closedDays` lists their days.
+   */
+  partsRefused: number;
+  closedDays: string[];
   elapsedMs: number;
 }
 

@@ -4,7 +4,7 @@ import { ImportLineError } from '../errors/import-line-error';
 import { connectRedis, type RedisInput } from '../redis/redis-client';
 import { ScriptRunner } from '../scripts/script-runner';
 import { breakdownCapOf } from '../scripts/breakdown-dimensions';
-import { importDay } from '../scripts/commands/import-day';
+import { importDay, type ImportPartOutcome } from '../scripts/commands/import-day';
 import { assertPositiveInteger } from '../monitor/monitor-options';
 import { expiryOf } from '../time/retention';
 import { ZonedCalendar } from '../time/zoned-calendar';
@@ -80,7 +80,8 @@ export async function importRocketChatSessions(
 
     const runner = new ScriptRunner(client);
     const ordered = [...days.values()].sort((a, b) => a.day.startMs - b.day.startMs);
-    const calls: Array<() => Promise<boolean>> = [];
+    const calls: Array<() => Promise<ImportPartOutcome>> = [];
+    const closedDays = new Set<string>();
     for (const aggregate of ordered) {
       const expiry = expiryOf(aggregate.day, retentionDays);
       // Sets of days long past would expire at once, before the day's next part could use them.
@@ -101,19 +102,21 @@ export async function importRocketChatSessions(
             breakdownCap,
             ...part,
           });
-          return result.applied;
+          if (result.outcome === 'closed') closedDays.add(aggregate.day.date);
+          return result.outcome;
         });
       }
     }
     const progress = throttle(options.onProgress);
     let done = 0;
     for (let at = 0; at < calls.length; at += CALLS_IN_FLIGHT) {
-      const applied = await Promise.all(calls.slice(at, at + CALLS_IN_FLIGHT).map((c) => c()));
-      for (const a of applied) {
-        if (a) report.partsApplied++;
-        else report.partsAlreadyApplied++;
+      const outcomes = await Promise.all(calls.slice(at, at + CALLS_IN_FLIGHT).map((c) => c()));
+      for (const outcome of outcomes) {
+        if (outcome === 'applied') report.partsApplied++;
+        else if (outcome === 'alreadyApplied') report.partsAlreadyApplied++;
+        else report.partsRefused++;
       }
-      done += applied.length;
+      done += outcomes.length;
       progress({
         phase: 'writing',
         lines: report.lines,
@@ -122,6 +125,7 @@ export async function importRocketChatSessions(
         partsTotal: calls.length,
       });
     }
+    report.closedDays = [...closedDays].sort();
     report.days = ordered.length;
     report.months = new Set(ordered.map((a) => a.day.month)).size;
     report.firstDay = ordered[0]?.day.date ?? null;
@@ -249,6 +253,8 @@ function emptyReport(): ImportReport {
     firstDay: null,
     lastDay: null,
     partsApplied: 0,
+    partsRefused: 0,
+    closedDays: [],
     partsAlreadyApplied: 0,
     elapsedMs: 0,
   };

@@ -9,4 +9,9 @@ export const ScriptStatus = {
   SESSIONS_OPEN: -3,
   /** The instance hash is gone: a reaper took this incarnation for dead; re-register and resync. */
   REAPED: -4,
+  /**
+   * A day or month whose exact user count is frozen and whose exact set's life is over takes no
+   * more users: without the set they could not be told apart from those already counted.
+   */
+  PERIOD_CLOSED: -5,
 } as const;

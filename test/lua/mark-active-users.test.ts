@@ -28,25 +28,77 @@ describe('markActiveUsers (replay of logins into a past day)', () => {
     return { keys, today, mark };
   }
 
-  it('adds users to a past day and its month once, however often replayed', async () => {
+  it("adds users to past days inside their sets' life, and to their months, once however often replayed", async () => {
     const { keys, today, mark } = await setup();
-    // Two past days of one month, recent enough that retention keeps them.
-    const monthStart = calendar.day(addDays(today.date, -40)).month;
-    const late = addDays(`${monthStart}-01`, 20);
-    const early = `${monthStart}-02`;
+    // Yesterday and the day before: their exact sets live 31 days past their end, whatever today
+    // is, even if midnight passes during the test. They may lie in different months.
+    const late = addDays(today.date, -1);
+    const early = addDays(today.date, -2);
     const first = await mark(late, ['alice', 'bob', 'alice']);
-    expect(first).toMatchObject({ status: ScriptStatus.OK, added: 2 });
+    expect(first).toMatchObject({ status: ScriptStatus.OK, added: 2, refusedByDay: 0 });
     const again = await mark(late, ['bob', 'carol']);
-    expect(again.added).toBe(1);
+    expect(again).toMatchObject({ added: 1, refusedByDay: 0, refusedByMonth: 0 });
     await mark(early, ['alice', 'dave']);
     const client = redis.client();
     expect(await client.hget(keys.day(late), 'users')).toBe('3');
     expect(await client.hget(keys.day(early), 'users')).toBe('2');
-    expect(await client.hget(keys.month(monthStart), 'users')).toBe('4');
-    expect(await client.pfcount(keys.monthUsersHll(monthStart))).toBe(4);
+    const lateMonth = calendar.day(late).month;
+    const earlyMonth = calendar.day(early).month;
+    if (lateMonth === earlyMonth) {
+      expect(await client.hget(keys.month(lateMonth), 'users')).toBe('4');
+      expect(await client.pfcount(keys.monthUsersHll(lateMonth))).toBe(4);
+    } else {
+      expect(await client.hget(keys.month(lateMonth), 'users')).toBe('3');
+      expect(await client.hget(keys.month(earlyMonth), 'users')).toBe('2');
+    }
     // Expiry is fixed from the day's end, like every other write to that day.
     const expireAt = Number(await client.call('EXPIRETIME', keys.day(late)));
     expect(expireAt).toBe(expiryOf(calendar.day(late), 400).day);
+  });
+
+  it("leaves a day and month past their sets' life with a frozen count as they are, and says who it refused", async () => {
+    const { keys, today, mark } = await setup();
+    // 100 days back, both the day's set (31 days after the day) and its month's (31 days after
+    // the month) have outlived their life: a set written now expires at once.
+    const old = addDays(today.date, -100);
+    const month = calendar.day(old).month;
+    const first = await mark(old, ['alice', 'bob']);
+    expect(first).toMatchObject({
+      status: ScriptStatus.OK,
+      added: 2,
+      refusedByDay: 0,
+      refusedByMonth: 0,
+    });
+    const client = redis.client();
+    expect(await client.exists(keys.dayUsers(old), keys.monthUsers(month))).toBe(0);
+    expect(await client.hget(keys.day(old), 'users')).toBe('2');
+
+    // Before: the set was gone, a new one started from zero and wrote 2 over the frozen 2 (with
+    // carol: "users" 2 instead of 3, and bob counted twice in the month).
+    const late = await mark(old, ['bob', 'carol']);
+    expect(late).toMatchObject({
+      status: ScriptStatus.OK,
+      added: 0,
+      refusedByDay: 2,
+      refusedByMonth: 2,
+    });
+    expect(await client.hgetall(keys.day(old))).toEqual({ users: '2' });
+    expect(await client.hgetall(keys.month(month))).toEqual({ users: '2' });
+    expect(await client.pfcount(keys.dayUsersHll(old))).toBe(2);
+    expect(await client.pfcount(keys.monthUsersHll(month))).toBe(2);
+    expect(await client.exists(keys.dayUsers(old), keys.monthUsers(month))).toBe(0);
+  });
+
+  it("keeps counting a day past its set's life in its HyperLogLog once the day is inexact", async () => {
+    const { keys, today, mark } = await setup(2);
+    const old = addDays(today.date, -100);
+    await mark(old, ['u1', 'u2', 'u3']);
+    const client = redis.client();
+    expect(await client.hget(keys.day(old), 'inexact')).toBe('1');
+    const late = await mark(old, ['u3', 'u4']);
+    expect(late).toMatchObject({ added: 2, refusedByDay: 0, refusedByMonth: 0 });
+    expect(await client.pfcount(keys.dayUsersHll(old))).toBe(4);
+    expect(await client.pfcount(keys.monthUsersHll(calendar.day(old).month))).toBe(4);
   });
 
   it('refuses a day that has not begun by Redis TIME', async () => {

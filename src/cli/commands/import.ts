@@ -55,6 +55,7 @@ async function runImport(file: string, options: ImportCliOptions, command: Comma
       onProgress: showProgress ? (p) => output.note(progressLine(p)) : undefined,
     });
     output.document(report);
+    if (report.closedDays.length > 0) output.note(closedDaysLine(report.closedDays));
   } finally {
     input.destroy();
     await redis.close();
@@ -73,6 +74,15 @@ async function openInput(file: string): Promise<Readable> {
     throw new CliError(`cannot read ${file}: ${reason}`, ExitCode.USAGE, err);
   }
   return createReadStream(file);
+}
+
+/** Days refused whole (see ImportReport.partsRefused), named so an operator can tell what is missing. */
+function closedDaysLine(days: string[]): string {
+  const listed =
+    days.length > 10
+      ? `${days.slice(0, 10).join(', ')} and ${days.length - 10} more`
+      : days.join(', ');
+  return `sau-cli: import: ${days.length} day(s) not written (${listed}): each already holds a frozen exact user count whose user set has expired, so new users could not be told from counted ones`;
 }
 
 function progressLine(p: ImportProgress): string {

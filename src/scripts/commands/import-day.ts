@@ -3,6 +3,7 @@ import type { ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import { BREAKDOWN_DIMENSIONS } from '../breakdown-dimensions';
 import type { ScriptRunner } from '../script-runner';
+import { ScriptStatus } from '../script-status';
 
 /** One value of one dimension in an imported day: sessions opened with it and time spent with it. */
 export interface ImportedValueRow {
@@ -34,12 +35,18 @@ export interface ImportDayInput extends DayPart {
   breakdownCap: number;
 }
 
-/** Applies one part of an imported day once (lua/importDay-12.lua); false when it was applied before. */
+/**
+ * What became of one part: written now, written by an earlier import of the same data, or refused
+ * because its day or month is closed to new users (ScriptStatus.PERIOD_CLOSED).
+ */
+export type ImportPartOutcome = 'applied' | 'alreadyApplied' | 'closed';
+
+/** Applies one part of an imported day once (lua/importDay-12.lua). */
 export async function importDay(
   runner: ScriptRunner,
   keys: Keys,
   input: ImportDayInput,
-): Promise<{ applied: boolean; usersAdded: number }> {
+): Promise<{ outcome: ImportPartOutcome; usersAdded: number }> {
   const { day, expiry } = input;
   const args: Array<string | number> = [
     input.digest,
@@ -69,5 +76,11 @@ export async function importDay(
     ],
     args,
   )) as number[];
-  return { applied: reply[0] === 1, usersAdded: reply[1] ?? 0 };
+  const outcome =
+    reply[0] === 1
+      ? 'applied'
+      : reply[0] === ScriptStatus.PERIOD_CLOSED
+        ? 'closed'
+        : 'alreadyApplied';
+  return { outcome, usersAdded: reply[1] ?? 0 };
 }
