@@ -2,7 +2,7 @@ import { ConfigError } from './errors/config-error';
 import type { BreakdownDimension } from './scripts/breakdown-dimensions';
 
 const MAX_NAMESPACE_BYTES = 64;
-const MAX_INSTANCE_ID_BYTES = 128;
+export const MAX_INSTANCE_ID_BYTES = 128;
 
 /**
  * The only place key names are built. Every key of a namespace is `sau:{<namespace>}:…`: the hash

@@ -16,6 +16,7 @@ import { markActiveUsers } from '../scripts/commands/mark-active-users';
 import { ZonedCalendar } from '../time/zoned-calendar';
 import { expiryOf } from '../time/retention';
 import { closeIncarnation } from './close-incarnation';
+import { derivedInstanceId } from './derived-instance-id';
 import { findDrift, type Drift } from './drift-repair';
 import { EventQueue } from './event-queue';
 import { GaugeSampler } from './gauge-sampler';
@@ -68,6 +69,12 @@ export class SessionMonitor extends EventEmitter {
   readonly keys: Keys;
   /** This process's incarnation of `instanceId`, new at every start(). */
   incarnation = '';
+  /**
+   * The instance id this process writes under: the configured one, until another live process
+   * registers that id too; then one derived from it (see derivedInstanceId).
+   */
+  private identity: string;
+  private supersededReported = false;
 
   private readonly calendar: ZonedCalendar;
   private readonly clock: RedisClock;
@@ -125,6 +132,7 @@ export class SessionMonitor extends EventEmitter {
   constructor(options: SessionMonitorOptions = {}) {
     super();
     this.options = resolveMonitorOptions(options);
+    this.identity = this.options.instanceId;
     this.keys = new Keys(this.options.namespace);
     this.calendar = new ZonedCalendar(this.options.timezone);
     this.clock = new RedisClock(this.calendar);
@@ -171,7 +179,7 @@ export class SessionMonitor extends EventEmitter {
         () =>
           new RedisScriptError(
             'START_FAILED',
-            `Redis did not take the registration of instance ${this.options.instanceId} within startTimeoutMs (${this.options.startTimeoutMs} ms); is it reachable, and a Cluster with every slot served?`,
+            `Redis did not take the registration of instance ${this.identity} within startTimeoutMs (${this.options.startTimeoutMs} ms); is it reachable, and a Cluster with every slot served?`,
           ),
       );
     } catch (err) {
@@ -194,7 +202,7 @@ export class SessionMonitor extends EventEmitter {
         intervalMs: this.options.gaugeIntervalMs,
         exactThreshold: this.options.exactThreshold,
         timelineRetentionDays: this.options.timelineRetentionDays,
-        samplerId: `${this.options.instanceId} ${this.incarnation}`,
+        samplerId: `${this.identity} ${this.incarnation}`,
       },
       (err) => this.report(err),
     );
@@ -235,11 +243,16 @@ export class SessionMonitor extends EventEmitter {
     });
   }
 
+  /** The instance id this process is counted under now: `options.instanceId`, unless it was superseded. */
+  get instanceId(): string {
+    return this.identity;
+  }
+
   /** Takes the instance id with a new incarnation; a previous one's sessions end at its last heartbeat. */
   private async register(): Promise<void> {
     this.incarnation = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
     const registered = await registerInstance(this.scripts(), this.keys, {
-      instanceId: this.options.instanceId,
+      instanceId: this.identity,
       incarnation: this.incarnation,
       leaseMs: this.options.leaseMs,
       host: hostname(),
@@ -257,20 +270,25 @@ export class SessionMonitor extends EventEmitter {
   }
 
   /**
-   * A reaper took this incarnation for dead (a long pause, a partition), or Redis lost its data:
-   * take a new incarnation and send this instance's whole truth again in place of the queued
+   * A reaper took this incarnation for dead (a long pause, a partition), or Redis lost its data
+   * (`REAPED`), or another live process registered this instance id (`SUPERSEDED`: it took the id
+   * as a restart would, closing this incarnation's sessions): take a new incarnation, under an id of
+   * its own when superseded, and send this instance's whole truth again in place of the queued
    * events, which it already reflects, except for users who logged in and out again meanwhile:
    * they are sent as active today, so DAU and MAU keep them.
    */
-  private reincarnate(): Promise<void> {
+  private reincarnate(cause: 'REAPED' | 'SUPERSEDED'): Promise<void> {
     this.reincarnating ??= (async () => {
       this.resyncs++;
-      this.report(
-        new RedisScriptError(
-          'REAPED',
-          `instance ${this.options.instanceId} was reaped while alive; resyncing ${this.sessions.size} sessions`,
-        ),
-      );
+      if (cause === 'SUPERSEDED') this.takeOwnIdentity();
+      else {
+        this.report(
+          new RedisScriptError(
+            'REAPED',
+            `instance ${this.identity} was reaped while alive; resyncing ${this.sessions.size} sessions`,
+          ),
+        );
+      }
       await this.register();
       const snapshot: string[] = [];
       const live = new Set<string>();
@@ -292,6 +310,23 @@ export class SessionMonitor extends EventEmitter {
       this.reincarnating = undefined;
     });
     return this.reincarnating;
+  }
+
+  /**
+   * Another live process holds this instance id: go on under a derived one. Said loudly, once per
+   * monitor, since it is a configuration mistake (replicas sharing one instanceId) to fix.
+   */
+  private takeOwnIdentity(): void {
+    const taken = this.identity;
+    this.identity = derivedInstanceId(this.options.instanceId);
+    if (this.supersededReported) return;
+    this.supersededReported = true;
+    this.report(
+      new RedisScriptError(
+        'SUPERSEDED',
+        `another live process registered instance id ${taken} while this one was running (do several processes share one instanceId?); this one goes on being counted as ${this.identity}, its ${this.sessions.size} live sessions resent. Give each process its own instanceId.`,
+      ),
+    );
   }
 
   /** A new session (connection). Sync, never throws; a second open of a live id is ignored. */
@@ -404,7 +439,7 @@ export class SessionMonitor extends EventEmitter {
       await this.flush();
       await this.closeIncarnation(this.incarnation, 'now');
       const released = await releaseInstance(this.scripts(), this.keys, {
-        instanceId: this.options.instanceId,
+        instanceId: this.identity,
         incarnation: this.incarnation,
       });
       // A last sample without this instance, so the gauges do not keep its sessions if it was the
@@ -416,8 +451,8 @@ export class SessionMonitor extends EventEmitter {
           new RedisScriptError(
             'RELEASE_REFUSED',
             released === 0
-              ? `instance id ${this.options.instanceId} belongs to another incarnation; its lease was left alone`
-              : `sessions of instance ${this.options.instanceId} were still open; its lease lapses on its own`,
+              ? `instance id ${this.identity} belongs to another incarnation; its lease was left alone`
+              : `sessions of instance ${this.identity} were still open; its lease lapses on its own`,
           ),
         );
       }
@@ -650,10 +685,11 @@ export class SessionMonitor extends EventEmitter {
 
   private async sendBatch(events: string[], firstSeq: number): Promise<void> {
     let day = this.clock.today();
+    const incarnation = this.incarnation;
     for (let attempt = 0; ; attempt++) {
       const result = await applyEvents(this.scripts(), this.keys, {
-        instanceId: this.options.instanceId,
-        incarnation: this.incarnation,
+        instanceId: this.identity,
+        incarnation,
         day,
         expiry: expiryOf(day, this.options.retentionDays),
         exactThreshold: this.options.exactThreshold,
@@ -664,20 +700,12 @@ export class SessionMonitor extends EventEmitter {
       });
       this.clock.observe(result.nowMs);
       if (result.status === ScriptStatus.OK) return this.confirmed(firstSeq, events, day.date);
-      if (result.status === ScriptStatus.REAPED) {
-        // The resync snapshot replaces this batch too: the local truth already includes it.
-        await this.reincarnate();
+      if (result.status === ScriptStatus.REAPED || result.status === ScriptStatus.SUPERSEDED) {
+        // The resync snapshot replaces this batch too: the local truth already includes it. A
+        // batch of an incarnation this monitor has replaced itself meanwhile is in that snapshot.
+        if (incarnation === this.incarnation)
+          await this.reincarnate(result.status === ScriptStatus.REAPED ? 'REAPED' : 'SUPERSEDED');
         return;
-      }
-      if (result.status === ScriptStatus.SUPERSEDED) {
-        this.report(
-          new RedisScriptError(
-            'SUPERSEDED',
-            `instance ${this.options.instanceId} was taken over by another incarnation; ${events.length / 3} events dropped`,
-          ),
-        );
-        // The logins happened all the same: those of earlier days still go to their days.
-        return this.confirmed(firstSeq, events, day.date);
       }
       if (attempt >= MAX_DAY_RETRIES) throw new Error('day keys kept missing Redis TIME');
       day = this.clock.dayAt(result.nowMs);
@@ -728,6 +756,14 @@ export class SessionMonitor extends EventEmitter {
         userIds: batch,
       });
       this.clock.observe(result.nowMs);
+      if (result.refusedByDay > 0 || result.refusedByMonth > 0) {
+        this.report(
+          new RedisScriptError(
+            'PERIOD_CLOSED',
+            `${result.refusedByDay} users not counted on ${date} and ${result.refusedByMonth} not in ${day.month}: its exact user set has expired and its count is frozen`,
+          ),
+        );
+      }
       done(batch);
     }
   }
@@ -811,7 +847,7 @@ export class SessionMonitor extends EventEmitter {
     const before = new Map(this.sessions);
     const drift = await findDrift(
       client,
-      this.keys.instanceSessions(this.options.instanceId, incarnation),
+      this.keys.instanceSessions(this.identity, incarnation),
       before,
       this.sessions,
       readSessionMember,
@@ -831,7 +867,7 @@ export class SessionMonitor extends EventEmitter {
       this.report(
         new RedisScriptError(
           'DRIFT_REPAIRED',
-          `Redis differed from instance ${this.options.instanceId}: ${drift.ghosts} sessions it no longer holds, ${drift.missing} missing, ${drift.mismatched} with the wrong user; repaired${dropped ? ` except ${dropped} (queue full)` : ''}`,
+          `Redis differed from instance ${this.identity}: ${drift.ghosts} sessions it no longer holds, ${drift.missing} missing, ${drift.mismatched} with the wrong user; repaired${dropped ? ` except ${dropped} (queue full)` : ''}`,
         ),
       );
       this.scheduleDrain();
@@ -841,7 +877,7 @@ export class SessionMonitor extends EventEmitter {
 
   private closeIncarnation(incarnation: string, instant: 'now' | `${number}`): Promise<number> {
     return closeIncarnation(this.scripts(), this.keys, this.calendar, {
-      instanceId: this.options.instanceId,
+      instanceId: this.identity,
       incarnation,
       instant,
       expectedAtMs: instant === 'now' ? this.clock.now() : Number(instant),
@@ -854,23 +890,19 @@ export class SessionMonitor extends EventEmitter {
 
   private async beat(): Promise<void> {
     if (this.state !== 'started') return;
+    const incarnation = this.incarnation;
     try {
       const result = await heartbeat(this.scripts(), this.keys, {
-        instanceId: this.options.instanceId,
-        incarnation: this.incarnation,
+        instanceId: this.identity,
+        incarnation,
         leaseMs: this.options.leaseMs,
       });
       this.clock.observe(result.nowMs);
-      if (result.status === ScriptStatus.REAPED) {
-        await this.reincarnate();
+      if (result.status === ScriptStatus.REAPED || result.status === ScriptStatus.SUPERSEDED) {
+        // A heartbeat of an incarnation this monitor has already replaced says nothing new.
+        if (incarnation !== this.incarnation) return;
+        await this.reincarnate(result.status === ScriptStatus.REAPED ? 'REAPED' : 'SUPERSEDED');
         this.scheduleDrain();
-      } else if (result.status === ScriptStatus.SUPERSEDED) {
-        this.report(
-          new RedisScriptError(
-            'SUPERSEDED',
-            `another process registered instance id ${this.options.instanceId}; this one no longer owns it`,
-          ),
-        );
       } else {
         this.rollOverIfNewDay();
         this.scheduleReapCheck();

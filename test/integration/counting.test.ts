@@ -258,25 +258,41 @@ describe('counting against a real Redis', () => {
       expect(restarted.errors).toEqual([]);
     });
 
-    it('an abandoned incarnation that keeps writing is refused once superseded', async () => {
+    it('a live incarnation whose id another process takes goes on under an id of its own', async () => {
       const namespace = uniqueNamespace('superseded');
       const old = await harness.start({ namespace, instanceId: 'app-1' });
       old.monitor.open({ id: 's1' });
       old.monitor.login('s1', 'alice');
       await old.monitor.flush();
+      // The second start takes the id as a restart would: alice's session is closed at once.
       const fresh = await harness.start({ namespace, instanceId: 'app-1' });
+      const reader = harness.reader({ namespace });
+      expect((await reader.stats()).now).toEqual({
+        users: 0,
+        sessions: 0,
+        anonymousSessions: 0,
+        instances: 1,
+      });
       old.monitor.open({ id: 's2' });
       old.monitor.login('s2', 'bob');
       await old.monitor.flush();
       expect(old.errors.map((e) => e.code)).toEqual(['SUPERSEDED']);
-      const reader = harness.reader({ namespace });
+      expect(old.monitor.instanceId).toMatch(/^app-1~[0-9a-f]{8}$/);
+      expect(old.errors[0].message).toContain(old.monitor.instanceId);
       const stats = await reader.stats({ window: 'day' });
-      expect(stats.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 1 });
-      expect(stats.day).toMatchObject({ activeUsers: 1, sessions: 1 });
+      expect(stats.now).toEqual({ users: 2, sessions: 2, anonymousSessions: 0, instances: 2 });
+      // Alice and bob active. (s2's open was in the refused batch: resent as a restore, which
+      // counts it live but not as opened, so the day's sessions counter does not count it.)
+      expect(stats.day).toMatchObject({ activeUsers: 2, sessions: 1 });
 
-      // Its graceful stop must not touch the lease the new incarnation holds.
+      // Its graceful stop closes its own sessions and leaves the lease of the new incarnation alone.
       await old.monitor.stop();
-      expect((await reader.stats()).now.instances).toBe(1);
+      expect((await reader.stats()).now).toEqual({
+        users: 0,
+        sessions: 0,
+        anonymousSessions: 0,
+        instances: 1,
+      });
       expect(await redis.client().hget(fresh.monitor.keys.instance('app-1'), 'incarnation')).toBe(
         fresh.monitor.incarnation,
       );
