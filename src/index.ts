@@ -71,7 +71,7 @@ export {
   decodeSessionMeta,
   EMPTY_SESSION_META,
   type SessionMeta,
-} from './monitor/session-meta';
+} from './session/session-meta';
 export { BREAKDOWN_DIMENSIONS, BREAKDOWN_WINDOWS } from './reader/breakdown-types';
 export type {
   Breakdown,

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors/config-error';
-import type { BreakdownDimension } from './scripts/breakdown-dimensions';
+import type { BreakdownDimension } from './session/breakdown-dimensions';
 
 const MAX_NAMESPACE_BYTES = 64;
 export const MAX_INSTANCE_ID_BYTES = 128;

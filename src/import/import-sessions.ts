@@ -3,7 +3,7 @@ import { Keys } from '../keys';
 import { ImportLineError } from '../errors/import-line-error';
 import { connectRedis, type RedisInput } from '../redis/redis-client';
 import { ScriptRunner } from '../scripts/script-runner';
-import { breakdownCapOf } from '../scripts/breakdown-dimensions';
+import { breakdownCapOf } from '../session/breakdown-dimensions';
 import { importDay, type ImportPartOutcome } from '../scripts/commands/import-day';
 import { assertPositiveInteger } from '../monitor/monitor-options';
 import { expiryOf } from '../time/retention';

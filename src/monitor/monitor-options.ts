@@ -7,7 +7,7 @@ import {
   DEFAULT_ADDRESS_MODE,
   type AddressMode,
 } from '../privacy/address-mode';
-import { DEFAULT_BREAKDOWN_CAP, MAX_BREAKDOWN_CAP } from '../scripts/breakdown-dimensions';
+import { DEFAULT_BREAKDOWN_CAP, MAX_BREAKDOWN_CAP } from '../session/breakdown-dimensions';
 import {
   DEFAULT_CLOSED_SESSION_MAX_LEN,
   DEFAULT_CLOSED_SESSION_RETENTION_DAYS,

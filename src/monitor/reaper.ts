@@ -6,7 +6,7 @@ import { expiredLeases } from '../scripts/commands/expired-leases';
 import { finishReap } from '../scripts/commands/finish-reap';
 import type { ZonedCalendar } from '../time/zoned-calendar';
 import { closeIncarnation } from './close-incarnation';
-import { parseReapingField } from './reaping-field';
+import { parseReapingField } from '../session/reaping-field';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
 
 /** Most lapsed leases claimed per pass; the next pass takes the rest. */

@@ -1,6 +1,6 @@
-import type { BreakdownDimension } from '../scripts/breakdown-dimensions';
+import type { BreakdownDimension } from '../session/breakdown-dimensions';
 
-export { BREAKDOWN_DIMENSIONS, type BreakdownDimension } from '../scripts/breakdown-dimensions';
+export { BREAKDOWN_DIMENSIONS, type BreakdownDimension } from '../session/breakdown-dimensions';
 
 /** `now`: live sessions; `day`: one calendar day; `month`: the calendar month of a day. */
 export type BreakdownWindow = 'now' | 'day' | 'month';

@@ -1,7 +1,7 @@
 import type { Keys } from '../keys';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { RedisClient } from '../redis/redis-client';
-import { decodeClientAddress } from '../monitor/session-meta';
+import { decodeClientAddress } from '../session/session-meta';
 import { parseDate, type ZonedCalendar } from '../time/zoned-calendar';
 
 /** Entries one XRANGE reads unless told otherwise. */

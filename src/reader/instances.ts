@@ -1,6 +1,6 @@
 import type { Keys } from '../keys';
 import type { RedisClient } from '../redis/redis-client';
-import { parseReapingField } from '../monitor/reaping-field';
+import { parseReapingField } from '../session/reaping-field';
 import { execPipeline } from './redis-reads';
 
 /** `live`: lease unexpired; `lapsed`: expired, not yet claimed; `reaping`: its sessions are being closed. */

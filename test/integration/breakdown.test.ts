@@ -14,7 +14,7 @@ import {
   EMPTY_SESSION_META,
   encodeSessionMeta,
   type SessionMeta,
-} from '../../src/monitor/session-meta';
+} from '../../src/session/session-meta';
 import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 import type { BreakdownQuery } from '../../src/reader/breakdown-types';

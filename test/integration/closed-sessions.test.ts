@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { SessionMonitor } from '../../src';
 import type { ClosedSession } from '../../src/reader/closed-sessions';
-import { parseSessionMember } from '../../src/scripts/session-member';
+import { parseSessionMember } from '../../src/session/session-member';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
 import { redisNowMs, useMonitors } from '../support/monitor-harness';
 

@@ -15,13 +15,13 @@ import { registerInstance } from '../../src/scripts/commands/register-instance';
 import {
   BREAKDOWN_DIMENSIONS,
   type BreakdownDimension,
-} from '../../src/scripts/breakdown-dimensions';
+} from '../../src/session/breakdown-dimensions';
 import {
   EMPTY_SESSION_META,
   encodeRestore,
   encodeSessionMeta,
   type SessionMeta,
-} from '../../src/monitor/session-meta';
+} from '../../src/session/session-meta';
 import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 

@@ -8,13 +8,13 @@ import { ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
 import { applyEvents } from '../../src/scripts/commands/apply-events';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
-import { reapingField } from '../../src/monitor/reaping-field';
+import { reapingField } from '../../src/session/reaping-field';
 import { SessionMonitor } from '../../src/monitor/session-monitor';
 import {
   EMPTY_SESSION_META,
   encodeSessionMeta,
   type SessionMeta,
-} from '../../src/monitor/session-meta';
+} from '../../src/session/session-meta';
 import { ZonedCalendar } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 import type { LiveSession, SessionQuery } from '../../src/reader/session-types';

@@ -10,18 +10,18 @@ import { applyEvents } from '../../src/scripts/commands/apply-events';
 import { closeSessions } from '../../src/scripts/commands/close-sessions';
 import { readSessions } from '../../src/scripts/commands/read-sessions';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
-import { parseSessionMember } from '../../src/scripts/session-member';
+import { parseSessionMember } from '../../src/session/session-member';
 import {
   BREAKDOWN_DIMENSIONS,
   type BreakdownDimension,
-} from '../../src/scripts/breakdown-dimensions';
+} from '../../src/session/breakdown-dimensions';
 import {
   EMPTY_SESSION_META,
   encodeRestore,
   encodeSessionMeta,
   storedSessionMeta,
   type SessionMeta,
-} from '../../src/monitor/session-meta';
+} from '../../src/session/session-meta';
 import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 

@@ -1,6 +1,6 @@
 import { Keys } from '../../src/keys';
 import { ConfigError } from '../../src/errors';
-import { BREAKDOWN_DIMENSIONS } from '../../src/scripts/breakdown-dimensions';
+import { BREAKDOWN_DIMENSIONS } from '../../src/session/breakdown-dimensions';
 
 describe('Keys', () => {
   it('puts every key of a namespace under one hash tag', () => {

@@ -2,7 +2,7 @@ import type { Keys } from '../../keys';
 import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptRunner } from '../script-runner';
-import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../breakdown-dimensions';
+import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../../session/breakdown-dimensions';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 
 /** Who used which value on a day is only needed while the day can still be written to. */

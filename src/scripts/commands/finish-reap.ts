@@ -1,6 +1,6 @@
 import type { Keys } from '../../keys';
 import type { ScriptRunner } from '../script-runner';
-import { reapingField } from '../../monitor/reaping-field';
+import { reapingField } from '../../session/reaping-field';
 
 /** True once the incarnation had no session left and was forgotten. */
 export async function finishReap(

@@ -1,7 +1,7 @@
 import type { Keys } from '../../keys';
 import type { ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
-import { BREAKDOWN_DIMENSIONS } from '../breakdown-dimensions';
+import { BREAKDOWN_DIMENSIONS } from '../../session/breakdown-dimensions';
 import type { ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
 
