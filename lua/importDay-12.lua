@@ -16,7 +16,7 @@
     KEYS[8..10] day breakdown hashes by device, os, browser
     KEYS[11] day breakdown users hash (user id -> values it was active with)
     KEYS[12] window cache hash: its version is bumped when the day gains users, so stats() stops
-             using merges of past days built before (see lua/sampleGauges-102.lua)
+             using merges of past days built before (see lua/sampleGauges-101.lua)
     ARGV[1] digest of this part
     ARGV[2] exact threshold: most users a day or month counts in a set before only the HLL is kept
     ARGV[3] expiry of the day hash, HLL, imports hash and breakdown hashes (unix seconds)
@@ -89,14 +89,18 @@ for i = FIRST_ROW, firstUser - 1, 4 do
   addDay(h, value, 2, tonumber(ARGV[i + 3]))
 end
 
+local userIds = {}
+for i = firstUser, #ARGV, 2 do userIds[#userIds + 1] = ARGV[i] end
+local wasExact, countBefore = day.exact, day.count
+local newToDay = {}
+for _, userId in ipairs(addActiveUsers(day, month, userIds)) do newToDay[userId] = true end
 local added, usersTouched = 0, false
-for i = firstUser, #ARGV, 2 do
-  local userId, values = ARGV[i], ARGV[i + 1]
-  local newToDay = addActiveUser(day, month, userId)
-  if newToDay then added = added + 1 end
-  if day.exact then
+for _ in pairs(newToDay) do added = added + 1 end
+if day.exact then
+  for i = firstUser, #ARGV, 2 do
+    local userId, values = ARGV[i], ARGV[i + 1]
     -- Each value counts the user once a day, with the users hash the live scripts keep.
-    local seen = newToDay and US or (rcall('HGET', breakdownUsersKey, userId) or US)
+    local seen = newToDay[userId] and US or (rcall('HGET', breakdownUsersKey, userId) or US)
     local changed = false
     for _, entry in ipairs(splitText(values, US)) do
       local h = hashes[LETTERS[string.sub(entry, 1, 1)] or 0]
@@ -120,8 +124,10 @@ if usersTouched then extendExpiry(breakdownUsersKey, breakdownUsersExpireAt) end
 
 saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)
-if day.loaded and not day.exact then
-  freezeBreakdownUsers({ usersKey = breakdownUsersKey, day = hashes, usersChanged = {} }, threshold, dayExpireAt)
+if not day.exact then
+  -- Users by value count exactly only while the day does: those of the parts before this one.
+  local covered = wasExact and countBefore or threshold
+  freezeBreakdownUsers({ usersKey = breakdownUsersKey, day = hashes, usersChanged = {} }, covered, dayExpireAt)
 end
 for d = 1, 3 do saveDayHash(hashes[d], dayExpireAt) end
 if added > 0 then rcall('HINCRBY', windowsKey, 'version', 1) end

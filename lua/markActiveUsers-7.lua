@@ -9,14 +9,14 @@
     KEYS[5] month users set
     KEYS[6] month users hll
     KEYS[7] window cache hash: its version is bumped when the day gains users, so stats() stops
-            using merges of past days built before (see lua/sampleGauges-102.lua)
+            using merges of past days built before (see lua/sampleGauges-101.lua)
     ARGV[1] day start (ms); a day that has not begun by Redis TIME is refused
     ARGV[2] exact threshold: most users a day or month counts in a set before only the HLL is kept
     ARGV[3] expiry of the day hash and HLL (unix seconds)
     ARGV[4] expiry of the day users set (unix seconds)
     ARGV[5] expiry of the month hash and HLL (unix seconds)
     ARGV[6] expiry of the month users set (unix seconds)
-    ARGV[7..] user ids
+    ARGV[7..] user ids, each once
   A day or month whose exact set's life is over while its frozen count stays (includes/userTally)
   is closed: it takes nobody, and the users it turned away are returned for the caller to report.
   Output:
@@ -41,10 +41,7 @@ if dayStartMs > nowMs then return {-1, nowMs} end
 
 local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
 local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
-local added = 0
-for i = FIRST_USER, #ARGV do
-  if addActiveUser(day, month, ARGV[i]) then added = added + 1 end
-end
+local added = #addActiveUsers(day, month, { unpack(ARGV, FIRST_USER) })
 saveUserTally(day, dayExpireAt, daySetExpireAt)
 saveUserTally(month, monthExpireAt, monthSetExpireAt)
 if added > 0 then redis.call('HINCRBY', windowsKey, 'version', 1) end

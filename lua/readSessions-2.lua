@@ -1,54 +1,87 @@
 --[[
-  Read a page of one incarnation's live sessions in session id order, each with its client profile.
-  Reads only, and at most ARGV[2] members per call (ZRANGEBYLEX with LIMIT: O(log N + ARGV[2])), so
-  paging through any number of sessions never blocks Redis. Paging by session id returns each
-  session exactly once even while logins and logouts rewrite members: a member keeps its place,
-  which its session id alone decides.
+  Read a page of one incarnation's live sessions, in the set's order: by score (when each session's
+  time starts to count), then by session id. Reads only, at most ARGV[3] members per call. The place
+  to continue from is a score and a session id, not a rank or a member: a login or logout rewrites
+  a member but keeps its score and id, so paging returns every session exactly once while they
+  change, and sessions opening or closing meanwhile move nothing else.
   Input:
     KEYS[1] instance sessions zset
     KEYS[2] session profiles hash
-    ARGV[1] session id to continue after, or "" to start at the first session
-    ARGV[2] most members to examine
-    ARGV[3] most sessions to return
-    ARGV[4] user id whose sessions are wanted, or "" for every session
+    ARGV[1] score of the last session already returned, or "" to start at the first session
+    ARGV[2] session id of that session
+    ARGV[3] most members to examine
+    ARGV[4] most sessions to return
+    ARGV[5] user id whose sessions are wanted, or "" for every session
   Output:
-    {session id to continue after, or "" when the set holds no more sessions; members examined;
-     then member, profile content ("" when none), for each session returned}
+    {score and session id to continue after ("" when the set holds no more sessions); members
+     examined; then member, score, profile content ("" when none), for each session returned}
 ]]
 local rcall = redis.call
 local sessionsKey, profilesKey = KEYS[1], KEYS[2]
-local after = ARGV[1]
-local examine, wanted = tonumber(ARGV[2]), tonumber(ARGV[3])
-local user = ARGV[4]
+local afterScore, afterId = ARGV[1], ARGV[2]
+local examine, wanted = tonumber(ARGV[3]), tonumber(ARGV[4])
+local user = ARGV[5]
 
---- @include "includes/sessionMember"
+-- The session id of a member, and its user ("" when anonymous): src/session/session-member.ts.
+local function fieldsOf(member)
+  local a = string.find(member, '\0', 1, true)
+  if not a then return member, '' end
+  local b = string.find(member, '\0', a + 1, true)
+  return string.sub(member, 1, a - 1), string.sub(member, a + 1, (b or 0) - 1)
+end
 
-local from = '-'
--- Members of one session are "<sid>\0...", all below "<sid>\1"; any later session id is above it.
-if after ~= '' then from = '[' .. after .. '\1' end
-local members = rcall('ZRANGEBYLEX', sessionsKey, from, '+', 'LIMIT', 0, examine)
-local out = { '', 0 }
+-- Byte order, as the set orders members of one score (Lua's own < follows the locale).
+local function bytesLess(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+local start = 0
+if afterScore ~= '' then
+  -- The members of that score sit together, ordered by id: find the first past the session.
+  local lo = rcall('ZCOUNT', sessionsKey, '-inf', '(' .. afterScore)
+  local hi = lo + rcall('ZCOUNT', sessionsKey, afterScore, afterScore)
+  local key = afterId .. '\0'
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local id = fieldsOf(rcall('ZRANGE', sessionsKey, mid, mid)[1])
+    if bytesLess(key, id .. '\0') then hi = mid else lo = mid + 1 end
+  end
+  start = lo
+end
+local page = rcall('ZRANGE', sessionsKey, start, start + examine - 1, 'WITHSCORES')
+local out = { '', '', 0 }
 local contents = {}
-local last, examined, found = '', 0, 0
-for _, member in ipairs(members) do
-  local s = unpackSession(member)
+local examined, found = 0, 0
+for i = 1, #page, 2 do
+  local member, score = page[i], page[i + 1]
+  local id, owner = fieldsOf(member)
   examined = examined + 1
-  last = s.id
-  if user == '' or s.user == user then
-    local content = contents[s.profile]
+  out[1], out[2] = score, id
+  if user == '' or owner == user then
+    local profile = ''
+    local a = string.find(member, '\0', 1, true)
+    local b = a and string.find(member, '\0', a + 1, true)
+    local c = b and string.find(member, '\0', b + 1, true)
+    if c then profile = string.sub(member, c + 1, (string.find(member, '\0', c + 1, true) or 0) - 1) end
+    local content = contents[profile]
     if content == nil then
       content = ''
-      local record = s.profile ~= '' and rcall('HGET', profilesKey, s.profile)
+      local record = profile ~= '' and rcall('HGET', profilesKey, profile)
       -- "<live sessions>|<three flags><content>"
       if record then content = string.sub(record, string.find(record, '|', 1, true) + 4) end
-      contents[s.profile] = content
+      contents[profile] = content
     end
     out[#out + 1] = member
+    out[#out + 1] = score
     out[#out + 1] = content
     found = found + 1
     if found >= wanted then break end
   end
 end
-if found >= wanted or examined >= examine then out[1] = last end
-out[2] = examined
+if found < wanted and examined < examine then out[1], out[2] = '', '' end
+out[3] = examined
 return out

@@ -3,6 +3,7 @@
  * in Redis by Lua scripts.
  */
 export { SessionMonitor, type Recovery } from './monitor/session-monitor';
+export { SauReaper, type SauReaperOptions } from './monitor/sau-reaper';
 export type { SessionMonitorOptions } from './monitor/monitor-options';
 export type { SessionInfo } from './monitor/session-input';
 export { SauReader, type SauReaderOptions } from './reader/sau-reader';

@@ -17,13 +17,23 @@ export class Keys {
     this.prefix = `sau:{${namespace}}:`;
   }
 
-  /** HASH: `sessions`, `anonymous` — live totals, kept by the scripts. */
+  /** HASH: `sessions`, `anonymous`, `users` (SAU) — live totals, kept by the scripts. */
   live(): string {
     return `${this.prefix}live`;
   }
-  /** HASH: userId → number of live sessions; HLEN is SAU. */
-  liveUsers(): string {
-    return `${this.prefix}live:users`;
+  /**
+   * HASH number `index` of the LIVE_USER_HASHES that spread the live users: userId → number of live
+   * sessions (every instance's). Small hashes stay compact listpacks (see lua/includes/liveChanges).
+   */
+  liveUsers(index: number): string {
+    if (!Number.isInteger(index) || index < 0 || index >= LIVE_USER_HASHES) {
+      throw new RangeError(`live users hash ${index} is not in 0..${LIVE_USER_HASHES - 1}`);
+    }
+    return `${this.prefix}live:users:${index}`;
+  }
+  /** The live users hash that holds `userId`. */
+  liveUsersOf(userId: string): string {
+    return this.liveUsers(liveUsersHashOf(userId));
   }
   /** ZSET: instanceId → lease expiry (ms, Redis clock). */
   leases(): string {
@@ -39,8 +49,8 @@ export class Keys {
     return `${this.prefix}instance:${instanceId}`;
   }
   /**
-   * ZSET (all scores 0, ordered by member): the live sessions of one incarnation of an instance,
-   * one member each (format in lua/includes/sessionMember.lua).
+   * ZSET: the live sessions of one incarnation of an instance, one member each, scored by when its
+   * time starts to count (format in src/session/session-member.ts).
    */
   instanceSessions(instanceId: string, incarnation: string): string {
     assertInstanceId(instanceId);
@@ -155,6 +165,19 @@ export class Keys {
   closedSessions(): string {
     return `${this.prefix}closed`;
   }
+}
+
+/** How many hashes the live users are spread over. Fixed: a user's hash must never move. */
+export const LIVE_USER_HASHES = 4096;
+
+/** Which live users hash holds `userId`: FNV-1a of its UTF-16 code units. */
+export function liveUsersHashOf(userId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) {
+    hash ^= userId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % LIVE_USER_HASHES;
 }
 
 /** Throws a ConfigError naming what is wrong with a namespace. */

@@ -6,3 +6,11 @@
 local function extendExpiry(key, at)
   if redis.call('EXPIREAT', key, int(at), 'GT') == 0 then redis.call('EXPIREAT', key, int(at), 'NX') end
 end
+
+-- extendExpiry, for a key that may not exist yet: true once the key exists and lives at least
+-- until `at`, so the caller need not set it again.
+local function expiryIsSet(key, at)
+  if redis.call('EXPIREAT', key, int(at), 'GT') == 1 then return true end
+  if redis.call('EXPIREAT', key, int(at), 'NX') == 1 then return true end
+  return redis.call('EXISTS', key) == 1
+end

@@ -1,18 +1,16 @@
 --- @include "redisTime"
 --- @include "expiry"
---- @include "sessionMember"
 
 -- Breakdowns of sessions by device type (1), OS (2) and browser/app (3).
 --
 -- Client profiles. The metadata of a session is shared by many sessions, so it is stored once per
--- distinct profile in the session profiles hash, and a session's member holds only its id:
---   "=<content>" -> id                 content: deviceType US osName US osVersion US clientName US
---                                      clientVersion (US = \31), as the event sent it
---   "<id>"       -> "<live sessions>|<flags><content>"
---   "|seq"       -> last id handed out
+-- distinct profile in the session profiles hash, under an id every writer derives from it
+-- (src/session/profile-id.ts), and a session's member holds only the id:
+--   "<id>" -> "<live sessions>|<flags><content>"
+-- content: deviceType US osName US osVersion US clientName US clientVersion (US = \31)
 -- flags: three characters, "1" where the dimension is counted as "other" in the live breakdown
 -- (that hash was full when the profile was created), so a session is always taken off the value
--- it was added to. A profile goes when its last session closes, and the hash with the last one.
+-- it was added to. A profile goes when its last session closes.
 --
 -- Live breakdown: per dimension, a hash value -> live sessions and a hash value -> logged-in live
 -- sessions (sessions, not distinct users: an exact per-value user count would cost a refcount per
@@ -30,13 +28,31 @@
 --
 -- Values: "" counts as "unknown". Each hash admits at most `cap` distinct values besides "other"
 -- and "unknown"; any further value is counted as "other", so odd user agents cannot grow memory.
+--
+-- Saves take an expiry (unix seconds) for the day hashes, or nil when the caller sets expiries
+-- itself (applyBatch sets each key's once per writer and day).
 local US = '\31'
 local OTHER, UNKNOWN = 'other', 'unknown'
-local INEXACT, SEQ = '|inexact', '|seq'
-local DIMENSION_LETTERS = { 'd', 'o', 'b' }
--- Which of the five content fields holds each dimension's value.
+local INEXACT = '|inexact'
+-- Which of the five content fields holds each dimension's value, and its letter in the users hash.
 local DIMENSION_FIELDS = { 1, 2, 4 }
-local MAX_META_BYTES = 128
+local DIMENSION_LETTERS = { 'd', 'o', 'b' }
+-- Most arguments one variadic command gets (Lua's unpack has a limit of its own).
+local MAX_UNPACK = 1000
+
+-- Every piece of `text` between separators, empty pieces included.
+local function splitText(text, sep)
+  local parts, from = {}, 1
+  while true do
+    local at = string.find(text, sep, from, true)
+    if not at then
+      parts[#parts + 1] = string.sub(text, from)
+      return parts
+    end
+    parts[#parts + 1] = string.sub(text, from, at - 1)
+    from = at + 1
+  end
+end
 
 -- A hash of one dimension's values: admission and pending changes of one script call.
 local function newValueHash(key, cap)
@@ -85,8 +101,8 @@ local function addDay(h, value, slot, delta)
 end
 
 local function newBreakdown(cap, profilesKey, liveKeys, loggedInKeys, dayKeys, prevDayKeys, usersKey)
-  local b = { cap = cap, profilesKey = profilesKey, usersKey = usersKey, usersSeen = {}, usersChanged = {},
-              entries = {}, profiles = {}, byContent = {}, changes = {},
+  local b = { cap = cap, profilesKey = profilesKey, usersKey = usersKey, profiles = {}, changes = {},
+              usersSeen = {}, usersChanged = {}, usersChangedCount = 0,
               live = {}, loggedIn = {}, day = {}, prevDay = {} }
   for d = 1, 3 do
     b.live[d] = newValueHash(liveKeys[d], cap)
@@ -97,8 +113,50 @@ local function newBreakdown(cap, profilesKey, liveKeys, loggedInKeys, dayKeys, p
   return b
 end
 
--- Changes of one call are summed per client profile ("" for none), one table update per event, and
--- spread over the three dimensions once, when saved.
+local UNKNOWN_VALUES = { UNKNOWN, UNKNOWN, UNKNOWN }
+
+-- A profile's values in each dimension: as the day breakdowns count them (raw), and as the live
+-- breakdown counts them (live: "other" where its flag says so).
+local function profileValues(rec)
+  local fields = splitText(rec.content, US)
+  rec.raw, rec.live = {}, {}
+  for d = 1, 3 do
+    local v = fields[DIMENSION_FIELDS[d]] or ''
+    rec.raw[d] = v ~= '' and v or UNKNOWN
+    rec.live[d] = string.sub(rec.flags, d, d) == '1' and OTHER or rec.raw[d]
+  end
+end
+
+-- Loads the profiles a call touches (one HMGET). A profile no live session has yet is created from
+-- the content the writer sent (`contents[id]`), its live values admitted now; one that is missing
+-- and has no content counts as unknown.
+local function loadProfiles(b, ids, contents)
+  if #ids == 0 then return end
+  local stored = redis.call('HMGET', b.profilesKey, unpack(ids))
+  for i, id in ipairs(ids) do
+    local text, rec = stored[i], nil
+    if text then
+      local bar = string.find(text, '|', 1, true)
+      rec = { count = tonumber(string.sub(text, 1, bar - 1)), flags = string.sub(text, bar + 1, bar + 3),
+              content = string.sub(text, bar + 4), new = false }
+    elseif contents[id] then
+      rec = { count = 0, flags = '', content = contents[id], new = true }
+      local fields = splitText(rec.content, US)
+      for d = 1, 3 do
+        local v = fields[DIMENSION_FIELDS[d]] or ''
+        if v == '' then v = UNKNOWN end
+        rec.flags = rec.flags .. (admit(b.live[d], v) == OTHER and v ~= OTHER and '1' or '0')
+      end
+    end
+    if rec then
+      profileValues(rec)
+      b.profiles[id] = rec
+    end
+  end
+end
+
+-- Changes of one call, summed per client profile ("" for none) and spread over the three
+-- dimensions once, when saved.
 local function changesOf(b, profileId)
   local c = b.changes[profileId]
   if not c then
@@ -106,140 +164,6 @@ local function changesOf(b, profileId)
     b.changes[profileId] = c
   end
   return c
-end
-
--- The five content fields of a profile, "" where missing.
-local function contentFields(content)
-  local parts = splitText(content, US)
-  for i = 1, 5 do parts[i] = parts[i] or '' end
-  return parts
-end
-
--- A profile record from the hash (nil when missing), cached for the call.
-local function profileRecord(b, id)
-  if id == '' then return nil end
-  local rec = b.profiles[id]
-  if rec ~= nil then return rec or nil end
-  local text = redis.call('HGET', b.profilesKey, id)
-  if not text then
-    b.profiles[id] = false
-    return nil
-  end
-  local bar = string.find(text, '|', 1, true)
-  rec = { id = id, count = tonumber(string.sub(text, 1, bar - 1)), flags = string.sub(text, bar + 1, bar + 3),
-          content = string.sub(text, bar + 4), new = false, touched = false }
-  rec.fields = contentFields(rec.content)
-  b.profiles[id] = rec
-  b.byContent[rec.content] = id
-  return rec
-end
-
-local UNKNOWN_VALUES = { UNKNOWN, UNKNOWN, UNKNOWN }
-
--- The values of a profile's record in each dimension: as the day breakdowns count them (raw), and
--- as the live breakdown counted them (live). Computed once per call; callers must not change them.
-local function recordValues(rec)
-  if not rec.raw then
-    rec.raw, rec.live = {}, {}
-    for d = 1, 3 do
-      local v = rec.fields[DIMENSION_FIELDS[d]]
-      rec.raw[d] = v ~= '' and v or UNKNOWN
-      rec.live[d] = string.sub(rec.flags, d, d) == '1' and OTHER or rec.raw[d]
-    end
-  end
-  return rec
-end
-
-local function rawValues(b, s)
-  local rec = profileRecord(b, s.profile)
-  return rec and recordValues(rec).raw or UNKNOWN_VALUES
-end
-
--- The profile of `content`, created (with its live values admitted now) when no live session has it.
-local function internProfile(b, content)
-  local id = b.byContent[content]
-  if id == nil then
-    id = redis.call('HGET', b.profilesKey, '=' .. content)
-    if id then profileRecord(b, id) end
-  end
-  local rec = id and profileRecord(b, id)
-  if not rec then
-    id = toBase36(redis.call('HINCRBY', b.profilesKey, SEQ, 1))
-    rec = { id = id, count = 0, flags = '', content = content, fields = contentFields(content), new = true }
-    for d = 1, 3 do
-      local v = rec.fields[DIMENSION_FIELDS[d]]
-      if v == '' then v = UNKNOWN end
-      rec.flags = rec.flags .. (admit(b.live[d], v) == OTHER and v ~= OTHER and '1' or '0')
-    end
-    b.profiles[id] = rec
-    b.byContent[content] = id
-  end
-  rec.count = rec.count + 1
-  rec.touched = true
-  return id
-end
-
--- Splits event metadata into profile content ("" when it names nothing) and address code.
-local function parseMeta(meta)
-  if meta == '' then return '', '' end
-  -- A NUL would split the session's member; the caller never sends one, but must not break it.
-  local parts = splitText(string.gsub(meta, '%z', ''), US)
-  local fields = {}
-  for i = 1, 5 do fields[i] = string.sub(parts[i] or '', 1, MAX_META_BYTES) end
-  local content = table.concat(fields, US)
-  if content == string.rep(US, 4) then content = '' end
-  return content, string.sub(parts[6] or '', 1, MAX_META_BYTES)
-end
-
--- A new live session (open or restore) with its metadata: counted live, and as opened today when
--- `countOpened`. Sets the session's profile and address.
-local function breakdownOpened(b, s, meta, countOpened)
-  local content, address = parseMeta(meta)
-  s.address = address
-  if content ~= '' then s.profile = internProfile(b, content) end
-  local c = changesOf(b, s.profile)
-  c.live = c.live + 1
-  if countOpened then c.opened = c.opened + 1 end
-end
-
--- Moves a session between anonymous and logged in.
-local function breakdownLoggedIn(b, s, delta)
-  if s.legacy then return end
-  local c = changesOf(b, s.profile)
-  c.loggedIn = c.loggedIn + delta
-end
-
--- A user active today on this session: counted once per value it uses, while the day is exact.
--- The day's users hash holds, per user, each value it was active with ("<letter><value>" entries,
--- each between US characters): one HGET per user and call (none for a user new to the day, who
--- cannot have an entry yet), one HSET per user it changed.
-local function breakdownUserActive(b, s, userId, dayExact, newToDay)
-  if not b.usersKey or not dayExact then return end
-  local seen = b.usersSeen[userId]
-  if seen == nil then
-    seen = not newToDay and redis.call('HGET', b.usersKey, userId) or US
-  end
-  -- The three entries of a profile, built once per call.
-  local entries = b.entries[s.profile]
-  if not entries then
-    entries = {}
-    local raw = rawValues(b, s)
-    for d = 1, 3 do
-      local value = admit(b.day[d], raw[d])
-      local entry = DIMENSION_LETTERS[d] .. value .. US
-      entries[d] = { entry = entry, needle = US .. entry, value = value }
-    end
-    b.entries[s.profile] = entries
-  end
-  for d = 1, 3 do
-    local e = entries[d]
-    if not string.find(seen, e.needle, 1, true) then
-      seen = seen .. e.entry
-      addDay(b.day[d], e.value, 3, 1)
-      b.usersChanged[userId] = true
-    end
-  end
-  b.usersSeen[userId] = seen
 end
 
 -- Session time credited: the part before today's midnight to the day before, the rest to today.
@@ -250,27 +174,54 @@ local function breakdownCredited(b, profileId, prevDayMs, dayMs)
   c.dayMs = c.dayMs + dayMs
 end
 
--- A session (not in the old member form) left: off the live breakdowns, and its profile released.
-local function breakdownClosed(b, profileId, loggedIn)
-  local c = changesOf(b, profileId)
-  c.live = c.live - 1
-  if loggedIn then c.loggedIn = c.loggedIn - 1 end
-  local rec = profileRecord(b, profileId)
-  if rec then
-    rec.count = rec.count - 1
-    rec.touched = true
+local function valuesOf(b, profileId)
+  local rec = b.profiles[profileId]
+  if rec then return rec end
+  return { raw = UNKNOWN_VALUES, live = UNKNOWN_VALUES }
+end
+
+-- Users active today on a profile's sessions: each counted once per value it uses, while the day
+-- is exact. The day's users hash holds, per user, each value it was active with ("<letter><value>"
+-- entries, each between US characters): one HMGET for the call's users, one HSET per call.
+local function breakdownUsersActive(b, pairs, dayExact)
+  if not b.usersKey or not dayExact or #pairs == 0 then return end
+  local users, seen = {}, {}
+  for i = 1, #pairs, 2 do
+    local userId = pairs[i]
+    if not seen[userId] then
+      seen[userId] = true
+      users[#users + 1] = userId
+    end
+  end
+  for from = 1, #users, MAX_UNPACK do
+    local to = math.min(#users, from + MAX_UNPACK - 1)
+    local stored = redis.call('HMGET', b.usersKey, unpack(users, from, to))
+    for i = from, to do b.usersSeen[users[i]] = stored[i - from + 1] or US end
+  end
+  for i = 1, #pairs, 2 do
+    local userId, values = pairs[i], valuesOf(b, pairs[i + 1])
+    local text = b.usersSeen[userId]
+    for d = 1, 3 do
+      local value = admit(b.day[d], values.raw[d])
+      local entry = DIMENSION_LETTERS[d] .. value .. US
+      if not string.find(text, US .. entry, 1, true) then
+        text = text .. entry
+        addDay(b.day[d], value, 3, 1)
+        if not b.usersChanged[userId] then
+          b.usersChanged[userId] = true
+          b.usersChangedCount = b.usersChangedCount + 1
+        end
+      end
+    end
+    b.usersSeen[userId] = text
   end
 end
 
 -- Spreads the per-profile changes over the value hashes of each dimension.
 local function spreadChanges(b)
   for profileId, c in pairs(b.changes) do
-    local rec = profileRecord(b, profileId)
-    local live, raw = UNKNOWN_VALUES, UNKNOWN_VALUES
-    if rec then
-      recordValues(rec)
-      live, raw = rec.live, rec.raw
-    end
+    local values = valuesOf(b, profileId)
+    local live, raw = values.live, values.raw
     for d = 1, 3 do
       if c.live ~= 0 then addLive(b.live[d], live[d], c.live) end
       if c.loggedIn ~= 0 then addLive(b.loggedIn[d], live[d], c.loggedIn) end
@@ -287,9 +238,10 @@ local function freezeBreakdownUsers(b, usersCovered, dayExpireAt)
   if not b.usersKey or redis.call('HEXISTS', b.day[1].key, INEXACT) == 1 then return end
   redis.call('DEL', b.usersKey)
   b.usersChanged = {}
+  b.usersChangedCount = 0
   for d = 1, 3 do
     redis.call('HSET', b.day[d].key, INEXACT, int(usersCovered))
-    extendExpiry(b.day[d].key, dayExpireAt)
+    if dayExpireAt then extendExpiry(b.day[d].key, dayExpireAt) end
   end
 end
 
@@ -316,41 +268,40 @@ local function saveDayHash(h, expireAt)
     args[#args + 1] = table.concat(fields, '|')
   end
   redis.call('HSET', h.key, unpack(args))
-  extendExpiry(h.key, expireAt)
+  if expireAt then extendExpiry(h.key, expireAt) end
 end
 
 local function saveProfiles(b)
-  local emptied = false
+  local changed, emptied = {}, {}
   for id, rec in pairs(b.profiles) do
-    if rec and rec.touched then
+    local c = b.changes[id]
+    if c and c.live ~= 0 then
+      rec.count = rec.count + c.live
       if rec.count <= 0 then
-        if not rec.new then redis.call('HDEL', b.profilesKey, id, '=' .. rec.content) end
-        emptied = true
+        if not rec.new then emptied[#emptied + 1] = id end
       else
-        redis.call('HSET', b.profilesKey, id, int(rec.count) .. '|' .. rec.flags .. rec.content)
-        if rec.new then redis.call('HSET', b.profilesKey, '=' .. rec.content, id) end
+        changed[#changed + 1] = id
+        changed[#changed + 1] = int(rec.count) .. '|' .. rec.flags .. rec.content
       end
     end
   end
-  -- Only the id counter left: no session has a profile, so ids may start again.
-  if emptied and redis.call('HLEN', b.profilesKey) == 1 and redis.call('HEXISTS', b.profilesKey, SEQ) == 1 then
-    redis.call('DEL', b.profilesKey)
-  end
+  if #changed > 0 then redis.call('HSET', b.profilesKey, unpack(changed)) end
+  if #emptied > 0 then redis.call('HDEL', b.profilesKey, unpack(emptied)) end
 end
 
 local function saveUsersSeen(b, expireAt)
+  if b.usersChangedCount == 0 then return end
   local args = {}
   for userId in pairs(b.usersChanged) do
     args[#args + 1] = userId
     args[#args + 1] = b.usersSeen[userId]
-    -- Bounded arguments per call, whatever the batch size.
-    if #args >= 200 then
+    if #args >= MAX_UNPACK then
       redis.call('HSET', b.usersKey, unpack(args))
       args = {}
     end
   end
   if #args > 0 then redis.call('HSET', b.usersKey, unpack(args)) end
-  if next(b.usersChanged) then extendExpiry(b.usersKey, expireAt) end
+  if expireAt then extendExpiry(b.usersKey, expireAt) end
 end
 
 local function saveBreakdown(b, dayExpireAt, prevDayExpireAt, usersExpireAt)

@@ -1,9 +1,9 @@
--- Everything `stats()` reports, read from KEYS[1..99] laid out as lua/readStats-99.lua documents
--- them; shared with lua/sampleGauges-102.lua so the gauges and stats() agree. Reads only; the cost
+-- Everything `stats()` reports, read from KEYS[1..98] laid out as lua/readStats-98.lua documents
+-- them; shared with lua/sampleGauges-101.lua so the gauges and stats() agree. Reads only; the cost
 -- does not depend on the number of live sessions. Once the window cache is built, a window that
 -- is not exact merges two HyperLogLogs, whatever the history; an exact one (at most
 -- exactUnionLimit ids in all) is still the union of its day sets.
-local STATS_DAYS, STATS_FIRST_HASH, STATS_FIRST_SET, STATS_FIRST_HLL = 30, 7, 37, 67
+local STATS_DAYS, STATS_FIRST_HASH, STATS_FIRST_SET, STATS_FIRST_HLL = 30, 6, 36, 66
 
 -- Distinct users of one period: the live set while it exists, else the frozen exact count, else
 -- the HyperLogLog once the period outgrew the exact threshold. Returns users, exact (1/0), and
@@ -39,17 +39,17 @@ end
 
 local function readStatsAt(nowMs, exactUnionLimit, date)
   local rcall = redis.call
-  local live = rcall('HMGET', KEYS[1], 'sessions', 'anonymous')
-  local instances = rcall('ZCOUNT', KEYS[3], '(' .. int(nowMs), '+inf')
+  local live = rcall('HMGET', KEYS[1], 'sessions', 'anonymous', 'users')
+  local instances = rcall('ZCOUNT', KEYS[2], '(' .. int(nowMs), '+inf')
   local dayUsers, dayExact, dayHasSet = periodUsers(KEYS[STATS_FIRST_HASH], KEYS[STATS_FIRST_SET],
     KEYS[STATS_FIRST_HLL])
   -- The window cache (built by the gauge sampler) holds, for one date, the merged HyperLogLog of
   -- the days before it in each window and whether they are all exact; valid until a past day
   -- gains users (markActiveUsers, importDay bump `version`).
-  local cache = rcall('HMGET', KEYS[97], 'version', 'date', 'built', 'exact7', 'total7',
+  local cache = rcall('HMGET', KEYS[96], 'version', 'date', 'built', 'exact7', 'total7',
     'exact30', 'total30')
   local cacheValid = cache[2] == date and cache[3] == (cache[1] or '0')
-    and rcall('EXISTS', KEYS[98], KEYS[99]) == 2
+    and rcall('EXISTS', KEYS[97], KEYS[98]) == 2
 
   -- Distinct users over the first n days: exact union of the day sets when every day is exact,
   -- its set still exists and the sets are small; otherwise the merged HyperLogLogs.
@@ -73,13 +73,13 @@ local function readStatsAt(nowMs, exactUnionLimit, date)
 
   local day = rcall('HMGET', KEYS[STATS_FIRST_HASH], 'sessions', 'logins', 'sessionMs', 'peakUsers', 'peakAt',
     'closed')
-  local weekUsers, weekExact = windowUsers(7, KEYS[98], cache[4], cache[5])
-  local rollingUsers, rollingExact = windowUsers(STATS_DAYS, KEYS[99], cache[6], cache[7])
-  local monthUsers, monthExact = periodUsers(KEYS[4], KEYS[5], KEYS[6])
+  local weekUsers, weekExact = windowUsers(7, KEYS[97], cache[4], cache[5])
+  local rollingUsers, rollingExact = windowUsers(STATS_DAYS, KEYS[98], cache[6], cache[7])
+  local monthUsers, monthExact = periodUsers(KEYS[3], KEYS[4], KEYS[5])
 
   local function n(v) return tonumber(v or '0') end
   return {
-    nowMs, rcall('HLEN', KEYS[2]), n(live[1]), n(live[2]), instances,
+    nowMs, n(live[3]), n(live[1]), n(live[2]), instances,
     dayUsers, dayExact, n(day[1]), n(day[2]), n(day[3]), n(day[4]), n(day[5]),
     weekUsers, weekExact, rollingUsers, rollingExact, monthUsers, monthExact, n(day[6]),
   }

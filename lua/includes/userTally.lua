@@ -10,6 +10,8 @@
 -- the users already counted, and a new set would restart the count from zero over the frozen one.
 -- So it takes nobody; `refused` counts who was turned away, for the caller to report. A period
 -- counted only in its HyperLogLog takes users for its whole retention.
+local TALLY_CHUNK = 1000
+
 local function newUserTally(hashKey, setKey, hllKey, threshold)
   return { hashKey = hashKey, setKey = setKey, hllKey = hllKey, threshold = threshold,
            loaded = false, exact = true, closed = false, count = 0, refused = 0, touched = false }
@@ -32,47 +34,67 @@ local function isClosed(u)
   return u.closed
 end
 
--- Returns false when the user is known to be counted already, or the period is closed.
-local function addUser(u, userId)
+-- Counts distinct `userIds` (no id twice); returns those the period did not count before: every
+-- one once it counts only in its HyperLogLog, none when it is closed. A few variadic commands per
+-- thousand users, whatever their number.
+local function addUsers(u, userIds)
   loadUserTally(u)
+  if #userIds == 0 then return userIds end
   if u.closed then
-    u.refused = u.refused + 1
-    return false
+    u.refused = u.refused + #userIds
+    return {}
   end
-  if u.exact then
-    if redis.call('SADD', u.setKey, userId) == 0 then return false end
-    redis.call('PFADD', u.hllKey, userId)
-    u.count = u.count + 1
-    u.touched = true
-    if u.count > u.threshold then
-      u.exact = false
-      redis.call('DEL', u.setKey)
-    end
-    return true
-  end
-  redis.call('PFADD', u.hllKey, userId)
   u.touched = true
-  return true
+  local added = {}
+  for from = 1, #userIds, TALLY_CHUNK do
+    local to = math.min(#userIds, from + TALLY_CHUNK - 1)
+    if u.exact then
+      local present = redis.call('SMISMEMBER', u.setKey, unpack(userIds, from, to))
+      local fresh = {}
+      for i = from, to do
+        if present[i - from + 1] == 0 then fresh[#fresh + 1] = userIds[i] end
+      end
+      if #fresh > 0 then
+        redis.call('SADD', u.setKey, unpack(fresh))
+        redis.call('PFADD', u.hllKey, unpack(fresh))
+        for _, userId in ipairs(fresh) do added[#added + 1] = userId end
+        u.count = u.count + #fresh
+        if u.count > u.threshold then
+          u.exact = false
+          redis.call('DEL', u.setKey)
+        end
+      end
+    else
+      redis.call('PFADD', u.hllKey, unpack(userIds, from, to))
+      for i = from, to do added[#added + 1] = userIds[i] end
+    end
+  end
+  return added
 end
 
--- Counts a user active on a day and its month; true when the day did not count them before (or
--- counts only in its HyperLogLog). A user the day knows is in the month already; any other may be
--- new to it, also when the day itself is closed.
-local function addActiveUser(day, month, userId)
-  local newToDay = addUser(day, userId)
-  if newToDay or not day.exact or day.closed then addUser(month, userId) end
+-- Counts distinct users active on a day and its month; returns those new to the day (every one
+-- once the day counts only in its HyperLogLog). A user the day counted before is in the month
+-- already; any other may be new to it, also when the day itself is closed.
+local function addActiveUsers(day, month, userIds)
+  loadUserTally(day)
+  local wasExact = day.exact and not day.closed
+  local newToDay = addUsers(day, userIds)
+  addUsers(month, wasExact and newToDay or userIds)
   return newToDay
 end
 
+-- Writes the count; expiries too unless `expireAt` is nil (applyBatch sets them itself).
 local function saveUserTally(u, expireAt, setExpireAt)
   if not u.touched then return end
   if u.exact then
     redis.call('HSET', u.hashKey, 'users', int(u.count))
-    extendExpiry(u.setKey, setExpireAt)
+    if setExpireAt then extendExpiry(u.setKey, setExpireAt) end
   else
     redis.call('HSET', u.hashKey, 'inexact', '1')
     redis.call('HDEL', u.hashKey, 'users')
   end
-  extendExpiry(u.hashKey, expireAt)
-  extendExpiry(u.hllKey, expireAt)
+  if expireAt then
+    extendExpiry(u.hashKey, expireAt)
+    extendExpiry(u.hllKey, expireAt)
+  end
 end

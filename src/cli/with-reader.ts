@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SauReader } from '../reader/sau-reader';
+import type { RedisClient } from '../redis/redis-client';
 import { createRedis } from './connect';
 import { globalOptions, type GlobalOptions } from './global-options';
 import { Output } from './output';
@@ -7,6 +8,8 @@ import { Output } from './output';
 /** What a read command's body gets: a connected reader, the output, and the global options. */
 export interface ReaderContext {
   reader: SauReader;
+  /** The reader's connection, for the one command that also writes (reap). */
+  client: RedisClient;
   output: Output;
   globals: GlobalOptions;
 }
@@ -30,7 +33,7 @@ export async function withReader(
       timezone: globals.timezone,
     });
     await redis.connect();
-    await body({ reader, output, globals });
+    await body({ reader, output, globals, client: redis.client });
   } finally {
     await redis.close();
   }

@@ -131,8 +131,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoStats> {
       await pause(nextStep - Date.now(), options.signal);
     }
     if (crash && !reaped && !options.signal.aborted) {
-      // The survivors did not get to it in time (a slow machine): reap from here.
-      const report = await options.reader.reap();
+      // The survivors did not get to it in time (a slow machine): have one reap now.
+      const survivor = instances.find(
+        (instance) => instance !== crash?.instance,
+      ) as SimulatedInstance;
+      const report = await survivor.reap();
       reaped = true;
       options.onEvent?.({
         kind: 'reaped',

@@ -58,8 +58,11 @@ const READER_CLIENT_COMMANDS = [
   'XRANGE',
 ];
 
-/** What the monitor's client sends besides scripts and reads: the resync's ZSCAN of its sessions. */
-const MONITOR_CLIENT_COMMANDS = ['ZSCAN'];
+/**
+ * What the monitor's client sends besides scripts: the resync's ZSCAN of its sessions, and a
+ * close's or a reap's ZRANGE of the sessions it closes next and HGETALL of the reaping hash.
+ */
+const MONITOR_CLIENT_COMMANDS = ['ZSCAN', 'ZRANGE', 'HGETALL'];
 
 /** The scripts a read-only user runs (SauReader, `sau-cli reap --dry-run`, this doctor). */
 export const READER_SCRIPTS = ['readStats', 'readSessions', 'expiredLeases'];
@@ -80,8 +83,8 @@ const EXTRA_ARGS: Record<string, number> = {
   HMGET: 1,
   HINCRBY: 2,
   HSET: 2,
-  HSETNX: 2,
   SADD: 1,
+  SMISMEMBER: 1,
   SET: 1,
   XADD: 3,
   XTRIM: 2,
@@ -89,9 +92,9 @@ const EXTRA_ARGS: Record<string, number> = {
   ZADD: 2,
   ZCOUNT: 2,
   ZRANGE: 2,
-  ZRANGEBYLEX: 2,
   ZREM: 1,
   ZSCORE: 1,
+  ZMSCORE: 1,
   ZSCAN: 1,
 };
 

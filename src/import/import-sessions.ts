@@ -5,7 +5,7 @@ import { connectRedis, type RedisInput } from '../redis/redis-client';
 import { ScriptRunner } from '../scripts/script-runner';
 import { breakdownCapOf } from '../session/breakdown-dimensions';
 import { importDay, type ImportPartOutcome } from '../scripts/commands/import-day';
-import { assertPositiveInteger } from '../monitor/monitor-options';
+import { assertPositiveInteger } from '../config/positive-integer';
 import { expiryOf } from '../time/retention';
 import { ZonedCalendar } from '../time/zoned-calendar';
 import { DayAggregate, sessionDigest } from './day-aggregate';

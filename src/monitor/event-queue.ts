@@ -1,4 +1,4 @@
-import type { SessionOp } from '../scripts/commands/apply-events';
+import type { SessionOp } from './batch-builder';
 
 /** Taken entries are dropped from the array only in chunks this large, so take() stays O(batch). */
 const COMPACT_AFTER = 3 * 65_536;

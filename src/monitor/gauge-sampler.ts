@@ -22,7 +22,7 @@ export interface GaugeSamplerOptions {
 
 /**
  * Writes the namespace's gauges hash and timeline every interval, when this instance holds the
- * sampler lease (lua/sampleGauges-102.lua). Every instance tries at every tick; the script lets only
+ * sampler lease (lua/sampleGauges-101.lua). Every instance tries at every tick; the script lets only
  * the lease holder write, so N instances write one sample per interval, and when the holder dies
  * the first instance to try after its lease lapsed takes over.
  */

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError } from '../errors/config-error';
+import { assertPositiveInteger } from '../config/positive-integer';
 import { assertInstanceId, assertNamespace } from '../keys';
 import type { RedisInput } from '../redis/redis-client';
 import {
@@ -12,6 +13,14 @@ import {
   DEFAULT_CLOSED_SESSION_MAX_LEN,
   DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
 } from '../scripts/closed-log-limits';
+
+/** Sessions one close or reap call handles unless told otherwise (bench/reap.js measures it). */
+export const DEFAULT_CLOSE_BATCH_SIZE = 1000;
+/**
+ * Most events one batch, and most sessions one close call, may carry: a script call's arguments
+ * are bounded (Lua's unpack), and larger calls would block Redis longer without being faster.
+ */
+export const MAX_CALL_SIZE = 2000;
 
 /** Options of `new SessionMonitor(...)`; every field has a default. */
 export interface SessionMonitorOptions {
@@ -120,7 +129,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     retentionDays: options.retentionDays ?? 400,
     maxBatchSize: options.maxBatchSize ?? 1000,
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
-    closeBatchSize: options.closeBatchSize ?? 200,
+    closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
     maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
@@ -198,16 +207,17 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
   ] as const) {
     assertPositiveInteger(name, resolved[name]);
   }
+  for (const name of ['maxBatchSize', 'closeBatchSize'] as const) {
+    if (resolved[name] > MAX_CALL_SIZE) {
+      throw new ConfigError(
+        `${name} must be at most ${MAX_CALL_SIZE} (one script call's arguments are bounded, and larger calls only block Redis longer), got ${resolved[name]}`,
+      );
+    }
+  }
   if (resolved.leaseMs < 2 * resolved.heartbeatIntervalMs) {
     throw new ConfigError(
       `leaseMs (${resolved.leaseMs}) must be at least twice heartbeatIntervalMs (${resolved.heartbeatIntervalMs}), or one late heartbeat would look like a crash`,
     );
   }
   return resolved;
-}
-
-export function assertPositiveInteger(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
-  }
 }

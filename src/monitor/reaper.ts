@@ -1,24 +1,18 @@
 import type { Keys } from '../keys';
-import type { RedisClient } from '../redis/redis-client';
 import type { ScriptRunner } from '../scripts/script-runner';
 import { claimDeadInstance } from '../scripts/commands/claim-dead-instance';
-import { expiredLeases } from '../scripts/commands/expired-leases';
+import {
+  expiredLeases,
+  LAPSED_PER_LOOK,
+  reapingIncarnations,
+  type DeadIncarnation,
+} from '../scripts/commands/expired-leases';
 import { finishReap } from '../scripts/commands/finish-reap';
 import type { ZonedCalendar } from '../time/zoned-calendar';
-import { closeIncarnation } from './close-incarnation';
-import { parseReapingField } from '../session/reaping-field';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
+import { closeIncarnation } from './close-incarnation';
 
-/** Most lapsed leases claimed per pass; the next pass takes the rest. */
-const CLAIMS_PER_PASS = 100;
-
-/** An incarnation whose sessions are being closed. */
-export interface DeadIncarnation {
-  instanceId: string;
-  incarnation: string;
-  /** Its last heartbeat (ms, Redis clock): the instant its sessions are closed at. */
-  heartbeatMs: number;
-}
+export type { DeadIncarnation } from '../scripts/commands/expired-leases';
 
 export interface ReapProgress extends DeadIncarnation {
   closed: number;
@@ -44,27 +38,20 @@ export interface ReaperOptions {
 
 /**
  * Closes the sessions of instances whose lease lapsed (crash, SIGKILL, partition), at their last
- * heartbeat. Claiming is atomic, and closing goes member by member, so any number of reapers may
- * run at once and every session is still closed exactly once.
+ * heartbeat. Claiming is atomic, and each chunk of sessions is checked before it is closed, so
+ * any number of reapers may run at once and every session is still closed exactly once.
  */
 export class Reaper {
   constructor(
     private readonly runner: ScriptRunner,
-    private readonly client: RedisClient,
     private readonly keys: Keys,
     private readonly calendar: ZonedCalendar,
     private readonly options: ReaperOptions,
   ) {}
 
-  /** Lapsed leases not yet claimed, and incarnations claimed but not finished. Writes nothing. */
-  async inspect(): Promise<{ lapsed: string[]; reaping: DeadIncarnation[] }> {
-    const found = await expiredLeases(this.runner, this.keys, { limit: CLAIMS_PER_PASS });
-    return { lapsed: found.instanceIds, reaping: found.reaping > 0 ? await this.reaping() : [] };
-  }
-
   /** One pass: claims lapsed leases, then closes the sessions of every claimed incarnation. */
   async reap(onProgress?: (progress: ReapProgress) => void): Promise<ReapReport> {
-    const found = await expiredLeases(this.runner, this.keys, { limit: CLAIMS_PER_PASS });
+    const found = await expiredLeases(this.runner, this.keys, { limit: LAPSED_PER_LOOK });
     let claimed = 0;
     for (const instanceId of found.instanceIds) {
       if (await claimDeadInstance(this.runner, this.keys, { instanceId })) claimed++;
@@ -72,7 +59,7 @@ export class Reaper {
     const report: ReapReport = { instances: 0, sessions: 0 };
     // A lapsed lease another reaper just claimed is in the reaping hash now: join its closing.
     if (claimed === 0 && found.reaping === 0 && found.instanceIds.length === 0) return report;
-    for (const dead of await this.reaping()) {
+    for (const dead of await reapingIncarnations(this.runner, this.keys)) {
       report.sessions += await closeIncarnation(this.runner, this.keys, this.calendar, {
         ...dead,
         instant: `${dead.heartbeatMs}`,
@@ -86,13 +73,5 @@ export class Reaper {
       if (await finishReap(this.runner, this.keys, dead)) report.instances++;
     }
     return report;
-  }
-
-  private async reaping(): Promise<DeadIncarnation[]> {
-    const entries = await this.client.hgetall(this.keys.reaping());
-    return Object.entries(entries).map(([field, heartbeat]) => ({
-      ...parseReapingField(field),
-      heartbeatMs: Number(heartbeat),
-    }));
   }
 }

@@ -1,35 +1,20 @@
 import type { Keys } from '../keys';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { RedisClient } from '../redis/redis-client';
-import { decodeClientAddress } from '../session/session-meta';
+import { parseClosedEntry, type ClosedSessionRecord } from '../session/closed-record';
 import { parseDate, type ZonedCalendar } from '../time/zoned-calendar';
 
-/** Entries one XRANGE reads unless told otherwise. */
-const DEFAULT_PAGE_SIZE = 1000;
+/** Entries one XRANGE reads unless told otherwise: each holds the sessions one call closed. */
+const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 10_000;
 
-/** One session of the closed-session log (written by lua/includes/closedSessionLog.lua). */
-export interface ClosedSession {
-  /** Stream entry id: `<ms>-<seq>`, by Redis TIME when the record was written. */
+/** One session of the closed-session log (src/session/closed-record.ts). */
+export interface ClosedSession extends ClosedSessionRecord {
+  /**
+   * Id of the stream entry that holds it: `<ms>-<seq>`, by Redis TIME when it was written. One
+   * entry holds every session one call closed, so sessions share ids.
+   */
   id: string;
-  sessionId: string;
-  /** The user logged in when it closed; null when anonymous. */
-  userId: string | null;
-  instanceId: string;
-  /** When it connected (ms, Redis clock; to the second once carried over a midnight). */
-  connectedAt: number;
-  /** When it closed (ms): the close event, the stop, or a dead instance's last heartbeat. */
-  closedAt: number;
-  durationMs: number;
-  /** When its user logged in (ms, to the second); null when anonymous. */
-  loginAt: number | null;
-  deviceType: string;
-  osName: string;
-  osVersion: string;
-  clientName: string;
-  clientVersion: string;
-  /** As the monitor's address mode stored it; `''` when not stored. */
-  clientAddress: string;
 }
 
 export interface ClosedSessionQuery {
@@ -37,7 +22,7 @@ export interface ClosedSessionQuery {
   from: string;
   /** Last day, inclusive. */
   to: string;
-  /** Entries read per round trip (XRANGE COUNT), 1 to 10,000. Default 1000. */
+  /** Entries read per round trip (XRANGE COUNT; each holds the sessions one call closed), 1 to 10,000. Default 20. */
   count?: number;
 }
 
@@ -80,31 +65,10 @@ export async function* readClosedSessions(
       string,
       string[],
     ][];
-    for (const [id, fields] of page) yield parseEntry(id, fields);
+    for (const [id, fields] of page) {
+      for (const record of parseClosedEntry(fields)) yield { id, ...record };
+    }
     if (page.length < count) return;
     start = `(${page[page.length - 1][0]}`;
   }
-}
-
-function parseEntry(id: string, fields: string[]): ClosedSession {
-  const f = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i], fields[i + 1]);
-  const text = (name: string): string => f.get(name) ?? '';
-  const ms = (name: string): number | null => (text(name) === '' ? null : Number(text(name)));
-  return {
-    id,
-    sessionId: text('sessionId'),
-    userId: text('userId') || null,
-    instanceId: text('instance'),
-    connectedAt: ms('connectedAt') ?? 0,
-    closedAt: ms('closedAt') ?? 0,
-    durationMs: ms('durationMs') ?? 0,
-    loginAt: ms('loginAt'),
-    deviceType: text('device'),
-    osName: text('os'),
-    osVersion: text('osVersion'),
-    clientName: text('client'),
-    clientVersion: text('clientVersion'),
-    clientAddress: decodeClientAddress(text('address')),
-  };
 }

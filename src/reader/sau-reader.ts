@@ -4,13 +4,8 @@ import { connectRedis, type RedisClient, type RedisInput } from '../redis/redis-
 import { ScriptRunner } from '../scripts/script-runner';
 import { readStats, type RawStats } from '../scripts/commands/read-stats';
 import { addDays, parseDate, ZonedCalendar } from '../time/zoned-calendar';
-import { assertPositiveInteger } from '../monitor/monitor-options';
-import {
-  Reaper,
-  type DeadIncarnation,
-  type ReapProgress,
-  type ReapReport,
-} from '../monitor/reaper';
+import { assertPositiveInteger } from '../config/positive-integer';
+import { deadInstances, type DeadIncarnation } from '../scripts/commands/expired-leases';
 import { STATS_WINDOWS, type Stats, type StatsWindow } from './stats-types';
 import { BreakdownReader } from './breakdown-reader';
 import type { BreakdownOf, BreakdownQuery, BreakdownWindow } from './breakdown-types';
@@ -19,7 +14,6 @@ import type { SessionPage, SessionQuery } from './session-types';
 import { readHistory, type History, type HistoryQuery } from './history';
 import { readInstances, type Instances } from './instances';
 import { readClosedSessions, type ClosedSession, type ClosedSessionQuery } from './closed-sessions';
-import { closedLogLimitsOf } from '../scripts/closed-log-limits';
 import { readGauges, type Gauges } from './gauges';
 
 /** Options of `new SauReader(...)`. */
@@ -31,21 +25,11 @@ export interface SauReaderOptions {
   timezone?: string;
   /** Largest union of day sets computed exactly for week and rolling 30 days. Default 10000. */
   exactThreshold?: number;
-  /** Most sessions one reap call closes. Default 200 (about 2.5 ms of Redis time; see bench/reap.js). */
-  closeBatchSize?: number;
-  /** Retention of day keys that reaping writes to; use the monitors' value. Default 400. */
-  retentionDays?: number;
-  /** Values a day breakdown counts before the rest go to `other`, when reaping. Default 50. */
-  breakdownCap?: number;
-  /** Closed-session log of the sessions reaping closes; use the monitors' values (same defaults). */
-  closedSessionLog?: boolean;
-  closedSessionMaxLen?: number;
-  closedSessionRetentionDays?: number;
 }
 
 /**
- * The read side: every number the monitors keep, in O(1) round trips. Writes only when asked to
- * `reap()`.
+ * The read side: every number the monitors keep, in O(1) round trips. It never writes (reaping dead
+ * instances is the writer's: SauReaper), so it may run as a read-only Redis user.
  */
 export class SauReader {
   readonly keys: Keys;
@@ -55,7 +39,6 @@ export class SauReader {
   private readonly ownsClient: boolean;
   private readonly runner: ScriptRunner;
   private readonly exactThreshold: number;
-  private readonly reaper: Reaper;
   private readonly breakdowns: BreakdownReader;
   private readonly lister: SessionLister;
 
@@ -71,24 +54,13 @@ export class SauReader {
     // Failed calls reject on their own; without a listener ioredis would also print each retry.
     if (owned) client.on('error', () => undefined);
     this.runner = new ScriptRunner(client);
-    this.reaper = new Reaper(this.runner, client, this.keys, this.calendar, {
-      closeBatchSize: options.closeBatchSize ?? 200,
-      retentionDays: options.retentionDays ?? 400,
-      breakdownCap: options.breakdownCap,
-      closedLog: closedLogLimitsOf(options),
-    });
     this.breakdowns = new BreakdownReader(client, this.keys, this.calendar);
     this.lister = new SessionLister(client, this.runner, this.keys);
   }
 
-  /** Closes the sessions of instances whose lease lapsed, at their last heartbeat (`sau-cli reap`). */
-  reap(onProgress?: (progress: ReapProgress) => void): Promise<ReapReport> {
-    return this.reaper.reap(onProgress);
-  }
-
   /** Instances whose lease lapsed, and incarnations whose sessions are being closed (`reap --dry-run`). */
   deadInstances(): Promise<{ lapsed: string[]; reaping: DeadIncarnation[] }> {
-    return this.reaper.inspect();
+    return deadInstances(this.runner, this.keys);
   }
 
   /**

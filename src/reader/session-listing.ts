@@ -1,8 +1,8 @@
 import { assertInstanceId, type Keys } from '../keys';
 import type { RedisClient } from '../redis/redis-client';
 import type { ScriptRunner } from '../scripts/script-runner';
-import { readSessions } from '../scripts/commands/read-sessions';
-import { parseSessionMember } from '../session/session-member';
+import { readSessions, type SessionPosition } from '../scripts/commands/read-sessions';
+import { storedSession } from '../session/session-member';
 import { storedSessionMeta } from '../session/session-meta';
 import { parseReapingField } from '../session/reaping-field';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
@@ -24,10 +24,11 @@ interface Incarnation {
 /**
  * Pages through live sessions without KEYS or SCAN of the keyspace: the incarnations holding
  * sessions are those of the leases zset (live, or lapsed and not yet claimed) and of the reaping
- * hash (being closed); each incarnation's sorted set is read in session id order, a bounded slice
- * per script call (readSessions). Paging by session id rather than ZSCAN: ZSCAN ignores COUNT on
- * small sets and may repeat members of large ones, while ids return every session exactly once
- * even when a login or logout rewrites its member meanwhile.
+ * hash (being closed); each incarnation's sorted set is read in its own order (oldest sessions
+ * first, then by session id), a bounded slice per script call (readSessions). Paging by score and
+ * session id rather than ZSCAN: ZSCAN ignores COUNT on small sets and may repeat members of large
+ * ones, while a score and an id return every session exactly once even when a login or logout
+ * rewrites its member meanwhile.
  */
 export class SessionLister {
   constructor(
@@ -40,7 +41,7 @@ export class SessionLister {
     const { limit, user, instance, cursor } = checkQuery(query);
     const incarnations = await this.incarnations(instance);
     let start = 0;
-    let after = '';
+    let after: SessionPosition | undefined;
     if (cursor) {
       // The cursor's incarnation may be gone (stopped, reaped): go on with the next one.
       while (start < incarnations.length && compareIncarnations(incarnations[start], cursor) < 0) {
@@ -54,7 +55,7 @@ export class SessionLister {
     let budget = EXAMINE_PER_PAGE;
     for (let i = start; i < incarnations.length; i++) {
       const at = incarnations[i];
-      let from = i === start ? after : '';
+      let from = i === start ? after : undefined;
       for (;;) {
         const wanted = limit - sessions.length;
         const result = await readSessions(this.runner, this.keys, {
@@ -68,13 +69,13 @@ export class SessionLister {
         budget -= result.examined;
         from = result.next;
         if (sessions.length >= limit || (user !== undefined && budget <= 0)) {
-          const next = from !== '' ? { ...at, after: from } : incarnations[i + 1];
+          const next = from ? { ...at, after: from } : incarnations[i + 1];
           return {
             sessions,
-            cursor: next ? encodeSessionCursor({ after: '', ...next }) : null,
+            cursor: next ? encodeSessionCursor({ after: undefined, ...next }) : null,
           };
         }
-        if (from === '') break;
+        if (!from) break;
       }
     }
     return { sessions, cursor: null };
@@ -149,8 +150,11 @@ function compareIncarnations(a: Incarnation, b: Incarnation): number {
   return 0;
 }
 
-function liveSession(instance: string, stored: { member: string; profile: string }): LiveSession {
-  const m = parseSessionMember(stored.member);
+function liveSession(
+  instance: string,
+  stored: { member: string; score: number; profile: string },
+): LiveSession {
+  const m = storedSession(stored.member, stored.score);
   const meta = storedSessionMeta(stored.profile, m.addressCode);
   return {
     id: m.sessionId,

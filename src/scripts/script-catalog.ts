@@ -7,16 +7,18 @@ import { bundleLua } from './lua-bundle';
 export interface LuaScript {
   name: string;
   numberOfKeys: number;
+  /** `<name>-<n>+.lua`: the n keys, then any number more (the live users hashes a call touches). */
+  moreKeys: boolean;
   source: string;
   sha: string;
 }
 
-const FILE_RE = /^([a-zA-Z]+)-(\d+)\.lua$/;
+const FILE_RE = /^([a-zA-Z]+)-(\d+)(\+?)\.lua$/;
 
 /** lua/ at the package root, from src/scripts (ts-jest) or dist/scripts (built). */
 export const LUA_DIR = join(__dirname, '..', '..', 'lua');
 
-/** Every `lua/<name>-<numKeys>.lua`, bundled, keyed by name. */
+/** Every `lua/<name>-<numKeys>.lua` (or `-<numKeys>+.lua`), bundled, keyed by name. */
 export function loadScripts(dir = LUA_DIR): Map<string, LuaScript> {
   const scripts = new Map<string, LuaScript>();
   for (const file of readdirSync(dir).sort()) {
@@ -26,6 +28,7 @@ export function loadScripts(dir = LUA_DIR): Map<string, LuaScript> {
     scripts.set(match[1], {
       name: match[1],
       numberOfKeys: Number(match[2]),
+      moreKeys: match[3] === '+',
       source,
       sha: createHash('sha1').update(source).digest('hex'),
     });

@@ -18,12 +18,18 @@ export class ScriptRunner {
     this.scripts = catalog;
   }
 
-  /** Runs `name` with exactly the number of KEYS its file name declares. */
+  /** The connection the scripts run on, for the plain reads a script's caller makes first. */
+  get client(): RedisClient {
+    return this.redis;
+  }
+
+  /** Runs `name` with the number of KEYS its file name declares (at least that many for `-<n>+`). */
   async run(name: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
     const script = this.scripts.get(name);
     if (!script) throw new Error(`no Lua script named ${name} in lua/`);
-    if (keys.length !== script.numberOfKeys) {
-      throw new Error(`${name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+    if (script.moreKeys ? keys.length < script.numberOfKeys : keys.length !== script.numberOfKeys) {
+      const takes = `${script.numberOfKeys}${script.moreKeys ? ' or more' : ''}`;
+      throw new Error(`${name} takes ${takes} keys, got ${keys.length}`);
     }
     try {
       return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);

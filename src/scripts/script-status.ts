@@ -1,6 +1,8 @@
-/** Negative status codes the scripts return, mapped in this one place. */
+/** Status codes the scripts return (negative: refused), mapped in this one place. */
 export const ScriptStatus = {
   OK: 0,
+  /** The batch was applied before (its reply was lost): nothing changed. */
+  ALREADY_APPLIED: 1,
   /** Redis TIME is outside the day the caller proposed: recompute day keys and retry. */
   WRONG_DAY: -1,
   /** The instance hash belongs to another incarnation: this process no longer owns the id. */
@@ -14,4 +16,10 @@ export const ScriptStatus = {
    * more users: without the set they could not be told apart from those already counted.
    */
   PERIOD_CLOSED: -5,
+  /** Members were not as the writer expected (drift): nothing changed; it repairs its view. */
+  MEMBERS_DIFFER: -6,
+  /** Only the first events of the batch were applied before (a lost reply, then a longer batch). */
+  PARTLY_APPLIED: -7,
+  /** A member of the chunk to close is gone (another reaper closed it): nothing changed; read again. */
+  STALE_CHUNK: -8,
 } as const;

@@ -1,42 +1,90 @@
 /**
- * One live session as its sorted-set member stores it (written by lua/includes/sessionMember.lua,
- * which documents the format): fields joined by NUL, times in base 36.
+ * A live session as its incarnation's sorted set stores it. The member holds what the session is,
+ * the score when its time starts to count: the instant (ms, Redis TIME) from which its time is not
+ * yet credited to a day, which is when it connected, or the last midnight it was carried over.
+ *
+ * The writer builds every member from what it knows of its own sessions, so a script never looks a
+ * session up by range nor parses a member: it removes and adds exact members, and `ZMSCORE` tells
+ * whether a member is there. Fields, joined by NUL (no id may contain one), trailing empty fields
+ * left out, so an anonymous session without metadata is its id alone:
+ *
+ *   sessionId \0 userId \0 login \0 profileId \0 addressCode \0 carried
+ *
+ * - login: seconds (base 36) from connecting to the login of that user, as the writer measured them
+ *   (a duration on its own monotonic clock, so no clock skew between servers enters it);
+ * - profileId: the session's client profile (profile-id.ts), shared by every session with the same
+ *   device, OS and browser labels;
+ * - addressCode: the client address as the privacy mode kept it (session-meta.ts);
+ * - carried: seconds (base 36) from connecting to the score, once carried over a midnight.
  */
-export interface SessionMember {
+export interface SessionRecord {
   sessionId: string;
-  /** When the session connected (ms, Redis clock); to the second once carried over a midnight. */
-  connectedAtMs: number;
-  /** From this instant (ms) on the session's time is not yet credited to a day. */
-  stampMs: number;
-  userId: string | null;
-  /** When the current user logged in (ms, to the second); null while anonymous or unknown. */
-  loginAtMs: number | null;
-  /** Id of the session's client profile in the session profiles hash, `''` when none. */
+  /** `''` while anonymous. */
+  userId: string;
+  /** Seconds from connecting to the login of `userId`; 0 while anonymous. */
+  loginSec: number;
+  /** `''` when the session has no client profile. */
   profileId: string;
-  /** The client address as `encodeClientAddress` stored it, `''` when none. */
+  /** `''` when no address is stored. */
   addressCode: string;
-  /** Written before breakdowns existed: counted in none, no login time or metadata. */
-  legacy: boolean;
+  /** Seconds from connecting to the score; 0 until carried over a midnight. */
+  carriedSec: number;
 }
 
 const SEP = '\0';
 
-export function parseSessionMember(member: string): SessionMember {
+/** The member of a record; the inverse of parseMember. */
+export function memberOf(record: SessionRecord): string {
+  const fields = [
+    record.sessionId,
+    record.userId,
+    record.userId ? record.loginSec.toString(36) : '',
+    record.profileId,
+    record.addressCode,
+    record.carriedSec > 0 ? record.carriedSec.toString(36) : '',
+  ];
+  let end = fields.length;
+  while (end > 1 && fields[end - 1] === '') end--;
+  return fields.slice(0, end).join(SEP);
+}
+
+export function parseMember(member: string): SessionRecord {
   const f = member.split(SEP);
-  const stampMs = parseInt(f[1], 36);
-  const carried = f[6] ? parseInt(f[6], 36) : 0;
-  const connectedAtMs = stampMs - carried * 1000;
-  const userId = f[2] ? f[2] : null;
-  const legacy = f.length < 4;
   return {
     sessionId: f[0],
+    userId: f[1] ?? '',
+    loginSec: f[2] ? parseInt(f[2], 36) : 0,
+    profileId: f[3] ?? '',
+    addressCode: f[4] ?? '',
+    carriedSec: f[5] ? parseInt(f[5], 36) : 0,
+  };
+}
+
+/** A stored session with its times, as readers show it. */
+export interface StoredSession {
+  sessionId: string;
+  userId: string | null;
+  /** When the session connected (ms, Redis clock); to the second once carried over a midnight. */
+  connectedAtMs: number;
+  /** The score: from this instant (ms) on, the session's time is not yet credited to a day. */
+  stampMs: number;
+  /** When the current user logged in (ms, to the second); null while anonymous. */
+  loginAtMs: number | null;
+  profileId: string;
+  addressCode: string;
+}
+
+/** A member and its score, read. */
+export function storedSession(member: string, score: number): StoredSession {
+  const record = parseMember(member);
+  const connectedAtMs = score - record.carriedSec * 1000;
+  return {
+    sessionId: record.sessionId,
+    userId: record.userId || null,
     connectedAtMs,
-    stampMs,
-    userId,
-    loginAtMs:
-      !legacy && userId !== null && f[3] ? connectedAtMs + parseInt(f[3], 36) * 1000 : null,
-    profileId: f[4] ?? '',
-    addressCode: f[5] ?? '',
-    legacy,
+    stampMs: score,
+    loginAtMs: record.userId ? connectedAtMs + record.loginSec * 1000 : null,
+    profileId: record.profileId,
+    addressCode: record.addressCode,
   };
 }

@@ -27,14 +27,16 @@ export const EMPTY_SESSION_META: Readonly<SessionMeta> = Object.freeze({
   clientAddress: '',
 });
 
-// The encoded form, which the scripts parse: deviceType, osName, osVersion, clientName,
-// clientVersion, address code, joined by US (\x1f). The scripts store the five labels once per
-// distinct profile and the address code in the session's member, whose fields are joined by NUL,
-// so neither character may appear in a value; `|` separates fields of the scripts' own records.
+// The encoded form: deviceType, osName, osVersion, clientName, clientVersion, address code, joined
+// by US (\x1f). The five labels are stored once per distinct client profile (profile-id.ts) and
+// the address code in the session's member, whose fields are joined by NUL, so neither character
+// may appear in a value; `|` separates fields of the scripts' own records.
 const FIELD_SEP = '\x1f';
 const RESTORE_SEP = '\0';
 const MAX_LABEL_LENGTH = 32;
 const MAX_ADDRESS_LENGTH = 45;
+/** What splitSessionMeta keeps of any field, whatever it was sent. */
+const MAX_STORED_FIELD_LENGTH = 128;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -62,6 +64,20 @@ export function encodeSessionMeta(meta: SessionMeta): string {
  */
 export function encodeRestore(userId: string, encodedMeta: string): string {
   return encodedMeta === '' ? userId : `${userId}${RESTORE_SEP}${encodedMeta}`;
+}
+
+/**
+ * What an encoded metadata stores where: the five labels, joined by US, as the session's client
+ * profile (`''` when every label is empty), and the address code, kept in the session's member.
+ */
+export function splitSessionMeta(encoded: string): { content: string; addressCode: string } {
+  if (encoded === '') return { content: '', addressCode: '' };
+  // A caller that skipped encodeSessionMeta must not split a member with a NUL, nor grow it.
+  const parts = encoded.replace(/\0/g, '').split(FIELD_SEP);
+  const field = (i: number) => (parts[i] ?? '').slice(0, MAX_STORED_FIELD_LENGTH);
+  const labels = [0, 1, 2, 3, 4].map(field);
+  const content = labels.every((label) => label === '') ? '' : labels.join(FIELD_SEP);
+  return { content, addressCode: field(5) };
 }
 
 /** The metadata `encodeSessionMeta` encoded (`''` gives every field empty). */

@@ -1,8 +1,9 @@
-import { SauReader, SessionMonitor } from '../../src';
+import { SauReaper, SauReader, SessionMonitor } from '../../src';
 import { uniqueNamespace } from '../support/redis-server';
 import { useRedis } from '../support/use-redis';
 import { startChildInstance } from './child-instance';
 import { redisNowMs, waitFor } from '../support/monitor-harness';
+import { liveUserRefcounts } from '../support/live-users';
 
 const HEARTBEAT_MS = 200;
 const LEASE_MS = 1000;
@@ -117,8 +118,9 @@ describe('dead instances', () => {
       LEASE_MS,
     });
     await child.kill();
-    const a = new SauReader({ redis: url, namespace });
-    const b = new SauReader({ redis: url, namespace, closeBatchSize: 700 });
+    const reader = new SauReader({ redis: url, namespace });
+    const a = new SauReaper({ redis: url, namespace });
+    const b = new SauReaper({ redis: url, namespace, closeBatchSize: 700 });
     await waitFor(
       () => a.deadInstances(),
       (d) => d.lapsed.length === 1,
@@ -127,15 +129,17 @@ describe('dead instances', () => {
     const [ra, rb] = await Promise.all([a.reap(), b.reap()]);
     expect(ra.sessions + rb.sessions).toBe(50_000);
     expect(ra.instances + rb.instances).toBeGreaterThanOrEqual(1);
-    const stats = await a.stats({ window: 'day' });
+    const stats = await reader.stats({ window: 'day' });
     expect(stats.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
     expect(stats.day?.sessions).toBe(50_000);
-    const closed = Number(await redis.client().hget(a.keys.day(stats.day?.date ?? ''), 'closed'));
+    const closed = Number(
+      await redis.client().hget(reader.keys.day(stats.day?.date ?? ''), 'closed'),
+    );
     expect(closed).toBe(50_000);
-    expect(await redis.client().hlen(a.keys.liveUsers())).toBe(0);
+    expect(Object.keys(await liveUserRefcounts(redis.client(), reader.keys))).toHaveLength(0);
     expect(await a.deadInstances()).toEqual({ lapsed: [], reaping: [] });
     // A second pass finds nothing left to do.
     expect(await b.reap()).toEqual({ instances: 0, sessions: 0 });
-    await Promise.all([a.close(), b.close()]);
+    await Promise.all([a.close(), b.close(), reader.close()]);
   });
 });

@@ -6,6 +6,7 @@ import { useMonitors, waitFor, type WatchedMonitor } from '../support/monitor-ha
 import { uniqueNamespace } from '../support/redis-server';
 import { SentinelSet, sentinelUnavailable } from '../support/redis-sentinel';
 import { Workload } from './outage-workload';
+import { liveUserRefcounts } from '../support/live-users';
 
 // A master, a replica and three sentinels; three monitors find the master through the sentinels
 // and take traffic. Just before the master is SIGKILLed, the replica is frozen and cut off, so the
@@ -309,7 +310,7 @@ describeWithSentinel('Sentinel failover', () => {
         expect(await missingFromDay(controlLost)).toEqual([...controlLost]);
 
         // Never negative: every live refcount is a positive count, every total non-negative.
-        const refcounts = Object.values(await client.hgetall(reader.keys.liveUsers())).map(Number);
+        const refcounts = Object.values(await liveUserRefcounts(client, reader.keys)).map(Number);
         expect(refcounts).toHaveLength(stats.now.users);
         expect(refcounts.every((n) => Number.isInteger(n) && n > 0)).toBe(true);
         const totals = Object.values(await client.hgetall(reader.keys.live())).map(Number);

@@ -7,7 +7,7 @@ import { SauReader } from '../../src/reader/sau-reader';
 import { InvalidArgumentError } from '../../src/errors/invalid-argument-error';
 import { ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
-import { applyEvents } from '../../src/scripts/commands/apply-events';
+import { writeEvents } from '../support/event-writer';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
 import { SessionMonitor } from '../../src/monitor/session-monitor';
 import {
@@ -48,7 +48,7 @@ describe('SauReader.breakdown', () => {
     await instance('node-2');
     const today = calendar.dayAt(await redisNowMs(client));
     const send = async (instanceId: string, events: string[], day: ZonedDay = today) => {
-      const result = await applyEvents(runner, keys, {
+      const result = await writeEvents(runner, keys, {
         instanceId,
         incarnation: `${instanceId}-inc`,
         day,

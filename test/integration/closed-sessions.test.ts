@@ -1,9 +1,12 @@
 import { Redis } from 'ioredis';
 import { SessionMonitor } from '../../src';
 import type { ClosedSession } from '../../src/reader/closed-sessions';
-import { parseSessionMember } from '../../src/session/session-member';
+import { closedSessionField, parseClosedEntry } from '../../src/session/closed-record';
+import { encodeClientAddress } from '../../src/session/session-meta';
+import { SauReaper } from '../../src/monitor/sau-reaper';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
 import { redisNowMs, useMonitors } from '../support/monitor-harness';
+import { storedSessionOf } from '../support/stored-sessions';
 
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
@@ -23,26 +26,47 @@ describe('closed-session log', () => {
   });
   const harness = useMonitors(() => server.url);
 
+  /** Every logged session, oldest first, with the fields one record per session used to have. */
   async function entries(monitor: SessionMonitor): Promise<Record<string, string>[]> {
     const raw = await client.xrange(monitor.keys.closedSessions(), '-', '+');
-    return raw.map(([, fields]) => {
-      const out: Record<string, string> = {};
-      for (let i = 0; i < fields.length; i += 2) out[fields[i]] = fields[i + 1];
-      return out;
-    });
+    return raw.flatMap(([, fields]) =>
+      parseClosedEntry(fields).map((r) => ({
+        sessionId: r.sessionId,
+        userId: r.userId ?? '',
+        instance: r.instanceId,
+        connectedAt: String(r.connectedAt),
+        closedAt: String(r.closedAt),
+        durationMs: String(r.durationMs),
+        loginAt: r.loginAt === null ? '' : String(r.loginAt),
+        device: r.deviceType,
+        os: r.osName,
+        osVersion: r.osVersion,
+        client: r.clientName,
+        clientVersion: r.clientVersion,
+        address: encodeClientAddress(r.clientAddress),
+      })),
+    );
   }
 
-  async function member(monitor: SessionMonitor, sessionId: string) {
+  function member(monitor: SessionMonitor, sessionId: string) {
     const key = monitor.keys.instanceSessions(monitor.options.instanceId, monitor.incarnation);
-    const found = (await client.zrange(key, 0, -1)).find((m) => m.startsWith(`${sessionId}\0`));
-    return parseSessionMember(found!);
+    return storedSessionOf(client, key, sessionId);
   }
 
   it('still logs a close when the stream already holds a later id (Redis clock stepped back)', async () => {
     const namespace = uniqueNamespace('closed-log');
     const { monitor, errors } = await harness.start({ namespace, instanceId: 'app-1' });
     const future = (await redisNowMs(client)) + 60_000;
-    await client.xadd(monitor.keys.closedSessions(), `${future}-0`, 'sessionId', 'from-later');
+    await client.xadd(
+      monitor.keys.closedSessions(),
+      `${future}-0`,
+      'instance',
+      'app-0',
+      'closedAt',
+      future,
+      's',
+      closedSessionField('from-later', future),
+    );
     for (const id of ['s1', 's2']) monitor.open({ id });
     await monitor.flush();
     monitor.close('s1');
@@ -161,9 +185,10 @@ describe('closed-session log', () => {
     );
     await new Promise((r) => setTimeout(r, 400)); // the lease lapses
 
-    const reader = harness.reader({ namespace });
-    expect(await reader.reap()).toEqual({ instances: 1, sessions: 3 });
-    expect(await reader.reap()).toEqual({ instances: 0, sessions: 0 });
+    const reaper = new SauReaper({ redis: server.url, namespace });
+    expect(await reaper.reap()).toEqual({ instances: 1, sessions: 3 });
+    expect(await reaper.reap()).toEqual({ instances: 0, sessions: 0 });
+    await reaper.close();
     const log = await entries(dead.monitor);
     expect(log.map((e) => e.sessionId).sort()).toEqual(['d-0', 'd-1', 'd-2']);
     for (const e of log) {
@@ -180,18 +205,18 @@ describe('closed-session log', () => {
       instanceId: 'app-1',
       closedSessionMaxLen: 10,
     });
+    // One batch, and so one entry, per closed session.
     for (let i = 0; i < 60; i++) {
       monitor.open({ id: `c-${i}` });
       monitor.close(`c-${i}`);
-      if (i % 7 === 0) await monitor.flush();
+      await monitor.flush();
     }
-    await monitor.flush();
     const length = await client.xlen(monitor.keys.closedSessions());
     expect(length).toBeGreaterThanOrEqual(10);
     expect(length).toBeLessThanOrEqual(10 + NODE_ENTRIES);
     // The newest are kept.
     const last = await client.xrevrange(monitor.keys.closedSessions(), '+', '-', 'COUNT', 1);
-    expect(last[0][1][1]).toBe('c-59');
+    expect(parseClosedEntry(last[0][1]).map((r) => r.sessionId)).toEqual(['c-59']);
     const ttl = await client.pttl(monitor.keys.closedSessions());
     expect(ttl).toBeGreaterThan(34 * 86_400_000);
     expect(ttl).toBeLessThanOrEqual(35 * 86_400_000);

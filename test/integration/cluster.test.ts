@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { SauReader, SessionMonitor } from '../../src';
+import { SauReaper, SauReader, SessionMonitor } from '../../src';
 import { runDoctor } from '../../src/diagnostics/doctor';
 import { connectRedis } from '../../src/redis/redis-client';
 import { loadScripts } from '../../src/scripts/script-catalog';
@@ -33,7 +33,7 @@ interface Tenant {
 describeCluster('on a Redis Cluster', () => {
   let cluster: TestCluster;
   const monitors: SessionMonitor[] = [];
-  const readers: SauReader[] = [];
+  const readers: Array<SauReader | SauReaper> = [];
   let tenants: Tenant[] = [];
   /** Errors any monitor reported; none is expected on a healthy Cluster. */
   const reported: string[] = [];
@@ -204,22 +204,24 @@ describeCluster('on a Redis Cluster', () => {
       10_000,
     );
     expect(lapsed.lapsed.sort()).toEqual(['node-a', 'node-b']);
-    expect(await r2.reap()).toEqual({ instances: 2, sessions: 9 });
+    const reaper = new SauReaper({ redis: cluster.url, namespace: third.namespace });
+    readers.push(reaper);
+    expect(await reaper.reap()).toEqual({ instances: 2, sessions: 9 });
     const reaped = await r2.stats({ window: 'day' });
     expect(reaped.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
     expect(reaped.day).toMatchObject({ activeUsers: 7, sessions: 10, logins: 9 });
-    expect(await r2.reap()).toEqual({ instances: 0, sessions: 0 });
+    expect(await reaper.reap()).toEqual({ instances: 0, sessions: 0 });
   });
 
   it('runs the scripts again after SCRIPT FLUSH on a master (NOSCRIPT → EVAL)', async () => {
     const t = tenants[0];
     const node = cluster.node(t.port);
     const scripts = loadScripts();
-    const applyEvents = scripts.get('applyEvents')!.sha;
+    const applyBatch = scripts.get('applyBatch')!.sha;
     const readStats = scripts.get('readStats')!.sha;
-    expect(await node.script('EXISTS', applyEvents, readStats)).toEqual([1, 1]);
+    expect(await node.script('EXISTS', applyBatch, readStats)).toEqual([1, 1]);
     await node.script('FLUSH');
-    expect(await node.script('EXISTS', applyEvents, readStats)).toEqual([0, 0]);
+    expect(await node.script('EXISTS', applyBatch, readStats)).toEqual([0, 0]);
 
     t.a.open({ id: 'late' });
     t.a.login('late', 'late-user');
@@ -228,7 +230,7 @@ describeCluster('on a Redis Cluster', () => {
     expect(stats.now).toEqual({ users: 4, sessions: 8, anonymousSessions: 2, instances: 2 });
     expect(stats.day).toMatchObject({ activeUsers: 6, logins: 8 });
     // EVAL cached them again on that master.
-    expect(await node.script('EXISTS', applyEvents, readStats)).toEqual([1, 1]);
+    expect(await node.script('EXISTS', applyBatch, readStats)).toEqual([1, 1]);
     expect(reported).toEqual([]);
   });
 

@@ -174,13 +174,15 @@ function judge(key: string, result: PluginResult, truth: Truth): string[] {
     return problems;
   }
 
-  if (key === keys.liveUsers()) {
-    if (result.command !== 'hlen')
-      return [`${result.command} of the live users hash is not checked`];
+  if (key === keys.live()) {
+    if (result.command !== 'hget' || result.argv[2] !== 'users')
+      return [
+        `${result.command} ${result.argv.slice(2).join(' ')} of the live totals is not checked`,
+      ];
     const value = single(result.fields[0]);
     return value === truth.stats.now.users
       ? []
-      : [`live users: HLEN ${value}, SauReader says SAU ${truth.stats.now.users}`];
+      : [`live users: ${value}, SauReader says SAU ${truth.stats.now.users}`];
   }
 
   for (const by of DIMENSIONS) {

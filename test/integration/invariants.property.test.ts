@@ -8,8 +8,10 @@ import { SauReader } from '../../src/reader/sau-reader';
 import type { SauError } from '../../src/errors/sau-error';
 import { Keys } from '../../src/keys';
 import { ScriptRunner } from '../../src/scripts/script-runner';
+import { loadScripts } from '../../src/scripts/script-catalog';
+import { parseMember } from '../../src/session/session-member';
 import { ScriptStatus } from '../../src/scripts/script-status';
-import { applyEvents } from '../../src/scripts/commands/apply-events';
+import { writeEvents } from '../support/event-writer';
 import { closeSessions } from '../../src/scripts/commands/close-sessions';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
 import {
@@ -24,6 +26,7 @@ import {
 } from '../../src/session/session-meta';
 import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
+import { liveUserRefcounts } from '../support/live-users';
 
 /**
  * Invariants 1, 2 and 5 under random use: several instances of one namespace receive random
@@ -32,6 +35,9 @@ import { expiryOf } from '../../src/time/retention';
  * and browser follow the same sequences: through the monitor (no metadata yet, so every session is
  * `unknown`), and straight through the scripts with random metadata, caps and re-sent batches.
  */
+
+/** The script whose reply a lost connection drops. */
+const APPLY_BATCH_SHA = loadScripts().get('applyBatch')!.sha;
 
 const INSTANCES = 3;
 const SESSION_IDS = ['s0', 's1', 's2', 's3', '{s}:4', 'ß5'];
@@ -47,7 +53,7 @@ type Command =
   | { kind: 'replay'; index: number }
   /** Waits until every instance's queue is in Redis, then compares live numbers with the model. */
   | { kind: 'flush' }
-  /** The next applyEvents reply is lost after the script ran, so the monitor sends the batch again. */
+  /** The next applyBatch reply is lost after the script ran, so the monitor sends the batch again. */
   | { kind: 'loseReply' };
 
 /** Input the monitor must refuse, with the code it must report. */
@@ -193,7 +199,7 @@ describe('counting invariants under random event sequences', () => {
     const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
     (client as unknown as { evalsha: typeof evalsha }).evalsha = async (...args: unknown[]) => {
       const reply = await evalsha(...args);
-      if (loseReply && args[1] === 26 /* applyEvents, the one script with 26 keys */) {
+      if (loseReply && args[0] === APPLY_BATCH_SHA) {
         loseReply = false;
         throw new Error('Connection lost');
       }
@@ -313,7 +319,9 @@ describe('counting invariants under random event sequences', () => {
               expect(
                 Number((await client.hget(monitors[0].keys.day(day.date), 'closed')) ?? 0),
               ).toBe(model.opened);
-              expect(await client.hlen(monitors[0].keys.liveUsers())).toBe(0);
+              expect(Object.keys(await liveUserRefcounts(client, monitors[0].keys))).toHaveLength(
+                0,
+              );
               const liveTotals = await client.hgetall(monitors[0].keys.live());
               for (const value of Object.values(liveTotals)) expect(Number(value)).toBe(0);
               await expectNoLiveBreakdowns(client, monitors[0].keys);
@@ -365,7 +373,7 @@ async function expectRaw(
   expect(Number(live.sessions ?? 0)).toBe(model.liveSessions);
   expect(Number(live.anonymous ?? 0)).toBe(model.anonymousSessions);
 
-  const refcounts = await client.hgetall(keys.liveUsers());
+  const refcounts = await liveUserRefcounts(client, keys);
   for (const value of Object.values(refcounts)) expect(Number(value)).toBeGreaterThanOrEqual(1);
   expect(
     new Map(Object.entries(refcounts).map(([u, n]) => [u, Number(n)] as [string, number])),
@@ -379,8 +387,8 @@ async function expectRaw(
     );
     const stored = new Map(
       members.map((m) => {
-        const [id, , userId] = m.split('\0');
-        return [id, userId ?? ''] as [string, string];
+        const { sessionId, userId } = parseMember(m);
+        return [sessionId, userId] as [string, string];
       }),
     );
     expect(stored).toEqual(model.sessions[i]);
@@ -650,7 +658,7 @@ describe('breakdown invariants under random events with metadata', () => {
             );
             const call = async (inst: number, events: string[], firstSeq: number) => {
               for (;;) {
-                const result = await applyEvents(runner, keys, {
+                const result = await writeEvents(runner, keys, {
                   instanceId: instanceId(inst),
                   incarnation: 'inc',
                   day,

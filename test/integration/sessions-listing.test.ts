@@ -6,7 +6,7 @@ import { SauReader } from '../../src/reader/sau-reader';
 import { InvalidArgumentError } from '../../src/errors/invalid-argument-error';
 import { ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
-import { applyEvents } from '../../src/scripts/commands/apply-events';
+import { writeEvents } from '../support/event-writer';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
 import { reapingField } from '../../src/session/reaping-field';
 import { SessionMonitor } from '../../src/monitor/session-monitor';
@@ -54,7 +54,7 @@ describe('SauReader.sessions', () => {
     const runner = new ScriptRunner(client);
     const today = calendar.dayAt(await redisNowMs(client));
     const send = async (instanceId: string, events: string[]) => {
-      const result = await applyEvents(runner, keys, {
+      const result = await writeEvents(runner, keys, {
         instanceId,
         incarnation: `${instanceId}-inc`,
         day: today,

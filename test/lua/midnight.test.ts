@@ -5,7 +5,7 @@ import { daysAroundMidnight } from '../support/midnight-days';
 import { Keys } from '../../src/keys';
 import { ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
-import { applyEvents } from '../../src/scripts/commands/apply-events';
+import { writeEvents } from '../support/event-writer';
 import { closeSessions } from '../../src/scripts/commands/close-sessions';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
 import type { ZonedDay } from '../../src/time/zoned-calendar';
@@ -33,7 +33,7 @@ describe('midnight rollover (applyEvents "m")', () => {
     const t0 = await redisNowMs(client);
     const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1500);
     const apply = (day: ZonedDay, events: string[]) =>
-      applyEvents(runner, keys, {
+      writeEvents(runner, keys, {
         instanceId: 'n1',
         incarnation: 'i1',
         day,
@@ -60,7 +60,11 @@ describe('midnight rollover (applyEvents "m")', () => {
     const dayOneMs = Number(await client.hget(keys.day('2031-01-31'), 'sessionMs'));
     expect(dayOneMs).toBe(2 * (midnight - opened.nowMs));
     // Live counts are untouched, and a second "m" the same day changes nothing.
-    expect(await client.hgetall(keys.live())).toEqual({ sessions: '2', anonymous: '1' });
+    expect(await client.hgetall(keys.live())).toEqual({
+      sessions: '2',
+      anonymous: '1',
+      users: '1',
+    });
     const again = await apply(dayTwo, ['m', 's1', '', 'm', 's2', '']);
     expect(again.applied).toBe(0);
     expect(Number(await client.hget(keys.day('2031-01-31'), 'sessionMs'))).toBe(dayOneMs);
@@ -78,6 +82,10 @@ describe('midnight rollover (applyEvents "m")', () => {
     const dayTwoMs = Number(await client.hget(keys.day('2031-02-01'), 'sessionMs'));
     expect(dayTwoMs).toBe(2 * (closed.closeMs - midnight));
     expect(dayOneMs + dayTwoMs).toBe(2 * (closed.closeMs - opened.nowMs));
-    expect(await client.hgetall(keys.live())).toEqual({ sessions: '0', anonymous: '0' });
+    expect(await client.hgetall(keys.live())).toEqual({
+      sessions: '0',
+      anonymous: '0',
+      users: '0',
+    });
   });
 });

@@ -6,11 +6,12 @@ import { daysAroundMidnight } from '../support/midnight-days';
 import { Keys } from '../../src/keys';
 import { ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
-import { applyEvents } from '../../src/scripts/commands/apply-events';
+import { writeEvents } from '../support/event-writer';
 import { closeSessions } from '../../src/scripts/commands/close-sessions';
 import { readSessions } from '../../src/scripts/commands/read-sessions';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
-import { parseSessionMember } from '../../src/session/session-member';
+import { parseMember } from '../../src/session/session-member';
+import { storedSessionOf, storedSessions } from '../support/stored-sessions';
 import {
   BREAKDOWN_DIMENSIONS,
   type BreakdownDimension,
@@ -75,7 +76,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     const today = calendar.dayAt(await redisNowMs(client));
     const apply = (events: string[], extra: { day?: ZonedDay; firstSeq?: number } = {}) => {
       const day = extra.day ?? today;
-      return applyEvents(runner, keys, {
+      return writeEvents(runner, keys, {
         instanceId: 'node-1',
         incarnation: 'inc-1',
         day,
@@ -97,11 +98,7 @@ describe('session metadata and breakdowns in the scripts', () => {
         breakdownCap: options.breakdownCap,
       });
     const sessionsKey = keys.instanceSessions('node-1', 'inc-1');
-    const member = async (sessionId: string) => {
-      const found = await client.zrangebylex(sessionsKey, `[${sessionId}\0`, `(${sessionId}\u0001`);
-      expect(found).toHaveLength(1);
-      return parseSessionMember(found[0]);
-    };
+    const member = (sessionId: string) => storedSessionOf(client, sessionsKey, sessionId);
     return { client, keys, runner, today, apply, close, member, sessionsKey };
   }
 
@@ -165,7 +162,7 @@ describe('session metadata and breakdowns in the scripts', () => {
 
     const s1 = await member('s1');
     const s3 = await member('s3');
-    expect(s1).toMatchObject({ sessionId: 's1', userId: null, loginAtMs: null, legacy: false });
+    expect(s1).toMatchObject({ sessionId: 's1', userId: null, loginAtMs: null });
     expect(s1.connectedAtMs).toBe(result.nowMs);
     expect(s1.profileId).not.toBe(s3.profileId);
     // A /24 IPv4 address takes 4 characters of the member, a /48 IPv6 address 9.
@@ -198,14 +195,14 @@ describe('session metadata and breakdowns in the scripts', () => {
     const page = await readSessions(runner, keys, {
       instanceId: 'node-1',
       incarnation: 'inc-1',
-      after: '',
+      after: undefined,
       examine: 100,
       limit: 100,
       userId: '',
     });
     const read = Object.fromEntries(
       page.sessions.map(({ member, profile }) => {
-        const m = parseSessionMember(member);
+        const m = parseMember(member);
         return [m.sessionId, storedSessionMeta(profile, m.addressCode)];
       }),
     );
@@ -227,7 +224,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     // A caller that skips encodeSessionMeta and sends a NUL cannot split the member either.
     const raw = 'brow\u0000ser\u001fLinux';
     await apply([...['o', 's1', encodeSessionMeta(dirty)], ...['o', 's2', raw, 'c', 's2', '']]);
-    expect(await member('s1')).toMatchObject({ sessionId: 's1', legacy: false });
+    expect(await member('s1')).toMatchObject({ sessionId: 's1' });
     expect(await liveBreakdown(client, keys, 'os')).toEqual({ Windows1: [1, 0] });
     expect((await dayBreakdown(client, keys, today.date, 'device')).browser).toEqual([
       1,
@@ -372,7 +369,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     const other = (await client.zrange(keys.instanceSessions('node-1', 'inc-1'), 0, -1)).find((m) =>
       m.startsWith('s5\0'),
     );
-    const profile = await client.hget(keys.sessionProfiles(), parseSessionMember(other!).profileId);
+    const profile = await client.hget(keys.sessionProfiles(), parseMember(other!).profileId);
     expect(profile).toContain('OS 5');
 
     await apply(Array.from({ length: 8 }, (_, i) => ['c', `s${i}`, '']).flat(), { firstSeq: 14 });
@@ -431,7 +428,7 @@ describe('session metadata and breakdowns in the scripts', () => {
       iOS: [0, 0, 1],
       unknown: [0, 0, 1],
     });
-    expect(await member('s1')).toMatchObject({ userId: 'alice', legacy: false });
+    expect(await member('s1')).toMatchObject({ userId: 'alice' });
     expect((await member('s1')).loginAtMs).toBe((await member('s1')).connectedAtMs);
     expect(await client.hmget(keys.live(), 'sessions', 'anonymous')).toEqual(['3', '1']);
   });
@@ -454,31 +451,13 @@ describe('session metadata and breakdowns in the scripts', () => {
     expect(await dayBreakdown(client, keys, today.date, 'os')).toEqual({ Windows: [4, 0, 2] });
   });
 
-  it('leaves members written before breakdowns existed out of them', async () => {
-    const { client, keys, apply, sessionsKey, today } = await setup();
-    const t = (await redisNowMs(client)).toString(36);
-    await client.zadd(sessionsKey, 0, `old1\0${t}`, 0, `old2\0${t}\0dave`);
-    await client.hset(keys.live(), 'sessions', 2, 'anonymous', 1);
-    await client.hset(keys.liveUsers(), 'dave', 1);
-    await apply(['o', 'new', encodeSessionMeta(CHROME_WINDOWS)]);
-    const r = await apply(['i', 'old1', 'erin', 'u', 'old2', '', 'c', 'old1', '', 'c', 'old2', '']);
-    expect(r.applied).toBe(4);
-    expect(await liveBreakdown(client, keys, 'os')).toEqual({ Windows: [1, 0] });
-    expect(await client.hmget(keys.live(), 'sessions', 'anonymous')).toEqual(['1', '1']);
-    // Their time and users still count in the day, as unknown.
-    const os = await dayBreakdown(client, keys, today.date, 'os');
-    expect(os.unknown[2]).toBe(1);
-    await apply(['c', 'new', '']);
-    await expectNoLiveBreakdown(client, keys);
-  });
-
   it('splits the time of a session open across midnight by value and keeps when it connected', async () => {
     const { client, keys, runner } = await setup();
     // A "day" that ends 1.2 s from now.
     const t0 = await redisNowMs(client);
     const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1200);
     const apply = (day: ZonedDay, events: string[]) =>
-      applyEvents(runner, keys, {
+      writeEvents(runner, keys, {
         instanceId: 'node-1',
         incarnation: 'inc-1',
         day,
@@ -492,8 +471,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     const wait = midnight - (await redisNowMs(client)) + 50;
     await new Promise((r) => setTimeout(r, wait));
     await apply(dayTwo, ['m', 's1', '']);
-    const [member] = await client.zrange(keys.instanceSessions('node-1', 'inc-1'), 0, -1);
-    const s1 = parseSessionMember(member);
+    const [s1] = await storedSessions(client, keys.instanceSessions('node-1', 'inc-1'));
     expect(s1.stampMs).toBe(midnight);
     expect(Math.abs(s1.connectedAtMs - opened.nowMs)).toBeLessThanOrEqual(500);
     expect(s1.loginAtMs).not.toBeNull();

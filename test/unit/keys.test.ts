@@ -7,7 +7,9 @@ describe('Keys', () => {
     const keys = new Keys('acme');
     const all = [
       keys.live(),
-      keys.liveUsers(),
+      keys.liveUsers(0),
+      keys.liveUsers(4095),
+      keys.liveUsersOf('alice'),
       keys.leases(),
       keys.instance('host:1'),
       keys.instanceSessions('host:1', 'abc'),

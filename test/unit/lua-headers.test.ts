@@ -4,8 +4,8 @@ import { LUA_DIR } from '../../src/scripts/script-catalog';
 import { bundleLua } from '../../src/scripts/lua-bundle';
 
 // Every script documents its KEYS and ARGV in a header (BullMQ's habit); this keeps the header,
-// the file name (<name>-<numKeys>.lua) and the body, includes inlined as Redis runs it, from
-// drifting apart.
+// the file name (<name>-<numKeys>.lua, or <name>-<numKeys>+.lua for a script that takes any number
+// of keys after those) and the body, includes inlined as Redis runs it, from drifting apart.
 
 interface Header {
   keys: Array<[number, number]>; // documented [from, to] ranges; to = Infinity for "N.."
@@ -57,16 +57,23 @@ describe('Lua script headers', () => {
     expect(files.length).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(files)('%s is named <verbNoun>-<numKeys>.lua', (file) => {
-    expect(file).toMatch(/^[a-z][a-zA-Z]+-\d+\.lua$/);
+  it.each(files)('%s is named <verbNoun>-<numKeys>[+].lua', (file) => {
+    expect(file).toMatch(/^[a-z][a-zA-Z]+-\d+\+?\.lua$/);
   });
 
   it.each(files)('%s documents exactly the KEYS its name declares and its body uses', (file) => {
-    const numKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
+    const [, count, more] = /-(\d+)(\+?)\.lua$/.exec(file) ?? [];
+    const numKeys = Number(count);
     const { header, body } = parseHeader(file, bundleLua(join(LUA_DIR, file)));
-    expect(coverage(file, 'KEYS', header.keys)).toBe(numKeys);
     const used = usedIndexes(body, 'KEYS');
-    for (const i of used) expect(i).toBeLessThanOrEqual(numKeys);
+    if (more) {
+      // The declared keys, then an open range of the keys that come after them.
+      expect(coverage(file, 'KEYS', header.keys)).toBe(Infinity);
+      expect(header.keys[header.keys.length - 1][0]).toBe(numKeys + 1);
+    } else {
+      expect(coverage(file, 'KEYS', header.keys)).toBe(numKeys);
+      for (const i of used) expect(i).toBeLessThanOrEqual(numKeys);
+    }
     // A key documented on its own line must be read by the body.
     for (const [from, to] of header.keys) if (from === to) expect(used).toContain(from);
   });

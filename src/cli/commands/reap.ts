@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SauReaper } from '../../monitor/sau-reaper';
 import { withReader } from '../with-reader';
 
 interface ReapOptions {
@@ -12,7 +13,7 @@ export function registerReapCommand(program: Command): Command {
     .description("close dead instances' sessions now, at their last heartbeat")
     .option('--dry-run', 'only list the instances that would be reaped')
     .action(async (options: ReapOptions, command: Command) => {
-      await withReader(command, async ({ reader, output }) => {
+      await withReader(command, async ({ reader, output, client, globals }) => {
         if (options.dryRun) {
           const dead = await reader.deadInstances();
           if (output.json) {
@@ -30,7 +31,13 @@ export function registerReapCommand(program: Command): Command {
           return;
         }
         let progressShown = false;
-        const report = await reader.reap((p) => {
+        // Reaping writes: the writer's SauReaper, on the same connection.
+        const reaper = new SauReaper({
+          redis: client,
+          namespace: globals.namespace,
+          timezone: globals.timezone,
+        });
+        const report = await reaper.reap((p) => {
           progressShown = true;
           const total = p.closed + p.left;
           output.progress(

@@ -1,9 +1,15 @@
 import type { Keys } from '../../keys';
 import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
-import type { ScriptRunner } from '../script-runner';
+import type { ScriptArg, ScriptRunner } from '../script-runner';
+import { ScriptStatus } from '../script-status';
 import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../../session/breakdown-dimensions';
+import { closedSessionField } from '../../session/closed-record';
+import { parseMember } from '../../session/session-member';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
+
+/** Another reaper closing the same chunk makes a call read again; this many times at most in a row. */
+const MAX_STALE_READS = 10;
 
 export interface CloseSessionsInput {
   instanceId: string;
@@ -26,20 +32,26 @@ export interface CloseSessionsResult {
   closeMs: number;
 }
 
+/**
+ * Closes up to `batchSize` sessions of one incarnation (lua/closeSessions-19+.lua): reads them
+ * (ZRANGE, their members and scores), sums what they change here (users, profiles, the
+ * closed-session log), and lets the script check and remove them in one call. A chunk another
+ * caller closed meanwhile is read again.
+ */
 export async function closeSessions(
   runner: ScriptRunner,
   keys: Keys,
   input: CloseSessionsInput,
 ): Promise<CloseSessionsResult> {
   const { day } = input;
+  const sessionsKey = keys.instanceSessions(input.instanceId, input.incarnation);
   const previousDate = addDays(day.date, -1);
   const closedLog = input.closedLog ?? closedLogLimitsOf();
-  const reply = (await runner.run(
-    'closeSessions',
-    [
+  for (let reads = 1; ; reads++) {
+    const read = await runner.client.zrange(sessionsKey, 0, input.batchSize - 1, 'WITHSCORES');
+    const scriptKeys = [
       keys.live(),
-      keys.liveUsers(),
-      keys.instanceSessions(input.instanceId, input.incarnation),
+      sessionsKey,
       keys.day(day.date),
       keys.day(previousDate),
       keys.instance(input.instanceId),
@@ -49,20 +61,74 @@ export async function closeSessions(
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
       ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
       keys.closedSessions(),
-    ],
-    [
+    ];
+    const chunk = summarise(read, keys, scriptKeys);
+    const reply = (await runner.run('closeSessions', scriptKeys, [
       input.instant,
       day.startMs,
       day.endMs,
-      input.batchSize,
       input.expiry.day,
       input.expiry.previousDay,
       breakdownCapOf(input.breakdownCap),
       input.instanceId,
       closedLog.maxLen,
       closedLog.retentionMs,
-    ],
-  )) as number[];
-  if (reply[0] < 0) return { status: reply[0], left: -1, closed: 0, closeMs: reply[1] };
-  return { status: reply[0], left: reply[1], closed: reply[2], closeMs: reply[3] };
+      chunk.members.length / 2,
+      chunk.users.length / 3,
+      chunk.profiles.length / 3,
+      chunk.logFields.length,
+      chunk.anonymous,
+      ...chunk.members,
+      ...chunk.users,
+      ...chunk.profiles,
+      ...chunk.logFields,
+    ])) as number[];
+    if (reply[0] === ScriptStatus.STALE_CHUNK && reads < MAX_STALE_READS) continue;
+    if (reply[0] < 0) return { status: reply[0], left: -1, closed: 0, closeMs: reply[1] };
+    return { status: reply[0], left: reply[1], closed: reply[2], closeMs: reply[3] };
+  }
+}
+
+/**
+ * What closing the sessions read changes: members with their profiles, each user's sessions (its
+ * live users hash appended to `scriptKeys`), each profile's live and logged-in sessions, anonymous
+ * sessions, and the closed-session log's session fields.
+ */
+function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
+  const members: ScriptArg[] = [];
+  const logFields: string[] = [];
+  const userSessions = new Map<string, number>();
+  const profileSessions = new Map<string, [number, number]>();
+  let anonymous = 0;
+  for (let i = 0; i < read.length; i += 2) {
+    const member = read[i];
+    const score = Number(read[i + 1]);
+    const session = parseMember(member);
+    members.push(member, session.profileId);
+    logFields.push('s', closedSessionField(member, score - session.carriedSec * 1000));
+    const counts = profileSessions.get(session.profileId) ?? [0, 0];
+    counts[0]--;
+    if (session.userId) {
+      counts[1]--;
+      userSessions.set(session.userId, (userSessions.get(session.userId) ?? 0) + 1);
+    } else {
+      anonymous++;
+    }
+    profileSessions.set(session.profileId, counts);
+  }
+  const users: ScriptArg[] = [];
+  const keyIndex = new Map<string, number>();
+  for (const [userId, sessions] of userSessions) {
+    const key = keys.liveUsersOf(userId);
+    let index = keyIndex.get(key);
+    if (index === undefined) {
+      scriptKeys.push(key);
+      index = scriptKeys.length;
+      keyIndex.set(key, index);
+    }
+    users.push(index, userId, -sessions);
+  }
+  const profiles: ScriptArg[] = [];
+  for (const [id, [live, loggedIn]] of profileSessions) profiles.push(id, live, loggedIn);
+  return { members, users, profiles, logFields, anonymous };
 }

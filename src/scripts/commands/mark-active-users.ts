@@ -38,7 +38,7 @@ export async function markActiveUsers(
       expiry.daySet,
       expiry.month,
       expiry.monthSet,
-      ...input.userIds,
+      ...new Set(input.userIds),
     ],
   )) as number[];
   return {

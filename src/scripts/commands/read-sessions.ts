@@ -1,11 +1,17 @@
 import type { Keys } from '../../keys';
 import type { ScriptRunner } from '../script-runner';
 
+/** Where a page of one incarnation's sessions continues: after this score and session id. */
+export interface SessionPosition {
+  score: string;
+  sessionId: string;
+}
+
 export interface ReadSessionsInput {
   instanceId: string;
   incarnation: string;
-  /** Session id to continue after; `''` starts at the first session. */
-  after: string;
+  /** Continue after this session; undefined starts at the first. */
+  after: SessionPosition | undefined;
   /** Most members the call looks at. */
   examine: number;
   /** Most sessions it returns. */
@@ -15,11 +21,11 @@ export interface ReadSessionsInput {
 }
 
 export interface ReadSessionsResult {
-  /** Session id to continue after; `''` when the incarnation has no more sessions. */
-  next: string;
+  /** Where the next call continues; undefined when the incarnation has no more sessions. */
+  next: SessionPosition | undefined;
   examined: number;
-  /** Raw members with the content of their client profile (`''` when none). */
-  sessions: Array<{ member: string; profile: string }>;
+  /** Raw members and scores with the content of their client profile (`''` when none). */
+  sessions: Array<{ member: string; score: number; profile: string }>;
 }
 
 export async function readSessions(
@@ -30,11 +36,18 @@ export async function readSessions(
   const reply = (await runner.run(
     'readSessions',
     [keys.instanceSessions(input.instanceId, input.incarnation), keys.sessionProfiles()],
-    [input.after, input.examine, input.limit, input.userId],
-  )) as [string, number, ...string[]];
+    [
+      input.after?.score ?? '',
+      input.after?.sessionId ?? '',
+      input.examine,
+      input.limit,
+      input.userId,
+    ],
+  )) as string[];
   const sessions: ReadSessionsResult['sessions'] = [];
-  for (let i = 2; i < reply.length; i += 2) {
-    sessions.push({ member: String(reply[i]), profile: String(reply[i + 1]) });
+  for (let i = 3; i < reply.length; i += 3) {
+    sessions.push({ member: reply[i], score: Number(reply[i + 1]), profile: reply[i + 2] });
   }
-  return { next: String(reply[0]), examined: Number(reply[1]), sessions };
+  const next = reply[0] === '' ? undefined : { score: reply[0], sessionId: reply[1] };
+  return { next, examined: Number(reply[2]), sessions };
 }

@@ -80,7 +80,6 @@ function buildStatsKeys(keys: Keys, date: string): string[] {
   const month = date.slice(0, 7);
   return [
     keys.live(),
-    keys.liveUsers(),
     keys.leases(),
     keys.month(month),
     keys.monthUsers(month),

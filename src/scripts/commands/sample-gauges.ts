@@ -3,7 +3,7 @@ import type { ZonedDay } from '../../time/zoned-calendar';
 import type { ScriptRunner } from '../script-runner';
 import { statsKeys } from './read-stats';
 
-/** What lua/sampleGauges-102.lua did: wrote, or why not. */
+/** What lua/sampleGauges-101.lua did: wrote, or why not. */
 export type SampleOutcome = 'written' | 'held-by-another' | 'too-soon' | 'wrong-day';
 
 const OUTCOMES: Record<number, SampleOutcome> = {

@@ -6,16 +6,16 @@
   reads: the days before today merged once per day (and again after a past day gains users), so
   a 7 or 30 day count merges two HyperLogLogs instead of up to 30.
   Input:
-    KEYS[1..99] as lua/readStats-99.lua
-    KEYS[100] gauges hash
-    KEYS[101] timeline stream
-    KEYS[102] sampler lease (string: the sampler's id, expiring)
+    KEYS[1..98] as lua/readStats-98.lua
+    KEYS[99] gauges hash
+    KEYS[100] timeline stream
+    KEYS[101] sampler lease (string: the sampler's id, expiring)
     ARGV[1] largest sum of day set sizes for which a 7 or 30 day union is computed exactly
     ARGV[2] sampler id (instance id)
     ARGV[3] lease length (ms)
     ARGV[4] fewest ms since the last sample before another is written (0: always write)
     ARGV[5] timeline retention (ms): older entries are trimmed (MINID ~)
-    ARGV[6] start (ms) of the day KEYS[7] belongs to
+    ARGV[6] start (ms) of the day KEYS[6] belongs to
     ARGV[7] end (ms, exclusive) of that day
     ARGV[8] that day (YYYY-MM-DD)
   Output:
@@ -25,8 +25,8 @@
     {3, nowMs} Redis time is outside the proposed day: propose the day of nowMs
 ]]
 local rcall = redis.call
-local gaugesKey, timelineKey, leaseKey = KEYS[100], KEYS[101], KEYS[102]
-local windowsKey, window7Key, window30Key = KEYS[97], KEYS[98], KEYS[99]
+local gaugesKey, timelineKey, leaseKey = KEYS[99], KEYS[100], KEYS[101]
+local windowsKey, window7Key, window30Key = KEYS[96], KEYS[97], KEYS[98]
 local exactUnionLimit, samplerId = tonumber(ARGV[1]), ARGV[2]
 local leaseMs, minSpacingMs, retentionMs = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local dayStartMs, dayEndMs, date = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]

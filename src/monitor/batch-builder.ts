@@ -1,0 +1,270 @@
+import type { BatchPayload } from '../scripts/commands/apply-batch';
+import { closedProfileField, closedSessionField } from '../session/closed-record';
+import { profileIdOf } from '../session/profile-id';
+import { memberOf, parseMember } from '../session/session-member';
+import { splitSessionMeta } from '../session/session-meta';
+import type { ActiveToday } from './active-today';
+import type { MirroredSession, SessionMirror } from './session-mirror';
+
+/**
+ * One queued session event, as three strings (the queue stores them flat):
+ *   o open     sid, encoded metadata (encodeSessionMeta)
+ *   r restore  sid, encodeRestore(user, metadata): a session this instance holds that Redis lacks
+ *   i login    sid, user id, then NUL and the seconds since the session opened (base 36), if known
+ *   u logout   sid
+ *   c close    sid
+ *   m midnight sid: a session still open on a new day
+ *   a active   '', user id: a user whose login Redis may not have counted, without a session
+ *   g ghost    sid, score NUL member: a session Redis holds that this instance does not (drift)
+ */
+export type SessionOp = 'o' | 'r' | 'i' | 'u' | 'c' | 'm' | 'a' | 'g';
+
+/** What a batch makes of one session: its state before (in Redis) and after. */
+interface Touched {
+  before: MirroredSession | undefined;
+  /** null: closed by the batch. */
+  after: MirroredSession | null;
+  restored: boolean;
+  carried: boolean;
+  /** A ghost's member exactly as Redis holds it. */
+  member?: string;
+}
+
+/** A batch ready for lua/applyBatch, and what the mirror becomes once it is applied. */
+export interface BuiltBatch {
+  payload: BatchPayload;
+  /** Events it covers, from the first given: fewer when a session closed in it opened again. */
+  eventCount: number;
+  /** Events that changed something (a duplicate open, an unknown close… change nothing). */
+  applied: number;
+  /** The session of each transition, in payload order. */
+  transitionSessions: string[];
+  /** Each touched session after the batch (null: closed); new sessions' stamps are NaN until applied. */
+  after: Map<string, MirroredSession | null>;
+  /** It carries a midnight event, which must reach Redis to learn whether its day has begun. */
+  midnight: boolean;
+}
+
+/**
+ * Folds queued events over the mirror into one batch: per session touched, the member it had in
+ * Redis and the one it ends with; per user, the live-session changes in event order (so the day's
+ * peak is exact); per client profile, the changes of live and logged-in sessions and of sessions
+ * opened; the users active today that `known` has not seen confirmed yet; the closed-session log.
+ * The script only checks and writes.
+ */
+export function buildBatch(
+  events: readonly string[],
+  mirror: SessionMirror,
+  day: { date: string; startMs: number },
+  known: ActiveToday,
+): BuiltBatch {
+  const touched = new Map<string, Touched>();
+  const profiles = new Map<string, [string, string, number, number, number]>();
+  const logProfiles = new Map<string, string>();
+  const activeSeen = new Set<string>();
+  const pairsSeen = new Set<string>();
+  const payload: BatchPayload = {
+    transitions: [],
+    userChanges: [],
+    profiles: [],
+    activeUsers: [],
+    pairs: [],
+    logFields: [],
+    opened: 0,
+    logins: 0,
+    closed: 0,
+    sessionsDelta: 0,
+    anonymousDelta: 0,
+  };
+  let applied = 0;
+  let midnight = false;
+
+  const profile = (session: MirroredSession) => {
+    let p = profiles.get(session.profileId);
+    if (!p) {
+      p = [session.profileId, session.content, 0, 0, 0];
+      profiles.set(session.profileId, p);
+    }
+    return p;
+  };
+  const active = (userId: string, session?: MirroredSession) => {
+    if (!activeSeen.has(userId) && !known.hasUser(day.date, userId)) {
+      activeSeen.add(userId);
+      payload.activeUsers.push(userId);
+    }
+    if (!session) return;
+    profile(session);
+    const pair = `${userId}\0${session.profileId}`;
+    if (!pairsSeen.has(pair) && !known.hasPair(day.date, userId, session.profileId)) {
+      pairsSeen.add(pair);
+      payload.pairs.push(userId, session.profileId);
+    }
+  };
+  const userLeaves = (session: MirroredSession) => {
+    if (session.userId) {
+      payload.userChanges.push([session.userId, -1]);
+      profile(session)[3]--;
+    } else {
+      payload.anonymousDelta--;
+    }
+  };
+  const update = (
+    sessionId: string,
+    current: MirroredSession | null | undefined,
+    next: MirroredSession | null,
+  ) => {
+    const t = touched.get(sessionId);
+    if (t) t.after = next;
+    else
+      touched.set(sessionId, {
+        before: current ?? undefined,
+        after: next,
+        restored: false,
+        carried: false,
+      });
+  };
+  const close = (
+    sessionId: string,
+    session: MirroredSession,
+    connectedAtMs: number | undefined,
+  ) => {
+    payload.closed++;
+    payload.sessionsDelta--;
+    profile(session)[2]--;
+    userLeaves(session);
+    payload.logFields.push('s', closedSessionField(memberOf(session), connectedAtMs));
+    if (session.profileId) logProfiles.set(session.profileId, session.content);
+    update(sessionId, session, null);
+  };
+
+  let count = 0;
+  for (; count * 3 < events.length; count++) {
+    const op = events[count * 3] as SessionOp;
+    const sessionId = events[count * 3 + 1];
+    const arg = events[count * 3 + 2];
+    const t = touched.get(sessionId);
+    const current = t ? t.after : op === 'a' ? undefined : mirror.get(sessionId);
+    if (op === 'o' || op === 'r') {
+      if (current) continue;
+      // A session closed earlier in this batch opens again: its two lives go in two batches.
+      if (t && count > 0) break;
+      const [userId, meta] = op === 'r' ? splitRestore(arg) : ['', arg];
+      const { content, addressCode } = splitSessionMeta(meta);
+      const session: MirroredSession = {
+        sessionId,
+        userId,
+        loginSec: 0,
+        profileId: profileIdOf(content),
+        addressCode,
+        carriedSec: 0,
+        stampMs: NaN,
+        content,
+      };
+      update(sessionId, undefined, session);
+      const entry = touched.get(sessionId) as Touched;
+      entry.restored = op === 'r';
+      payload.sessionsDelta++;
+      const p = profile(session);
+      p[2]++;
+      if (op === 'o') {
+        p[4]++;
+        payload.opened++;
+      }
+      if (userId) {
+        payload.userChanges.push([userId, 1]);
+        p[3]++;
+        active(userId, session);
+      } else {
+        payload.anonymousDelta++;
+      }
+      applied++;
+    } else if (op === 'i') {
+      if (!current) continue;
+      const nul = arg.indexOf('\0');
+      const userId = nul < 0 ? arg : arg.slice(0, nul);
+      if (current.userId !== userId) {
+        if (current.userId) payload.userChanges.push([current.userId, -1]);
+        else {
+          payload.anonymousDelta--;
+          profile(current)[3]++;
+        }
+        payload.userChanges.push([userId, 1]);
+        payload.logins++;
+        const loginSec = nul < 0 ? 0 : parseInt(arg.slice(nul + 1), 36) || 0;
+        update(sessionId, current, { ...current, userId, loginSec });
+        applied++;
+      }
+      active(userId, current);
+    } else if (op === 'u') {
+      if (!current?.userId) continue;
+      userLeaves(current);
+      payload.anonymousDelta++;
+      update(sessionId, current, { ...current, userId: '', loginSec: 0 });
+      applied++;
+    } else if (op === 'c') {
+      if (!current) continue;
+      const before = t ? t.before : current;
+      close(sessionId, current, before && before.stampMs - before.carriedSec * 1000);
+      applied++;
+    } else if (op === 'm') {
+      midnight = true;
+      if (!current) continue;
+      if (current.stampMs < day.startMs) {
+        const carriedSec = current.carriedSec + Math.round((day.startMs - current.stampMs) / 1000);
+        update(sessionId, current, { ...current, carriedSec, stampMs: day.startMs });
+        (touched.get(sessionId) as Touched).carried = true;
+        profile(current);
+        applied++;
+      }
+      if (current.userId) active(current.userId, current);
+    } else if (op === 'a') {
+      active(arg);
+    } else if (op === 'g') {
+      if (current) continue;
+      const nul = arg.indexOf('\0');
+      const member = arg.slice(nul + 1);
+      const ghost = { ...parseMember(member), stampMs: Number(arg.slice(0, nul)), content: '' };
+      touched.set(sessionId, {
+        before: ghost,
+        after: ghost,
+        restored: false,
+        carried: false,
+        member,
+      });
+      close(sessionId, ghost, ghost.stampMs - ghost.carriedSec * 1000);
+      applied++;
+    }
+  }
+
+  const transitionSessions: string[] = [];
+  const after = new Map<string, MirroredSession | null>();
+  for (const [sessionId, { before, after: next, restored, carried, member }] of touched) {
+    after.set(sessionId, next);
+    let kind: string;
+    if (!before) {
+      if (!next) continue;
+      kind = restored ? 'r' : 'o';
+    } else if (!next) kind = 'c';
+    else if (carried) kind = 'm';
+    else kind = 'w';
+    const oldMember = member ?? (before ? memberOf(before) : '');
+    const newMember = next ? memberOf(next) : '';
+    if (kind === 'w' && oldMember === newMember) continue;
+    payload.transitions.push(
+      kind,
+      oldMember,
+      newMember,
+      (before ?? (next as MirroredSession)).profileId,
+    );
+    transitionSessions.push(sessionId);
+  }
+  payload.profiles = [...profiles.values()];
+  for (const [id, content] of logProfiles) payload.logFields.push(closedProfileField(id), content);
+  return { payload, eventCount: count, applied, transitionSessions, after, midnight };
+}
+
+/** The user id and encoded metadata of a restore event's argument (encodeRestore). */
+function splitRestore(arg: string): [string, string] {
+  const nul = arg.indexOf('\0');
+  return nul < 0 ? [arg, ''] : [arg.slice(0, nul), arg.slice(nul + 1)];
+}

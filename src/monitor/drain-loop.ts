@@ -1,0 +1,168 @@
+import { RedisScriptError } from '../errors/redis-script-error';
+import { ScriptStatus } from '../scripts/script-status';
+import type { AppliedPart } from './batch-writer';
+import type { Incarnation } from './incarnation';
+import { connectionOf, type MonitorContext } from './monitor-context';
+
+const MAX_RETRY_DELAY_MS = 5000;
+
+/**
+ * Sends the queued events to Redis, one batch at a time in queue order, until the queue is empty:
+ * through the incarnation's batch writer, again after a failure (with a backoff that a ready
+ * connection ends at once), and in between, with nothing queued, the recovery after a lost
+ * connection and the replay of logins into the day they happened on.
+ */
+export class DrainLoop {
+  /** The batch being sent: taken from the queue, not yet known to be in Redis. */
+  inFlight: string[] | undefined;
+  /** A reconnection happened: recover before the loop ends. */
+  recoveryDue = false;
+  private draining: Promise<void> | undefined;
+  private scheduled = false;
+  /** Ends the wait between two tries of a failed batch, when the connection is back. */
+  private wakeRetry: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: MonitorContext,
+    private readonly incarnation: Incarnation,
+    private readonly work: {
+      /** Runs with nothing queued after a reconnection; throws while Redis cannot be reached. */
+      recover: () => Promise<void>;
+      /** Logins confirmed on a later day than they happened, into their own day; throws likewise. */
+      replayDue: () => Promise<void>;
+      /** Redis took these events. */
+      confirmed: (part: AppliedPart) => void;
+    },
+  ) {}
+
+  get busy(): boolean {
+    return this.draining !== undefined;
+  }
+
+  /** Work waits: events, a recovery after a reconnection, or logins to replay into their day. */
+  get pending(): boolean {
+    const { ctx } = this;
+    return this.busy || ctx.queue.size > 0 || this.recoveryDue || ctx.replay.hasDue;
+  }
+
+  /** Events of one tick of the host's event loop go out together. */
+  schedule(): void {
+    if (this.scheduled || this.ctx.state !== 'started') return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  /** One drain loop at a time, so batches reach Redis in queue order. */
+  drain(): Promise<void> {
+    this.draining ??= this.loop().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  /** The connection is ready again: end a backoff at once. */
+  wake(): void {
+    this.wakeRetry?.();
+  }
+
+  private running(): boolean {
+    return this.ctx.state === 'started' || this.ctx.state === 'stopping';
+  }
+
+  private async loop(): Promise<void> {
+    const { ctx } = this;
+    let failures = 0;
+    while ((ctx.queue.size > 0 || ctx.replay.hasDue || this.recoveryDue) && this.running()) {
+      if (ctx.queue.size === 0) {
+        // Once the events queued meanwhile are in, so the recovery's scan finds only real drift.
+        const recovering = this.recoveryDue;
+        this.recoveryDue = false;
+        try {
+          await (recovering ? this.work.recover() : this.work.replayDue());
+          failures = 0;
+        } catch (err) {
+          if (recovering) this.recoveryDue = true;
+          ctx.report(
+            new RedisScriptError(
+              'REDIS_UNAVAILABLE',
+              recovering
+                ? `recovery after reconnecting not done yet: ${(err as Error).message}`
+                : `logins not yet replayed: ${(err as Error).message}`,
+              err,
+            ),
+          );
+          await this.backOff(++failures);
+        }
+        continue;
+      }
+      if (this.incarnation.pending) {
+        // A heartbeat found this instance reaped (as after a failover that outlasted the lease).
+        // A batch taken now would carry the new incarnation and reach Redis before the snapshot
+        // that replaces the queue: an open in it whose close is replaced would stay a ghost.
+        await this.incarnation.pending.catch(() => undefined);
+        continue;
+      }
+      const firstSeq = ctx.queue.headSeq;
+      const resyncsAtTake = this.incarnation.resyncs;
+      const batch = ctx.queue.take(ctx.options.maxBatchSize);
+      this.inFlight = batch;
+      try {
+        await this.send(batch, firstSeq);
+        failures = 0;
+      } catch (err) {
+        // A batch that may or may not have run is simply sent again: the script knows what it
+        // applied. After a resync it is not: the snapshot holds its effects, and an old open put
+        // back could revive a session closed since.
+        if (resyncsAtTake === this.incarnation.resyncs) ctx.queue.putBack(batch);
+        ctx.report(
+          new RedisScriptError(
+            'REDIS_UNAVAILABLE',
+            `events not yet written: ${(err as Error).message}`,
+            err,
+          ),
+        );
+        await this.backOff(++failures);
+      } finally {
+        this.inFlight = undefined;
+      }
+    }
+  }
+
+  private async send(events: string[], firstSeq: number): Promise<void> {
+    const { ctx, incarnation } = this;
+    const token = incarnation.token;
+    const result = await connectionOf(ctx).writer.write(
+      events,
+      firstSeq,
+      ctx.clock.today(),
+      this.work.confirmed,
+    );
+    // A batch that changed nothing was not sent: no Redis TIME came back.
+    if (Number.isFinite(result.nowMs)) ctx.clock.observe(result.nowMs);
+    if (result.status === ScriptStatus.REAPED || result.status === ScriptStatus.SUPERSEDED) {
+      // The resync snapshot replaces this batch too: the local truth already includes it. A batch
+      // of an incarnation this monitor has replaced itself meanwhile is in that snapshot.
+      if (token === incarnation.token) {
+        await incarnation.reincarnate(
+          result.status === ScriptStatus.REAPED ? 'REAPED' : 'SUPERSEDED',
+        );
+      }
+    }
+  }
+
+  /** Waits longer after each failure, up to a cap, or until the connection is ready again. */
+  private async backOff(failures: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** failures));
+      timer.unref();
+      this.wakeRetry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeRetry = undefined;
+  }
+}

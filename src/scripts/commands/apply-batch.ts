@@ -1,0 +1,166 @@
+import type { Keys } from '../../keys';
+import { addDays, type ZonedDay } from '../../time/zoned-calendar';
+import type { PeriodExpiry } from '../../time/retention';
+import type { ScriptArg, ScriptRunner } from '../script-runner';
+import { ScriptStatus } from '../script-status';
+import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../../session/breakdown-dimensions';
+import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
+
+/** Who used which value on a day is only needed while the day can still be written to. */
+const PAIRS_GRACE_S = 3600;
+
+/** The fixed keys of applyBatch; its live users hashes follow them. */
+export const APPLY_BATCH_FIXED_KEYS = 25;
+
+/**
+ * How one session's sorted-set member changes in a batch: opened (`o`), restored (`r`: a session
+ * Redis lacks), rewritten (`w`: login, logout), closed (`c`), carried over midnight (`m`).
+ */
+export type TransitionKind = 'o' | 'r' | 'w' | 'c' | 'm';
+
+/** What one batch changes, as the writer summed it (src/monitor/batch-builder.ts). */
+export interface BatchPayload {
+  /** Four strings per session: kind, old member (`''` for o/r), new member (`''` for c), profile id. */
+  transitions: string[];
+  /** Users whose live sessions change, in event order: user id, +1 or -1 each. */
+  userChanges: Array<[string, number]>;
+  /** Per client profile: id, content, change of live and logged-in live sessions, opened today. */
+  profiles: Array<[string, string, number, number, number]>;
+  /** Users active today, each once. */
+  activeUsers: string[];
+  /** Flat pairs: user id, profile id of a session it was active on today. */
+  pairs: string[];
+  /** Closed-session log fields (src/session/closed-record.ts). */
+  logFields: string[];
+  opened: number;
+  logins: number;
+  closed: number;
+  sessionsDelta: number;
+  anonymousDelta: number;
+}
+
+export interface ApplyBatchInput {
+  instanceId: string;
+  incarnation: string;
+  day: ZonedDay;
+  expiry: PeriodExpiry;
+  exactThreshold: number;
+  /** Sequence number of the batch's first event; events are numbered from 0 per incarnation. */
+  firstSeq: number;
+  eventCount: number;
+  /** One character per fixed key, '1' where its expiry is still to be set (see the script). */
+  expiryFlags: string;
+  payload: BatchPayload;
+  /** Distinct values a breakdown hash counts before the rest go to `other`. Default 50. */
+  breakdownCap?: number;
+  /** Where closed sessions are logged. Default on: 1,000,000 entries, 35 days. */
+  closedLog?: ClosedLogLimits;
+}
+
+export type ApplyBatchResult =
+  | { status: typeof ScriptStatus.OK; nowMs: number; expiriesSet: string }
+  | { status: typeof ScriptStatus.ALREADY_APPLIED; nowMs: number; appliedAtMs: number }
+  | { status: typeof ScriptStatus.MEMBERS_DIFFER; nowMs: number; failed: number[] }
+  | {
+      status: typeof ScriptStatus.PARTLY_APPLIED;
+      nowMs: number;
+      nextSeq: number;
+      appliedAtMs: number;
+    }
+  | {
+      status:
+        typeof ScriptStatus.WRONG_DAY | typeof ScriptStatus.SUPERSEDED | typeof ScriptStatus.REAPED;
+      nowMs: number;
+    };
+
+/** Runs lua/applyBatch-25+.lua: one batch of an incarnation's session events, prepared. */
+export async function applyBatch(
+  runner: ScriptRunner,
+  keys: Keys,
+  input: ApplyBatchInput,
+): Promise<ApplyBatchResult> {
+  const { day, expiry, payload } = input;
+  const previousDate = addDays(day.date, -1);
+  const closedLog = input.closedLog ?? closedLogLimitsOf();
+  const scriptKeys = [
+    keys.live(),
+    keys.instance(input.instanceId),
+    keys.instanceSessions(input.instanceId, input.incarnation),
+    ...keys.dayAndMonthUsers(day.date, day.month),
+    keys.day(previousDate),
+    keys.sessionProfiles(),
+    ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdown(by)),
+    ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdownLoggedIn(by)),
+    ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
+    ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
+    keys.dayBreakdownUsers(day.date),
+    keys.closedSessions(),
+  ];
+  const users: ScriptArg[] = [];
+  const keyIndex = new Map<string, number>();
+  for (const [userId, delta] of payload.userChanges) {
+    const key = keys.liveUsersOf(userId);
+    let index = keyIndex.get(key);
+    if (index === undefined) {
+      scriptKeys.push(key);
+      index = scriptKeys.length;
+      keyIndex.set(key, index);
+    }
+    users.push(index, userId, delta);
+  }
+  const args: ScriptArg[] = [
+    input.incarnation,
+    day.startMs,
+    day.endMs,
+    input.exactThreshold,
+    input.firstSeq,
+    input.eventCount,
+    breakdownCapOf(input.breakdownCap),
+    input.instanceId,
+    closedLog.maxLen,
+    closedLog.retentionMs,
+    input.expiryFlags,
+    expiry.day,
+    expiry.daySet,
+    expiry.month,
+    expiry.monthSet,
+    expiry.previousDay,
+    Math.floor(day.endMs / 1000) + PAIRS_GRACE_S,
+    payload.transitions.length / 4,
+    payload.userChanges.length,
+    payload.profiles.length,
+    payload.activeUsers.length,
+    payload.pairs.length / 2,
+    payload.logFields.length,
+    payload.opened,
+    payload.logins,
+    payload.closed,
+    payload.sessionsDelta,
+    payload.anonymousDelta,
+  ];
+  for (const t of payload.transitions) args.push(t);
+  for (const u of users) args.push(u);
+  for (const profile of payload.profiles) for (const p of profile) args.push(p);
+  for (const u of payload.activeUsers) args.push(u);
+  for (const p of payload.pairs) args.push(p);
+  for (const f of payload.logFields) args.push(f);
+  const reply = (await runner.run('applyBatch', scriptKeys, args)) as Array<number | string>;
+  const status = Number(reply[0]);
+  const nowMs = Number(reply[1]);
+  switch (status) {
+    case ScriptStatus.OK:
+      return { status, nowMs, expiriesSet: String(reply[2]) };
+    case ScriptStatus.ALREADY_APPLIED:
+      return { status, nowMs, appliedAtMs: Number(reply[2]) };
+    case ScriptStatus.MEMBERS_DIFFER:
+      return { status, nowMs, failed: reply.slice(2).map(Number) };
+    case ScriptStatus.PARTLY_APPLIED:
+      return { status, nowMs, nextSeq: Number(reply[2]), appliedAtMs: Number(reply[3]) };
+    case ScriptStatus.WRONG_DAY:
+    case ScriptStatus.SUPERSEDED:
+    case ScriptStatus.REAPED:
+      return { status, nowMs };
+    default:
+      throw new Error(`applyBatch answered an unknown status ${status}`);
+  }
+}

@@ -1,0 +1,170 @@
+import { LIVE_USER_HASHES, liveUsersHashOf } from '../../src/keys';
+import {
+  closedProfileField,
+  closedSessionField,
+  parseClosedEntry,
+} from '../../src/session/closed-record';
+import { profileIdOf } from '../../src/session/profile-id';
+import { memberOf, parseMember, storedSession } from '../../src/session/session-member';
+import { encodeSessionMeta, splitSessionMeta } from '../../src/session/session-meta';
+
+describe('session member', () => {
+  const full = {
+    sessionId: 'abcDEF123',
+    userId: 'u{1}:ß',
+    loginSec: 75,
+    profileId: 'k3f9a0b1c2',
+    addressCode: 'wAACAQ',
+    carriedSec: 3600,
+  };
+
+  it('is the session id alone for an anonymous session without metadata', () => {
+    const anonymous = {
+      ...full,
+      userId: '',
+      loginSec: 0,
+      profileId: '',
+      addressCode: '',
+      carriedSec: 0,
+    };
+    expect(memberOf(anonymous)).toBe('abcDEF123');
+    expect(parseMember('abcDEF123')).toEqual(anonymous);
+  });
+
+  it('leaves trailing empty fields out and parses back what it wrote', () => {
+    expect(memberOf({ ...full, profileId: '', addressCode: '', carriedSec: 0 })).toBe(
+      'abcDEF123\0u{1}:ß\0' + (75).toString(36),
+    );
+    expect(parseMember(memberOf(full))).toEqual(full);
+    const anonymousWithProfile = { ...full, userId: '', loginSec: 0 };
+    expect(memberOf(anonymousWithProfile)).toBe(
+      `abcDEF123\0\0\0k3f9a0b1c2\0wAACAQ\0${(3600).toString(36)}`,
+    );
+    expect(parseMember(memberOf(anonymousWithProfile))).toEqual(anonymousWithProfile);
+  });
+
+  it('gives connection and login times from the score and the carried seconds', () => {
+    const score = 1_800_000_000_000;
+    expect(storedSession(memberOf(full), score)).toEqual({
+      sessionId: 'abcDEF123',
+      userId: 'u{1}:ß',
+      stampMs: score,
+      connectedAtMs: score - 3_600_000,
+      loginAtMs: score - 3_600_000 + 75_000,
+      profileId: 'k3f9a0b1c2',
+      addressCode: 'wAACAQ',
+    });
+  });
+});
+
+describe('client profile id', () => {
+  it('is the same for the same labels, differs for others, and is empty without labels', () => {
+    const a = splitSessionMeta(
+      encodeSessionMeta({
+        deviceType: 'browser',
+        osName: 'Linux',
+        osVersion: '',
+        clientName: 'Firefox',
+        clientVersion: '120',
+        clientAddress: '10.0.0.1',
+      }),
+    );
+    const b = splitSessionMeta(
+      encodeSessionMeta({
+        deviceType: 'browser',
+        osName: 'Linux',
+        osVersion: '',
+        clientName: 'Firefox',
+        clientVersion: '121',
+        clientAddress: '',
+      }),
+    );
+    expect(profileIdOf(a.content)).toMatch(/^[0-9a-z]{10}$/);
+    expect(profileIdOf(a.content)).toBe(
+      profileIdOf(
+        splitSessionMeta(
+          encodeSessionMeta({
+            deviceType: 'browser',
+            osName: 'Linux',
+            osVersion: '',
+            clientName: 'Firefox',
+            clientVersion: '120',
+            clientAddress: '10.9.9.9',
+          }),
+        ).content,
+      ),
+    );
+    expect(profileIdOf(a.content)).not.toBe(profileIdOf(b.content));
+    expect(profileIdOf('')).toBe('');
+    expect(a.addressCode).not.toBe('');
+    expect(b.addressCode).toBe('');
+  });
+});
+
+describe('closed-session log entry', () => {
+  it('gives every session of an entry with its profile labels and times', () => {
+    const closedAt = 1_800_000_100_000;
+    const content = ['browser', 'Windows', '10', 'Chrome', '124'].join('\x1f');
+    const fields = [
+      'instance',
+      'node-1',
+      'closedAt',
+      String(closedAt),
+      closedProfileField('p1'),
+      content,
+      's',
+      closedSessionField(
+        memberOf({
+          sessionId: 's1',
+          userId: 'alice',
+          loginSec: 10,
+          profileId: 'p1',
+          addressCode: '',
+          carriedSec: 0,
+        }),
+        closedAt - 60_000,
+      ),
+      's',
+      closedSessionField('s2', undefined),
+    ];
+    const [s1, s2] = parseClosedEntry(fields);
+    expect(s1).toEqual({
+      sessionId: 's1',
+      userId: 'alice',
+      instanceId: 'node-1',
+      connectedAt: closedAt - 60_000,
+      closedAt,
+      durationMs: 60_000,
+      loginAt: closedAt - 50_000,
+      deviceType: 'browser',
+      osName: 'Windows',
+      osVersion: '10',
+      clientName: 'Chrome',
+      clientVersion: '124',
+      clientAddress: '',
+    });
+    // Opened and closed by one call: it connected when it closed.
+    expect(s2).toMatchObject({
+      sessionId: 's2',
+      userId: null,
+      connectedAt: closedAt,
+      durationMs: 0,
+      loginAt: null,
+      deviceType: '',
+    });
+  });
+});
+
+describe('live users hashes', () => {
+  it('spreads users evenly over every hash, the same way each time', () => {
+    const counts = new Array<number>(LIVE_USER_HASHES).fill(0);
+    for (let i = 0; i < LIVE_USER_HASHES * 20; i++) counts[liveUsersHashOf(`user-${i}`)]++;
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    expect(Math.max(...counts)).toBeLessThan(60);
+    expect(liveUsersHashOf('alice')).toBe(liveUsersHashOf('alice'));
+    for (const id of ['', 'ß', '{x}:y', 'x'.repeat(300)]) {
+      const h = liveUsersHashOf(id);
+      expect(Number.isInteger(h) && h >= 0 && h < LIVE_USER_HASHES).toBe(true);
+    }
+  });
+});
