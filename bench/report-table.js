@@ -41,19 +41,20 @@ function renderTable(result) {
   return rows.map((r) => (r.length ? `${r[0].padEnd(width)}  ${r[1]}` : '')).join('\n');
 }
 
-function ingestRows({ ingest, naive }) {
+function ingestRows({ ingest, naive, peer }) {
   const rows = [
     [
       'ingest',
       `${n(ingest.events)} events (${n(ingest.sessions)} sessions x open+login+close, ` +
         `${n(ingest.distinctUsers)} users, ${n(ingest.liveSessions)} live), the same stream for every peer; ` +
-        'one connection, one call in flight',
+        `one connection each, one call in flight (the Centrifugo-style peer: ${peer.ingest.inFlight})`,
     ],
   ];
   for (const run of ingest.bySize) {
     rows.push([
       `  batch ${run.maxBatchSize}`,
       `${n(run.eventsPerSec).padStart(9)} events/s  ${run.ratioToNaive.toFixed(2)}x naive  ` +
+        `${run.ratioToPeer.toFixed(2)}x peer  ` +
         `${run.ratio.toFixed(3)} of ceiling  (${n(run.elapsedMs)} ms; redis busy ` +
         `${Math.round(run.busyFraction * 100)}%, ${run.scriptUsecPerEvent} us script and ` +
         `${run.commandsPerEvent} redis.call per event)`,
@@ -66,6 +67,13 @@ function ingestRows({ ingest, naive }) {
         `awaited (${naive.ingest.commandsPerEvent} commands/event; ${n(naive.ingest.elapsedMs)} ms)`,
     ],
     [
+      '  centrifugo peer',
+      `${n(peer.eventsPerSec).padStart(9)} events/s  Centrifugo's presence add/rem, one EVALSHA per ` +
+        `event, ${peer.ingest.inFlight} in flight (${n(peer.ingest.elapsedMs)} ms; redis busy ` +
+        `${Math.round(peer.ingest.server.busyFraction * 100)}%, ${peer.scriptUsecPerEvent} us script and ` +
+        `${peer.commandsPerEvent} redis.call per event)`,
+    ],
+    [
       '  SET ceiling',
       `${n(ingest.ceilingSetPerSec).padStart(9)} SET/s     redis-benchmark -P 32 -t set, best of ` +
         `${ingest.ceilingSamples.map(n).join(' / ')} (before and after ingest)`,
@@ -74,6 +82,11 @@ function ingestRows({ ingest, naive }) {
       `  batch ${ingest.maxBatchSize} / naive`,
       `${ingest.ratioToNaive.toFixed(2)}x  target >= ${TARGETS.ratioToNaive}x  ` +
         verdict(ingest.ratioToNaive >= TARGETS.ratioToNaive),
+    ],
+    [
+      `  batch ${ingest.maxBatchSize} / peer`,
+      `${ingest.ratioToPeer.toFixed(2)}x  target >= ${TARGETS.ratioToPeer}x  ` +
+        verdict(ingest.ratioToPeer >= TARGETS.ratioToPeer),
     ],
     [
       `  batch ${ingest.maxBatchSize} / ceiling`,
