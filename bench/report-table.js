@@ -4,7 +4,7 @@
  * measurement's peers (library batch sizes, naive baseline, SET ceiling; library vs naive memory;
  * stats at each size; exact vs HLL) stand on adjacent rows, so they are read side by side.
  */
-const { TARGETS } = require('./targets');
+const { TARGETS, scriptTimeTargets } = require('./targets');
 const { FILL_SESSIONS_IN_FLIGHT } = require('./naive');
 
 const n = (x) => Math.round(x).toLocaleString('en-US');
@@ -92,6 +92,10 @@ function ingestRows({ ingest, naive, peer }) {
       `  batch ${ingest.maxBatchSize} / ceiling`,
       `${ingest.ratio.toFixed(3)}  target >= ${TARGETS.ratio}  ${verdict(ingest.ratio >= TARGETS.ratio)}`,
     ],
+    ...scriptTimeTargets(ingest).map((t) => [
+      `  script, batch ${t.maxBatchSize}`,
+      `${t.measured} us/event  target <= ${t.target} us${t.setAt}  ${verdict(t.ok)}`,
+    ]),
     [
       '  top commands',
       `(batch ${ingest.maxBatchSize}) ` +
