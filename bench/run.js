@@ -4,7 +4,8 @@
  * run: ingest at several batch sizes against a naive MULTI-per-event counter, a Centrifugo-style
  * presence peer and the Redis SET ceiling; memory per live session (library and naive) at 100,000
  * and 1,000,000 sessions; stats() latency at those sizes; distinct-user accuracy (exact and HLL);
- * user-agent lookups; reaping a dead instance and the heartbeat's cost. Progress goes to stderr; the table (or, with --json, exactly one JSON object)
+ * user-agent lookups; reaping a dead instance at 100,000 and 1,000,000 sessions and the
+ * heartbeat's cost. Progress goes to stderr; the table (or, with --json, exactly one JSON object)
  * to stdout; bench/RESULTS.md is rewritten every run.
  *
  * Flags: see bench/options.js (every size can be turned down for a quick run). npm prints its
@@ -189,6 +190,34 @@ async function measureMemoryAndStats({ redis, runId, options, log }) {
   return { library, naive, stats };
 }
 
+/**
+ * Reaping a SIGKILLed instance at each --reap-sessions size, one after the other in namespaces of
+ * their own. The first size (100,000 by default) carries the speed target and the headline fields;
+ * every size has the longest-call target.
+ */
+async function measureReap({ redis, runId, options, log }) {
+  const bySize = [];
+  for (const sessions of options.reapSessions) {
+    log(`reap: ${sessions} sessions of a dead instance`);
+    const run = await runReap({
+      url: redis.url,
+      namespace: `bench-reap-${sessions}-${runId}`,
+      sessions,
+      closeBatchSize: options.reapBatch,
+      log,
+    });
+    bySize.push({ ...run, meetsCallTarget: run.maxCallMs <= TARGETS.reapMaxCallMs });
+  }
+  const [first] = bySize;
+  return {
+    ...first,
+    meetsSpeedTarget: first.sessionsPerSec >= TARGETS.reapSessionsPerSec,
+    meetsCallTarget: first.meetsCallTarget,
+    meetsCallTargetAtEverySize: bySize.every((run) => run.meetsCallTarget),
+    bySize,
+  };
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
@@ -218,14 +247,7 @@ async function main() {
     let reap;
     let heartbeat;
     if (!options.skipLiveness) {
-      log(`reap: ${options.reapSessions} sessions of a dead instance`);
-      reap = await runReap({
-        url: redis.url,
-        namespace: `bench-reap-${runId}`,
-        sessions: options.reapSessions,
-        closeBatchSize: options.reapBatch,
-        log,
-      });
+      reap = await measureReap({ redis, runId, options, log });
       log(`heartbeat: ${options.heartbeats} heartbeats at 1,000 and 100,000 sessions`);
       heartbeat = await runHeartbeat({
         url: redis.url,
@@ -296,8 +318,6 @@ async function main() {
     accuracy.meetsTarget =
       accuracy.maxErrorAtLargest <= TARGETS.accuracyMaxErrorAt1M && accuracy.exactAllZero;
     if (reap) {
-      reap.meetsSpeedTarget = reap.sessionsPerSec >= TARGETS.reapSessionsPerSec;
-      reap.meetsCallTarget = reap.maxCallMs <= TARGETS.reapMaxCallMs;
       heartbeat.meetsTarget =
         heartbeat.bytesAt1k === heartbeat.bytesAt100k &&
         heartbeat.commandsAt1k === heartbeat.commandsAt100k;

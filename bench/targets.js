@@ -23,8 +23,10 @@ const TARGETS = {
   /** Largest relative DAU error at 1,000,000 distinct users (HLL mode; exact mode must be 0). */
   accuracyMaxErrorAt1M: 0.02,
   uaCachedPerSec: 1_000_000,
+  /** Longest single script call of a reap, at every reap size (100,000 and 1,000,000). */
   reapMaxCallMs: 5,
-  reapSessionsPerSec: 50_000,
+  /** Sessions a reap closes per second, at the first reap size (100,000). */
+  reapSessionsPerSec: 200_000,
   heartbeat: 'bytesAt1k == bytesAt100k and commandsAt1k == commandsAt100k',
 };
 
@@ -87,28 +89,29 @@ function verdicts(result) {
     ok: ua.cachedPerSec >= TARGETS.uaCachedPerSec,
   });
   if (reap) {
-    rows.push(
-      {
-        figure: `reap ${n(reap.sessions)} sessions of a SIGKILLed instance`,
-        measured: `${n(reap.sessionsPerSec)} sessions/s`,
-        target: `>= ${n(TARGETS.reapSessionsPerSec)}/s`,
-        ok: reap.sessionsPerSec >= TARGETS.reapSessionsPerSec,
-      },
-      {
-        figure: 'reap: longest script call',
-        measured: `${reap.maxCallMs} ms`,
+    const [first] = reap.bySize;
+    rows.push({
+      figure: `reap ${n(first.sessions)} sessions of a SIGKILLed instance`,
+      measured: `${n(first.sessionsPerSec)} sessions/s`,
+      target: `>= ${n(TARGETS.reapSessionsPerSec)}/s${setAt(first.sessions, 100_000)}`,
+      ok: first.sessionsPerSec >= TARGETS.reapSessionsPerSec,
+    });
+    for (const size of reap.bySize) {
+      rows.push({
+        figure: `reap ${n(size.sessions)} sessions: longest script call`,
+        measured: `${size.maxCallMs} ms`,
         target: `<= ${TARGETS.reapMaxCallMs} ms`,
-        ok: reap.maxCallMs <= TARGETS.reapMaxCallMs,
-      },
-      {
-        figure: 'heartbeat bytes and commands at 1,000 vs 100,000 sessions',
-        measured: `${heartbeat.bytesAt1k} / ${heartbeat.bytesAt100k} B, ${heartbeat.commandsAt1k} / ${heartbeat.commandsAt100k} commands`,
-        target: 'equal',
-        ok:
-          heartbeat.bytesAt1k === heartbeat.bytesAt100k &&
-          heartbeat.commandsAt1k === heartbeat.commandsAt100k,
-      },
-    );
+        ok: size.maxCallMs <= TARGETS.reapMaxCallMs,
+      });
+    }
+    rows.push({
+      figure: 'heartbeat bytes and commands at 1,000 vs 100,000 sessions',
+      measured: `${heartbeat.bytesAt1k} / ${heartbeat.bytesAt100k} B, ${heartbeat.commandsAt1k} / ${heartbeat.commandsAt100k} commands`,
+      target: 'equal',
+      ok:
+        heartbeat.bytesAt1k === heartbeat.bytesAt100k &&
+        heartbeat.commandsAt1k === heartbeat.commandsAt100k,
+    });
   }
   return rows;
 }
@@ -147,4 +150,4 @@ function scriptTimeRows(ingest) {
   }));
 }
 
-module.exports = { TARGETS, verdicts, scriptTimeTargets };
+module.exports = { TARGETS, verdicts, scriptTimeTargets, setAt };
