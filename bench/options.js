@@ -9,7 +9,7 @@ const USAGE = `node bench/run.js [--json] [--sessions 30000] [--users 20000] [--
                    [--batch-sizes 1,16,128] [--chunk 10000] [--ceiling-requests 1000000]
                    [--memory-sessions 100000,1000000] [--stats-calls 1000]
                    [--accuracy-users 10,1000,100000,1000000]
-                   [--reap-sessions 100000] [--reap-batch N] [--heartbeats 1000]
+                   [--reap-sessions 100000,1000000] [--reap-batch N] [--heartbeats 1000]
                    [--skip-liveness] [--results bench/RESULTS.md] [--help]`;
 
 function parseOptions(argv) {
@@ -28,7 +28,7 @@ function parseOptions(argv) {
         'memory-sessions': { type: 'string', default: '100000,1000000' },
         'stats-calls': { type: 'string', default: '1000' },
         'accuracy-users': { type: 'string', default: '10,1000,100000,1000000' },
-        'reap-sessions': { type: 'string', default: '100000' },
+        'reap-sessions': { type: 'string', default: '100000,1000000' },
         'reap-batch': { type: 'string' },
         heartbeats: { type: 'string', default: '1000' },
         'skip-liveness': { type: 'boolean', default: false },
@@ -69,7 +69,7 @@ function parseOptions(argv) {
     memorySessions: list('memory-sessions'),
     statsCalls: int('stats-calls'),
     accuracyUsers: list('accuracy-users'),
-    reapSessions: int('reap-sessions'),
+    reapSessions: list('reap-sessions'),
     reapBatch: values['reap-batch'] === undefined ? undefined : int('reap-batch'),
     heartbeats: int('heartbeats'),
     skipLiveness: values['skip-liveness'],
