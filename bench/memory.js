@@ -10,15 +10,15 @@
  * The same is measured for sessions with full metadata (device type, OS and version, browser/app
  * and version, a /24-truncated IPv4 address, from a realistic mix): `bytesPerSessionWithMeta` with
  * half the sessions logged in, as the issue sets the target, and `bytesPerLoggedInSessionWithMeta`
- * with every one logged in, comparable with `bytesPerSession`. Until SessionMonitor.open() passes
- * metadata to the scripts, those events go straight to the applyEvents script, under the lease
- * of a started monitor (unnumbered, so they do not disturb its own event numbers).
+ * with every one logged in, comparable with `bytesPerSession`. Those events go through the
+ * monitor's write path (a BatchWriter under its incarnation) with the metadata given as it is,
+ * so the mix of clients is exactly the one chosen, not what user agents classify to.
  */
 const { Redis } = require('ioredis');
 const { SessionMonitor } = require('../dist');
 const { ScriptRunner } = require('../dist/scripts/script-runner');
-const { applyEvents } = require('../dist/scripts/commands/apply-events');
-const { encodeSessionMeta } = require('../src/session/session-meta');
+const { BatchWriter } = require('../dist/monitor/batch-writer');
+const { encodeSessionMeta } = require('../dist/session/session-meta');
 const { ZonedCalendar } = require('../dist/time/zoned-calendar');
 const { expiryOf } = require('../dist/time/retention');
 const { seededRandom, pickWeighted, between } = require('../dist/demo/random');
@@ -26,7 +26,7 @@ const { meteorIds } = require('./meteor-id');
 const { infoMemory } = require('./memory-info');
 const { scanKeys, deleteKeys } = require('./scan-keys');
 
-/** Sessions per applyEvents call in the metadata runs: the monitor's default batch is 1000 events. */
+/** Sessions per batch in the metadata runs: the monitor's default batch is 1000 events. */
 const META_BATCH_SESSIONS = 500;
 
 /** YYYY-MM-DD of `ms` in `timeZone`: the day whose keys the monitor writes. */
@@ -93,7 +93,7 @@ async function measurePlain({
 
     const delta = after.used_memory - before.used_memory;
     const live = await client.hgetall(monitor.keys.live());
-    const liveUsers = await client.hlen(monitor.keys.liveUsers());
+    const liveUsers = Number(live.users);
     if (Number(live.sessions) !== sessions || liveUsers !== sessions) {
       throw new Error(
         `expected ${sessions} live sessions and users, found ${live.sessions} and ${liveUsers}`,
@@ -171,23 +171,18 @@ async function measureWithMeta({ url, namespace, sessions, loggedInShare, log })
 
     const before = await infoMemory(client);
     let events = [];
-    let day = calendar.dayAt(Date.now());
+    let seq = 0;
+    const writer = new BatchWriter(runner, monitor.keys, calendar, {
+      instanceId,
+      incarnation: monitor.incarnation,
+      exactThreshold: monitor.options.exactThreshold,
+      retentionDays: monitor.options.retentionDays,
+    });
     const send = async () => {
       if (events.length === 0) return;
-      for (;;) {
-        const result = await applyEvents(runner, monitor.keys, {
-          instanceId,
-          incarnation: monitor.incarnation,
-          day,
-          expiry: expiryOf(day, monitor.options.retentionDays),
-          exactThreshold: monitor.options.exactThreshold,
-          events,
-        });
-        if (result.status === 0) break;
-        // -1: Redis TIME is on another day than this machine's clock guessed (or midnight passed).
-        if (result.status !== -1) throw new Error(`applyEvents answered status ${result.status}`);
-        day = calendar.dayAt(result.nowMs);
-      }
+      const result = await writer.write(events, seq, calendar.dayAt(Date.now()));
+      if (result.status !== 0) throw new Error(`applyBatch answered status ${result.status}`);
+      seq += events.length / 3;
       events = [];
     };
     for (let i = 0; i < sessions; i++) {
@@ -307,7 +302,6 @@ async function sizeStructures(client, monitor, sessions) {
   const keys = monitor.keys;
   const labels = new Map([
     [keys.instanceSessions(monitor.options.instanceId, monitor.incarnation), 'instance sessions'],
-    [keys.liveUsers(), 'live users'],
     [keys.sessionProfiles(), 'session profiles'],
     [keys.dayBreakdownUsers(date), 'day breakdown users'],
     ...['device', 'os', 'browser'].flatMap((by) => [
@@ -331,7 +325,8 @@ async function sizeStructures(client, monitor, sessions) {
     const encoding = String(await client.call('OBJECT', 'ENCODING', key));
     const type = await client.type(key);
     out.push({
-      structure: labels.get(key) ?? 'other',
+      structure:
+        labels.get(key) ?? (key.startsWith(`${keys.prefix}live:users:`) ? 'live users' : 'other'),
       key,
       type,
       encoding,
@@ -339,7 +334,26 @@ async function sizeStructures(client, monitor, sessions) {
       bytesPerSession: round1(bytes / sessions),
     });
   }
-  return out.sort((a, b) => b.bytes - a.bytes);
+  return mergeLiveUsers(out, keys.prefix, sessions).sort((a, b) => b.bytes - a.bytes);
+}
+
+/** The live users hashes (up to 4096) as one row, with how many there are and their encodings. */
+function mergeLiveUsers(rows, prefix, sessions) {
+  const hashes = rows.filter((row) => row.structure === 'live users');
+  if (hashes.length === 0) return rows;
+  const bytes = hashes.reduce((sum, row) => sum + row.bytes, 0);
+  const encodings = [...new Set(hashes.map((row) => row.encoding))].join('+');
+  return [
+    ...rows.filter((row) => row.structure !== 'live users'),
+    {
+      structure: 'live users',
+      key: `${prefix}live:users:* (${hashes.length} hashes)`,
+      type: 'hash',
+      encoding: encodings,
+      bytes,
+      bytesPerSession: round1(bytes / sessions),
+    },
+  ];
 }
 
 function round1(n) {

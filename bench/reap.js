@@ -6,7 +6,7 @@
  *
  * The dying instance is a real SessionMonitor in a child process: it opens the sessions, flushes
  * them, keeps heartbeating, and is then SIGKILLed, so nothing of a graceful stop runs. Once Redis
- * TIME has passed its lease, a SauReader reaps it (one pass, as `sau-cli reap` does).
+ * TIME has passed its lease, a SauReaper reaps it (one pass, as `sau-cli reap` does).
  *
  * The longest call is the longest execution time SLOWLOG records during the reap, with a 100 us
  * threshold (threshold 0 would also log every command the scripts call, inside the calls being
@@ -18,7 +18,8 @@
 const { fork } = require('node:child_process');
 const { join } = require('node:path');
 const { Redis } = require('ioredis');
-const { SessionMonitor, SauReader } = require('../dist');
+const { SessionMonitor, SauReader, SauReaper } = require('../dist');
+const { DEFAULT_CLOSE_BATCH_SIZE } = require('../dist/monitor/monitor-options');
 const { loadScripts } = require('../dist/scripts/script-catalog');
 const { seededRandom } = require('../dist/demo/random');
 const { meteorIds } = require('./meteor-id');
@@ -114,11 +115,10 @@ function kill(child) {
 
 /**
  * The reap being measured, in one place: one pass over the lapsed instances, as `sau-cli reap`
- * runs it, calling `onBatch` after each closing call. Should reaping move to the writer side,
- * this call is what changes.
+ * runs it, calling `onBatch` after each closing call.
  */
-function reapDeadInstances(reader, onBatch) {
-  return reader.reap(onBatch);
+function reapDeadInstances(reaper, onBatch) {
+  return reaper.reap(onBatch);
 }
 
 function sleep(ms) {
@@ -136,19 +136,19 @@ async function runReap({
   slowlogThresholdUs = 100,
   // Filling goes through a real monitor at ingest speed: 1,000,000 sessions take minutes.
   fillTimeoutMs = Math.max(120_000, sessions / 2),
-  // Any other SauReader options for the reaper, e.g. { closedSessionLog: false } to see its cost.
-  readerOptions = {},
+  // Any other SauReaper options, e.g. { closedSessionLog: false } to see the log's cost.
+  reaperOptions = {},
   log = () => undefined,
 }) {
   const admin = new Redis(url);
-  const reader = new SauReader({
-    ...readerOptions,
+  const reader = new SauReader({ redis: url, namespace });
+  const reaper = new SauReaper({
+    ...reaperOptions,
     redis: url,
     namespace,
     ...(closeBatchSize ? { closeBatchSize } : {}),
   });
-  // Unless asked for another, the library's default batch: read from the reader (a private field).
-  const batchSize = closeBatchSize ?? reader.reaper?.options?.closeBatchSize ?? 1000;
+  const batchSize = closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE;
   const { child, ready, failed } = startDyingInstance(
     { url, namespace, sessions, users, leaseMs, heartbeatIntervalMs },
     fillTimeoutMs,
@@ -196,7 +196,7 @@ async function runReap({
     const batchMs = [];
     let last = process.hrtime.bigint();
     const started = last;
-    const report = await reapDeadInstances(reader, () => {
+    const report = await reapDeadInstances(reaper, () => {
       const now = process.hrtime.bigint();
       batchMs.push(Number(now - last) / 1e6);
       last = now;
@@ -258,6 +258,7 @@ async function runReap({
     await kill(child);
     await restoreConfig(admin, savedConfig).catch(() => undefined);
     await reader.close();
+    await reaper.close();
     admin.disconnect();
   }
 }
