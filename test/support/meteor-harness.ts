@@ -6,13 +6,11 @@ import {
 import type { SessionMonitor } from '../../src/monitor/session-monitor';
 import type { SauReader } from '../../src/reader/sau-reader';
 import type { SauError } from '../../src/errors/sau-error';
-import { ZonedCalendar } from '../../src/time/zoned-calendar';
 import { MeteorStandIn } from './meteor-stand-in';
 import { uniqueNamespace } from './redis-server';
-import { redisNowMs, useMonitors } from './monitor-harness';
+import { useMonitors } from './monitor-harness';
+import { expectToday, redisDate, type TodayExpectation } from './expect-today';
 import type { Redis } from 'ioredis';
-
-const UTC = new ZonedCalendar('UTC');
 
 /** One Meteor stand-in with attachToMeteor on a started monitor, and what a test reads. */
 export interface MeteorCase {
@@ -28,7 +26,7 @@ export interface MeteorCase {
    * since attach: a test that crossed midnight split its events over two days, and no exact
    * number of either day can hold (the suite also runs with the clock set just before midnight).
    */
-  expectToday(expected: { activeUsers: number; sessions: number; logins: number }): Promise<void>;
+  expectToday(expected: TodayExpectation): Promise<void>;
 }
 
 /**
@@ -48,7 +46,7 @@ export function useMeteorAdapter(
     const namespace = uniqueNamespace('meteor');
     const { monitor, errors } = await harness.start({ namespace, instanceId: 'meteor-1' });
     const reader = harness.reader({ namespace });
-    const startDate = UTC.dateAt(await redisNowMs(client()));
+    const startDate = await redisDate(client());
     // Meteor runs server code (and so the app's call to attach) inside a Fiber.
     const detach = meteor.runInFiber(() =>
       attachToMeteor(monitor, meteor, { reconcileIntervalMs: 0, ...adapterOptions }),
@@ -71,10 +69,7 @@ export function useMeteorAdapter(
       },
       async expectToday(expected) {
         await settled();
-        const day = (await reader.stats({ window: 'day' })).day!;
-        if (day.date !== startDate) return;
-        const { activeUsers, sessions, logins } = day;
-        expect({ activeUsers, sessions, logins }).toEqual(expected);
+        await expectToday(reader, startDate, expected);
       },
     };
   };
