@@ -1,6 +1,6 @@
 import { useRedis } from '../support/use-redis';
 import { uniqueNamespace } from '../support/redis-server';
-import { useMonitors, waitFor } from '../support/monitor-harness';
+import { expectNowBecomes, useMonitors, waitFor } from '../support/monitor-harness';
 import {
   DdpStreamerStandIn,
   SauEventsStandIn,
@@ -68,18 +68,8 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, microservices, %s e
       apps.filter(({ adapter }) =>
         adapter.remoteInstances().some((r) => r.instanceId === instanceId && r.reportedHere),
       ).length;
-    /** Live numbers once they equal `expected` (a takeover or reaping takes a heartbeat or more). */
-    const nowBecomes = async (expected: object, timeoutMs = 5000) => {
-      const stats = await waitFor(
-        async () => {
-          await settled();
-          return (await reader.stats()).now;
-        },
-        (now) => JSON.stringify(now) === JSON.stringify(expected),
-        timeoutMs,
-      );
-      expect(stats).toEqual(expected);
-    };
+    const nowBecomes = (expected: Parameters<typeof expectNowBecomes>[1]) =>
+      expectNowBecomes(reader, expected, { settle: settled });
     return {
       apps,
       streamers,
