@@ -32,7 +32,7 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, microservices, %s e
     for (const adapter of adapters.splice(0)) await adapter.detach();
   });
 
-  async function setup() {
+  async function setup(appIds = ['app-a', 'app-b']) {
     const namespace = uniqueNamespace('rc-ms');
     const reader = harness.reader({ namespace });
     const startDate = await redisDate(redis.client());
@@ -52,7 +52,12 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, microservices, %s e
       adapters.push(adapter);
       return { monitor, errors, sauEvents, adapter, listening: true };
     };
-    const apps = [await app('app-a'), await app('app-b')];
+    const apps: Awaited<ReturnType<typeof app>>[] = [];
+    const addApp = async (instanceId: string) => {
+      apps.push(await app(instanceId));
+      return apps[apps.length - 1];
+    };
+    for (const instanceId of appIds) await addApp(instanceId);
     const streamers = [new DdpStreamerStandIn(), new DdpStreamerStandIn()];
     /** The service broker: every app process that listens gets its own copy of each broadcast. */
     const broadcast = ([event, payload]: Broadcast) => {
@@ -62,7 +67,7 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, microservices, %s e
       }
     };
     const settled = async () => {
-      for (const { monitor } of apps) await monitor.flush();
+      for (const { monitor, listening } of apps) if (listening) await monitor.flush();
     };
     const reportersOf = (instanceId: string) =>
       apps.filter(({ adapter }) =>
@@ -72,6 +77,7 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, microservices, %s e
       expectNowBecomes(reader, expected, { settle: settled });
     return {
       apps,
+      addApp,
       streamers,
       broadcast,
       reader,
@@ -166,6 +172,40 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, microservices, %s e
     } finally {
       clearInterval(keepAlive);
     }
+    expect(apps.flatMap((a) => a.errors)).toEqual([]);
+  });
+
+  it('an app process that starts after the sessions connected reads them from Redis, and writes them all when it takes over', async () => {
+    const { apps, addApp, streamers, broadcast, nowBecomes, expectToday } = await setup(['app-a']);
+    const [first] = apps;
+    const [s1] = streamers;
+    const c = [s1.connect(), s1.connect(), s1.connect()];
+    for (const { broadcast: b } of c) broadcast(b);
+    broadcast(s1.login(c[0].id, 'alice'));
+    broadcast(s1.login(c[1].id, 'bob'));
+    await nowBecomes({ users: 2, sessions: 3, anonymousSessions: 1, instances: 2 });
+
+    // A new app process hears of s1 at its next event, and reads what app-a wrote.
+    const late = await addApp('app-b');
+    broadcast(s1.disconnect(c[1].id));
+    await nowBecomes({ users: 1, sessions: 2, anonymousSessions: 1, instances: 3 });
+    await waitFor(
+      async () => late.adapter.remoteInstances()[0]?.sessions,
+      (sessions) => sessions === 2,
+      5000,
+    );
+    first.listening = false;
+    await first.adapter.detach();
+    await first.monitor.stop();
+    await waitFor(
+      async () => late.adapter.remoteInstances()[0]?.reportedHere,
+      (here) => here === true,
+      5000,
+    );
+    await nowBecomes({ users: 1, sessions: 2, anonymousSessions: 1, instances: 2 });
+    broadcast(s1.logout(c[0].id));
+    await nowBecomes({ users: 0, sessions: 2, anonymousSessions: 2, instances: 2 });
+    await expectToday({ activeUsers: 2, sessions: 5, logins: 3, monthActiveUsers: 2 });
     expect(apps.flatMap((a) => a.errors)).toEqual([]);
   });
 });

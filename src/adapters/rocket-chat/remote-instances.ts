@@ -4,11 +4,15 @@ import type { SauError } from '../../errors/sau-error';
 import { assertInstanceId } from '../../keys';
 import type { RedisClient } from '../../redis/redis-client';
 import { ScriptRunner } from '../../scripts/script-runner';
+import { SauReader } from '../../reader/sau-reader';
 import { describeError, reportAdapterError, reportThrough } from '../report-adapter-error';
 import { RemoteReporter } from './remote-reporter';
 import { RemoteShadow } from './remote-shadow';
 import { ReporterLease } from './reporter-lease';
 import type { SessionEvent } from './rocket-chat-events';
+
+/** Sessions one read of an instance's sessions in Redis returns. */
+const ADOPT_PAGE = 1000;
 
 /** One remote instance as this process sees it. */
 interface Remote {
@@ -43,15 +47,27 @@ export interface RemoteInstancesOptions {
 export class RemoteInstances {
   private readonly remotes = new Map<string, Remote>();
   private readonly runner: ScriptRunner;
+  private readonly reader: SauReader;
   /** Names this process in the reporter leases; new at every attach. */
   private readonly holder: string;
   private readonly timer: NodeJS.Timeout;
   private reviewing: Promise<void> | undefined;
   private reviewAgain = false;
   private closed = false;
+  /**
+   * How long a disconnect is remembered: longer than a read of Redis that started before it
+   * (adoptFromRedis) could still return the session.
+   */
+  private readonly closedMemoryMs: number;
 
   constructor(private readonly options: RemoteInstancesOptions) {
+    this.closedMemoryMs = 60_000 + 2 * options.monitor.options.leaseMs;
     this.runner = new ScriptRunner(options.client);
+    this.reader = new SauReader({
+      redis: options.client,
+      namespace: options.monitor.keys.namespace,
+      timezone: options.monitor.options.timezone,
+    });
     this.holder = `${options.monitor.options.instanceId} ${randomBytes(6).toString('hex')}`;
     this.timer = setInterval(() => void this.review(), options.monitor.options.heartbeatIntervalMs);
     this.timer.unref();
@@ -94,6 +110,7 @@ export class RemoteInstances {
         reporter: undefined,
       };
       this.remotes.set(instanceId, remote);
+      void this.adoptFromRedis(remote);
     }
     remote.lastSignOfLife = now;
     // A new or revived instance is claimed now, not a heartbeat later.
@@ -121,6 +138,7 @@ export class RemoteInstances {
     this.closed = true;
     clearInterval(this.timer);
     await this.reviewing;
+    await this.reader.close();
     await Promise.all(
       [...this.remotes.values()].map(async (remote) => {
         const reporter = remote.reporter;
@@ -157,7 +175,9 @@ export class RemoteInstances {
   }
 
   private async reviewOne(remote: Remote): Promise<void> {
-    const silentMs = performance.now() - remote.lastSignOfLife;
+    const now = performance.now();
+    remote.shadow.forgetClosedBefore(now - this.closedMemoryMs);
+    const silentMs = now - remote.lastSignOfLife;
     if (silentMs > this.options.instanceTimeoutMs) {
       if (remote.reporter) await this.stopReporting(remote);
       if (silentMs > this.options.forgetInstanceAfterMs) this.remotes.delete(remote.instanceId);
@@ -177,6 +197,41 @@ export class RemoteInstances {
     );
     remote.reporter = reporter;
     await reporter.start(remote.shadow);
+  }
+
+  /**
+   * Sessions of an instance first heard of now that its reporter wrote before (this process
+   * started after they connected): read from Redis into the shadow, and into this process's
+   * reporter if it already writes the instance. What this process heard of since wins. A session
+   * only Redis knew is opened again without its client data (device, address) by a takeover.
+   */
+  private async adoptFromRedis(remote: Remote): Promise<void> {
+    try {
+      let cursor: string | null | undefined;
+      do {
+        const page = await this.reader.sessions({
+          instance: remote.instanceId,
+          limit: ADOPT_PAGE,
+          cursor: cursor ?? undefined,
+        });
+        for (const { id, userId } of page.sessions) {
+          if (!remote.shadow.adopt({ info: { id }, userId })) continue;
+          const { instanceId } = remote;
+          remote.reporter?.apply({ kind: 'connected', instanceId, info: { id } });
+          if (userId)
+            remote.reporter?.apply({
+              kind: 'login',
+              instanceId,
+              userId,
+              info: { id },
+              closes: true,
+            });
+        }
+        cursor = page.cursor;
+      } while (cursor && !this.closed);
+    } catch (err) {
+      this.report(`reading the sessions of instance ${remote.instanceId}: ${describeError(err)}`);
+    }
   }
 
   /** The instance is dead: its sessions end now; its lease goes back. */

@@ -14,6 +14,8 @@ export interface ShadowSession {
  */
 export class RemoteShadow {
   readonly sessions = new Map<string, ShadowSession>();
+  /** performance.now() of the recent disconnects, so a slower copy cannot bring them back. */
+  private readonly closedAt = new Map<string, number>();
 
   /** Applies an event of this instance, as the reporting monitor would. */
   apply(event: SessionEvent): void {
@@ -36,6 +38,8 @@ export class RemoteShadow {
       }
       case 'disconnected':
         this.sessions.delete(event.connectionId);
+        this.closedAt.delete(event.connectionId); // keeps the map in time order
+        this.closedAt.set(event.connectionId, performance.now());
         return;
       case 'alive':
         return;
@@ -44,5 +48,25 @@ export class RemoteShadow {
 
   has(connectionId: string): boolean {
     return this.sessions.has(connectionId);
+  }
+
+  /**
+   * A session read from Redis (written by the instance's reporter before this process heard of
+   * the instance): kept unless this process knows better, because it heard of the session since
+   * or saw it close. True when it was added.
+   */
+  adopt(session: ShadowSession): boolean {
+    const id = session.info.id;
+    if (this.sessions.has(id) || this.closedAt.has(id)) return false;
+    this.sessions.set(id, session);
+    return true;
+  }
+
+  /** Forgets the disconnects older than `before` (performance.now() time). */
+  forgetClosedBefore(before: number): void {
+    for (const [id, at] of this.closedAt) {
+      if (at >= before) break; // insertion order is time order
+      this.closedAt.delete(id);
+    }
   }
 }
