@@ -1,22 +1,6 @@
 import { useRedis } from '../support/use-redis';
-import { uniqueNamespace } from '../support/redis-server';
-import { expectNowBecomes, useMonitors, waitFor } from '../support/monitor-harness';
-import {
-  DdpStreamerStandIn,
-  SauEventsStandIn,
-  reemit,
-  type Broadcast,
-  type EventShape,
-} from '../support/rocket-chat-broker';
-import { expectToday, redisDate } from '../support/expect-today';
-import {
-  attachToRocketChat,
-  type RocketChatAdapter,
-} from '../../src/adapters/rocket-chat/rocket-chat';
-
-const HEARTBEAT_MS = 100;
-const LEASE_MS = 400;
-const INSTANCE_TIMEOUT_MS = 600;
+import { waitFor } from '../support/monitor-harness';
+import { HEARTBEAT_MS, useInProcessDeployment } from '../support/rocket-chat-deployment';
 
 /**
  * Rocket.Chat's microservices deployment in one process: two ddp-streamers broadcast their
@@ -26,69 +10,7 @@ const INSTANCE_TIMEOUT_MS = 600;
  */
 describe.each(['long', 'sau'] as const)('attachToRocketChat, microservices, %s events', (shape) => {
   const redis = useRedis();
-  const harness = useMonitors(() => redis.server().url);
-  const adapters: RocketChatAdapter[] = [];
-  afterEach(async () => {
-    for (const adapter of adapters.splice(0)) await adapter.detach();
-  });
-
-  async function setup(appIds = ['app-a', 'app-b']) {
-    const namespace = uniqueNamespace('rc-ms');
-    const reader = harness.reader({ namespace });
-    const startDate = await redisDate(redis.client());
-    const app = async (instanceId: string) => {
-      const { monitor, errors } = await harness.start({
-        namespace,
-        instanceId,
-        heartbeatIntervalMs: HEARTBEAT_MS,
-        leaseMs: LEASE_MS,
-      });
-      const sauEvents = new SauEventsStandIn();
-      const adapter = attachToRocketChat(
-        monitor,
-        { sauEvents },
-        { instanceTimeoutMs: INSTANCE_TIMEOUT_MS },
-      );
-      adapters.push(adapter);
-      return { monitor, errors, sauEvents, adapter, listening: true };
-    };
-    const apps: Awaited<ReturnType<typeof app>>[] = [];
-    const addApp = async (instanceId: string) => {
-      apps.push(await app(instanceId));
-      return apps[apps.length - 1];
-    };
-    for (const instanceId of appIds) await addApp(instanceId);
-    const streamers = [new DdpStreamerStandIn(), new DdpStreamerStandIn()];
-    /** The service broker: every app process that listens gets its own copy of each broadcast. */
-    const broadcast = ([event, payload]: Broadcast) => {
-      for (const target of apps) {
-        if (target.listening)
-          reemit(shape as EventShape, target.sauEvents, event, structuredClone(payload));
-      }
-    };
-    const settled = async () => {
-      for (const { monitor, listening } of apps) if (listening) await monitor.flush();
-    };
-    const reportersOf = (instanceId: string) =>
-      apps.filter(({ adapter }) =>
-        adapter.remoteInstances().some((r) => r.instanceId === instanceId && r.reportedHere),
-      ).length;
-    const nowBecomes = (expected: Parameters<typeof expectNowBecomes>[1]) =>
-      expectNowBecomes(reader, expected, { settle: settled });
-    return {
-      apps,
-      addApp,
-      streamers,
-      broadcast,
-      reader,
-      reportersOf,
-      nowBecomes,
-      async expectToday(expected: Parameters<typeof expectToday>[2]) {
-        await settled();
-        await expectToday(reader, startDate, expected);
-      },
-    };
-  }
+  const setup = useInProcessDeployment(() => redis.server().url, redis.client, shape);
 
   it('counts each ddp-streamer session once, under its streamer, whichever app process reports it', async () => {
     const { apps, streamers, broadcast, reportersOf, nowBecomes, expectToday } = await setup();

@@ -37,13 +37,12 @@ describe('claimReporter', () => {
     expect(await claim('app-a tok9')).toBe(false);
   });
 
-  it('a 1 ms claim gives the lease up; another holder takes it then', async () => {
+  it('a claim of 0 ms gives the lease up; another holder takes it then', async () => {
     const { claim, lease } = setup();
     expect(await claim('app-a tok1')).toBe(true);
-    expect(await claim('app-b tok2', 1)).toBe(false); // not the holder: nothing changes
+    expect(await claim('app-b tok2', 0)).toBe(false); // not the holder: nothing changes
     expect((await lease())[0]).toBe('app-a tok1');
-    expect(await claim('app-a tok1', 1)).toBe(true);
-    await new Promise((r) => setTimeout(r, 5));
+    expect(await claim('app-a tok1', 0)).toBe(true);
     expect(await lease()).toEqual([null, -2]);
     expect(await claim('app-b tok2')).toBe(true);
     expect((await lease())[0]).toBe('app-b tok2');

@@ -51,7 +51,7 @@ export class ReporterLease {
     clearTimeout(this.timer);
     this.timer = undefined;
     const { instanceId, holder } = this.options;
-    await claimReporter(this.runner, this.keys, { instanceId, holder, leaseMs: 1 });
+    await claimReporter(this.runner, this.keys, { instanceId, holder, leaseMs: 0 });
   }
 
   /** Forgets the lease without telling Redis (it lapses there on its own). */

@@ -3,8 +3,8 @@ import type { ScriptRunner } from '../script-runner';
 
 /**
  * Takes or renews the lease of reporting a remote instance's sessions for `leaseMs`; true when
- * `holder` has it. `leaseMs` 1 gives a held lease up (it lapses at once), so another process can
- * take it at its next try instead of a lease later.
+ * `holder` has it. `leaseMs` 0 gives a held lease up, so another process can take it at its next
+ * try instead of a lease later.
  */
 export async function claimReporter(
   runner: ScriptRunner,
