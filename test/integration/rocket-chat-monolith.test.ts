@@ -117,6 +117,21 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, monolith, %s events
     expect(a.errors).toEqual([]);
   });
 
+  it("a logout whose user document is gone reaches no event (Rocket.Chat's hooks need info.user): the session stays logged in until it closes", async () => {
+    const { apps, now, expectToday } = await setup();
+    const [a] = apps;
+    const conn = a.meteor.connect();
+    await a.meteor.login(conn.id, 'alice');
+    await a.meteor.logout(conn.id, { userFound: false });
+    // The long-standing hook throws on info.user._id (Meteor prints it); the newer one returns.
+    expect(a.meteor.hookErrors.length).toBe(shape === 'long' ? 1 : 0);
+    expect(await now()).toEqual({ users: 1, sessions: 1, anonymousSessions: 0, instances: 2 });
+    a.meteor.disconnect(conn.id);
+    expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 2 });
+    await expectToday({ activeUsers: 1, sessions: 1, logins: 1, monthActiveUsers: 1 });
+    expect(a.errors).toEqual([]);
+  });
+
   it('ignores malformed events, never throws into the emitter, and detach() unsubscribes', async () => {
     const { apps, now } = await setup();
     const [a] = apps;

@@ -179,7 +179,14 @@ export class RemoteInstances {
     remote.shadow.forgetClosedBefore(now - this.closedMemoryMs);
     const silentMs = now - remote.lastSignOfLife;
     if (silentMs > this.options.instanceTimeoutMs) {
-      if (remote.reporter) await this.stopReporting(remote);
+      if (remote.reporter) {
+        // Not awaited either: stopping closes every session of the instance.
+        this.stopReporting(remote).catch((err: unknown) => {
+          this.report(
+            `stopping the reporter of instance ${remote.instanceId}: ${describeError(err)}`,
+          );
+        });
+      }
       if (silentMs > this.options.forgetInstanceAfterMs) this.remotes.delete(remote.instanceId);
       return;
     }
@@ -196,7 +203,11 @@ export class RemoteInstances {
       (err: SauError) => reportThrough(this.options.monitor, err),
     );
     remote.reporter = reporter;
-    await reporter.start(remote.shadow);
+    // Not awaited: closing a previous reporter's sessions may take a while, and the other
+    // leases must be renewed meanwhile. A failed start is replaced at the next review.
+    reporter.start(remote.shadow).catch((err: unknown) => {
+      this.report(`starting the reporter of instance ${remote.instanceId}: ${describeError(err)}`);
+    });
   }
 
   /**
@@ -239,7 +250,8 @@ export class RemoteInstances {
     const reporter = remote.reporter;
     remote.reporter = undefined;
     await reporter?.stop();
-    await remote.lease.release();
+    // The instance may have shown life meanwhile, and a new reporter hold the lease again.
+    if (!remote.reporter) await remote.lease.release();
   }
 
   /** This process may have lost the lease: stop writing at once. */
