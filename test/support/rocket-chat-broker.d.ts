@@ -6,8 +6,8 @@ export type EventShape = 'long' | 'sau';
 export type Broadcast = [event: string, payload: Record<string, unknown>];
 
 export class SauEventsStandIn implements SauEventsLike {
-  on(event: string, handler: (payload: never) => void): () => void;
-  off(event: string, handler: (payload: never) => void): void;
+  on(event: string, handler: (payload: unknown) => void): () => void;
+  off(event: string, handler: (payload: unknown) => void): void;
   emit(event: string, payload: unknown): void;
   readonly listenerCount: number;
 }

@@ -22,8 +22,8 @@ export interface RocketChatConnection {
  * Node EventEmitter.
  */
 export interface SauEventsLike {
-  on(event: string, handler: (payload: never) => void): unknown;
-  off?(event: string, handler: (payload: never) => void): unknown;
+  on(event: string, handler: (payload: unknown) => void): unknown;
+  off?(event: string, handler: (payload: unknown) => void): unknown;
 }
 
 /** One step in a session's life, whichever shape of event reported it. */

@@ -111,7 +111,7 @@ export function attachToRocketChat(
   };
 
   const unsubscribes = Object.entries(SAU_EVENT_PARSERS).map(([name, parse]) => {
-    const handler = (payload: never): void =>
+    const handler = (payload: unknown): void =>
       guarded(monitor, `sauEvents '${name}'`, () => {
         if (detached) return;
         const event = parse(payload);
