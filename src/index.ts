@@ -66,10 +66,7 @@ export {
   type RocketChatAdapterOptions,
   type RemoteInstanceView,
 } from './adapters/rocket-chat/rocket-chat';
-export type {
-  RocketChatConnection,
-  SauEventsLike,
-} from './adapters/rocket-chat/rocket-chat-events';
+export type { SauEventsLike } from './adapters/rocket-chat/rocket-chat-events';
 export type { SocketSessionHandle, UserIdLookup } from './adapters/socket-sessions';
 export type { AdapterErrorCode } from './adapters/report-adapter-error';
 export { UserAgentClassifier, type UserAgentClassifierOptions } from './ua/user-agent-classifier';

@@ -1,22 +1,6 @@
 import type { SessionInfo } from '../../monitor/session-input';
 
 /**
- * Rocket.Chat's `ISocketConnection` (core-typings) as its events carry it. Over the service
- * broker (ddp-streamer → app processes) it is EJSON, so `onClose` is gone.
- */
-export interface RocketChatConnection {
-  id: string;
-  /** `InstanceStatus.id()` of the app process, or the ddp-streamer's per-process uuid. */
-  instanceId: string;
-  loginToken?: string;
-  livechatToken?: string;
-  /** Present on a live DDP connection of the local Meteor server; absent on REST logins' connections. */
-  onClose?(callback: () => void): void;
-  clientAddress?: string | null;
-  httpHeaders?: Record<string, string | string[] | undefined>;
-}
-
-/**
  * Rocket.Chat's `sauEvents` emitter (apps/meteor/server/services/sauMonitor/events.ts), as far as
  * the adapter uses it: `@rocket.chat/emitter` (whose `on` returns the unsubscribe function) or a
  * Node EventEmitter.
