@@ -61,6 +61,13 @@ export {
   type SocketIoSocketLike,
   type SocketIoServerLike,
 } from './adapters/socket-io';
+export {
+  attachToRocketChat,
+  type RocketChatAdapter,
+  type RocketChatAdapterOptions,
+  type RemoteInstanceView,
+} from './adapters/rocket-chat/rocket-chat';
+export type { SauEventsLike } from './adapters/rocket-chat/rocket-chat-events';
 export type { SocketSessionHandle, UserIdLookup } from './adapters/socket-sessions';
 export type { AdapterErrorCode } from './adapters/report-adapter-error';
 export { UserAgentClassifier, type UserAgentClassifierOptions } from './ua/user-agent-classifier';

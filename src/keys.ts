@@ -159,6 +159,14 @@ export class Keys {
     return `${this.prefix}sampler`;
   }
   /**
+   * STRING: which process reports the sessions of a remote instance (a Rocket.Chat ddp-streamer
+   * that every app process hears of), with a lease (PX) the holder renews on its heartbeat.
+   */
+  reporterLease(instanceId: string): string {
+    assertInstanceId(instanceId);
+    return `${this.prefix}reporter:${instanceId}`;
+  }
+  /**
    * STREAM: one entry per closed session (lua/includes/closedSessionLog.lua lists the fields),
    * ids by Redis TIME, capped by length and age.
    */

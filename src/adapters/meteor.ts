@@ -1,75 +1,12 @@
 import type { SessionMonitor } from '../monitor/session-monitor';
-import type { SessionInfo } from '../monitor/session-input';
 import { ConfigError } from '../errors/config-error';
 import { describeError, guarded, reportAdapterError } from './report-adapter-error';
+import { meteorScheduler } from './meteor-environment';
+import { watchLogins } from './meteor-login-watch';
+import { MeteorSessionList, sessionInfoOf } from './meteor-sessions';
+import type { AccountsLike, MeteorConnection, MeteorHookHandle, MeteorLike } from './meteor-types';
 
-/**
- * Meteor's `connection` object (the session's `connectionHandle`), as passed to
- * `Meteor.onConnection` callbacks and in login/logout info. `httpHeaders` holds only the headers
- * Meteor keeps (user-agent, accept-language, host, x-forwarded-for…).
- */
-export interface MeteorConnection {
-  id: string;
-  close(): void;
-  /** Runs `callback` once the connection closed; deferred, after the session left `Meteor.server.sessions`. */
-  onClose(callback: () => void): void;
-  clientAddress: string | null;
-  httpHeaders: Record<string, string | string[] | undefined>;
-}
-
-/** What every Meteor hook registration returns. */
-export interface MeteorHookHandle {
-  stop(): void;
-}
-
-/** The user document in login and logout info; only its `_id` is read. */
-export interface MeteorUser {
-  _id: string;
-}
-
-/** The info object of `Accounts.onLogin` callbacks (a clone of the login attempt). */
-export interface MeteorLoginInfo {
-  /** The login handler that succeeded: `password`, `resume` (every reconnect of a logged-in client), … */
-  type: string;
-  allowed: boolean;
-  user?: MeteorUser | null;
-  /** Absent for logins of server-side method invocations, which have no connection. */
-  connection?: MeteorConnection | null;
-  methodName?: string;
-  methodArguments?: unknown[];
-}
-
-/** The info object of `Accounts.onLogout` callbacks; `user` is undefined when it was not found. */
-export interface MeteorLogoutInfo {
-  user?: MeteorUser | null;
-  connection?: MeteorConnection | null;
-}
-
-/** A DDP session in `Meteor.server.sessions`. */
-export interface MeteorServerSession {
-  id: string;
-  /** Set before `Accounts.onLogin` callbacks run, cleared after `Accounts.onLogout` callbacks ran. */
-  userId: string | null;
-  connectionHandle: MeteorConnection;
-}
-
-/** The server-side `Meteor` object, as far as the adapter uses it. */
-export interface MeteorLike {
-  onConnection(callback: (connection: MeteorConnection) => void): MeteorHookHandle;
-  /**
-   * `sessions` is a Map of session id → session (Meteor 1.8 and later, 2.x, 3.x); a plain object of
-   * old Meteor versions is read too.
-   */
-  server?: {
-    sessions?: Map<string, MeteorServerSession> | Record<string, MeteorServerSession>;
-  };
-}
-
-/** The server-side `Accounts` object, as far as the adapter uses it. */
-export interface AccountsLike {
-  onLogin(callback: (info: MeteorLoginInfo) => void): MeteorHookHandle;
-  onLogout(callback: (info: MeteorLogoutInfo) => void): MeteorHookHandle;
-}
+export type * from './meteor-types';
 
 /** Options of {@link attachToMeteor}. */
 export interface MeteorAdapterOptions {
@@ -92,17 +29,23 @@ export interface MeteorReconcileReport {
 /** Detaches the Meteor adapter (idempotent); `reconcile()` repairs missed events now. */
 export interface MeteorDetach {
   (): void;
-  /** Compares `Meteor.server.sessions` with the monitor and repairs the difference; zeros once detached. */
+  /**
+   * Compares `Meteor.server.sessions` with the monitor and repairs the difference; zeros once
+   * detached. In Meteor 2, call it from Meteor code (inside a Fiber), as hooks and timers are.
+   */
   reconcile(): MeteorReconcileReport;
 }
 
 /**
  * Counts the DDP sessions of a Meteor server (2.x and 3.x): `Meteor.onConnection` opens a session,
- * its `onClose` closes it, `Accounts.onLogin` (including the `resume` login of every reconnect)
- * and `Accounts.onLogout` log its user in and out. A timer compares `Meteor.server.sessions` with
- * the monitor and repairs what the hooks missed (a close that never came, a `setUserId` without
- * Accounts). Only sessions Meteor listed or reported are ever closed by it, so a monitor shared
- * with another adapter keeps that adapter's sessions.
+ * its `onClose` closes it, a login counts as soon as Meteor sets the session's user (watched from
+ * `Accounts.validateLoginAttempt`, so other apps' onLogin callbacks cannot stop or delay it) or at
+ * `Accounts.onLogin`, whichever comes first, and `Accounts.onLogout` logs the user out. A login on
+ * a connection Meteor never lists (Rocket.Chat's REST API) counts as a session that ends at once.
+ * At attach and then on a Meteor timer, `Meteor.server.sessions` is compared with the monitor and
+ * what the hooks missed is repaired (a close that never came, a `setUserId` without Accounts).
+ * Only sessions Meteor listed or reported are ever closed by it, so a monitor shared with another
+ * adapter keeps that adapter's sessions. Call it from server code (in Meteor 2, inside a Fiber).
  *
  * ```ts
  * const detach = attachToMeteor(monitor, { Meteor, Accounts });
@@ -121,6 +64,8 @@ export function attachToMeteor(
       `reconcileIntervalMs must be a non-negative number of milliseconds, got ${reconcileIntervalMs}`,
     );
   }
+  const sessions = new MeteorSessionList(Meteor);
+  const scheduler = meteorScheduler(Meteor);
   let detached = false;
   /** Sessions the adapter knows are Meteor's (reported or listed): the only ones it may close. */
   const tracked = new Set<string>();
@@ -132,41 +77,51 @@ export function attachToMeteor(
    */
   const loggingOut = new Map<string, { userId: string; passes: number }>();
 
-  const sessionsOf = (): MeteorServerSession[] | undefined => {
-    const sessions = Meteor.server?.sessions;
-    if (!sessions) return undefined;
-    if (sessions instanceof Map) return [...sessions.values()];
-    if (typeof sessions === 'object') return Object.values(sessions);
-    return undefined;
-  };
-
-  /** True unless Meteor's session list says the connection is gone (or cannot be read). */
-  const stillConnected = (id: string): boolean => {
-    const sessions = Meteor.server?.sessions;
-    if (sessions instanceof Map) return sessions.has(id);
-    if (sessions && typeof sessions === 'object') return Object.hasOwn(sessions, id);
-    return true;
-  };
-
-  const track = (id: string, connection: MeteorConnection | undefined): void => {
-    if (tracked.has(id)) return;
+  /** False when Meteor refused the onClose callback (Meteor 2 outside a Fiber): reconciliation closes it. */
+  const track = (id: string, connection: MeteorConnection | undefined): boolean => {
+    if (tracked.has(id)) return true;
     tracked.add(id);
-    if (typeof connection?.onClose !== 'function') return; // reconciliation alone closes it
-    // Meteor runs onClose callbacks deferred, after the session left its map; a reconciliation in
-    // between closes it first, and this close is then a no-op in the monitor.
-    connection.onClose(() =>
-      guarded(monitor, 'Meteor connection onClose', () => {
-        if (detached) return;
-        tracked.delete(id);
-        loggingOut.delete(id);
-        monitor.close(id);
-      }),
-    );
+    if (typeof connection?.onClose !== 'function') return true; // reconciliation alone closes it
+    try {
+      // Meteor runs onClose callbacks deferred, after the session left its map; a reconciliation
+      // in between closes it first, and this close is then a no-op in the monitor.
+      connection.onClose(() =>
+        guarded(monitor, 'Meteor connection onClose', () => {
+          if (detached) return;
+          tracked.delete(id);
+          loggingOut.delete(id);
+          monitor.close(id);
+        }),
+      );
+      return true;
+    } catch {
+      return false;
+    }
   };
 
-  const open = (connection: MeteorConnection): void => {
-    track(connection.id, connection);
+  const open = (connection: MeteorConnection): boolean => {
+    const hooked = track(connection.id, connection);
     monitor.open(sessionInfoOf(connection.id, connection));
+    return hooked;
+  };
+
+  /** Meteor applied a login (its session shows the user, or onLogin reported it). */
+  const countLogin = (connection: MeteorConnection, userId: string): void => {
+    const id = connection.id;
+    loggingOut.delete(id);
+    if (monitor.sessionUser(id) === undefined) {
+      if (typeof connection.onClose !== 'function' && !sessions.get(id)) {
+        // A REST login's connection object: no socket behind it and no close to come.
+        monitor.open(sessionInfoOf(id, connection));
+        monitor.login(id, userId);
+        monitor.close(id);
+        return;
+      }
+      // A connection from before attaching: count it, unless it closed while logging in.
+      if (!sessions.stillConnected(id)) return;
+      if (!open(connection)) throw new Error(`onClose refused for connection ${id}`);
+    }
+    monitor.login(id, userId);
   };
 
   const handles: MeteorHookHandle[] = [];
@@ -174,7 +129,7 @@ export function attachToMeteor(
     Meteor.onConnection((connection) =>
       guarded(monitor, 'Meteor.onConnection', () => {
         if (detached || !connection?.id) return;
-        open(connection);
+        if (!open(connection)) throw new Error(`onClose refused for connection ${connection.id}`);
       }),
     ),
   );
@@ -182,16 +137,9 @@ export function attachToMeteor(
     Accounts.onLogin((info) =>
       guarded(monitor, 'Accounts.onLogin', () => {
         if (detached || !info || info.allowed === false) return;
-        const connection = info.connection;
         const userId = info.user?._id;
-        if (!connection?.id || userId === undefined || userId === null) return;
-        loggingOut.delete(connection.id);
-        if (monitor.sessionUser(connection.id) === undefined) {
-          // A connection from before attaching: count it, unless it closed while logging in.
-          if (!stillConnected(connection.id)) return;
-          open(connection);
-        }
-        monitor.login(connection.id, userId);
+        if (!info.connection?.id || typeof userId !== 'string' || !userId) return;
+        countLogin(info.connection, userId);
       }),
     ),
   );
@@ -208,20 +156,34 @@ export function attachToMeteor(
       }),
     ),
   );
+  const loginWatch = watchLogins({
+    accounts: Accounts,
+    scheduler,
+    sessionOf: (id) => sessions.get(id),
+    applied: (connection, userId) => {
+      if (!detached && monitor.sessionUser(connection.id) !== userId) {
+        countLogin(connection, userId);
+      }
+    },
+    guard: (body) => guarded(monitor, 'Meteor login watch', body),
+    detached: () => detached,
+  });
+  if (loginWatch) handles.push(loginWatch);
 
   const empty = (): MeteorReconcileReport => ({ opened: 0, closed: 0, loggedIn: 0, loggedOut: 0 });
 
   const reconcileNow = (): MeteorReconcileReport => {
     const report = empty();
-    const sessions = sessionsOf();
-    if (!sessions) return report;
+    const listed = sessions.all();
+    if (!listed) return report;
     const seen = new Set<string>();
-    for (const session of sessions) {
+    let refused = 0;
+    for (const session of listed) {
       const id = session?.id;
       if (typeof id !== 'string' || !id) continue;
       seen.add(id);
       // Listed by Meteor, so Meteor's: closed by reconciliation once it leaves the list.
-      track(id, session.connectionHandle);
+      if (!track(id, session.connectionHandle)) refused++;
       let held = monitor.sessionUser(id);
       if (held === undefined) {
         monitor.open(sessionInfoOf(id, session.connectionHandle));
@@ -254,6 +216,13 @@ export function attachToMeteor(
       monitor.close(id);
       report.closed++;
     }
+    if (refused > 0) {
+      reportAdapterError(
+        monitor,
+        'ADAPTER_HOOK_FAILED',
+        `Meteor reconciliation: connection.onClose refused ${refused} sessions (Meteor 2 outside a Fiber?); they close when they leave Meteor.server.sessions`,
+      );
+    }
     return report;
   };
 
@@ -271,16 +240,15 @@ export function attachToMeteor(
     }
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  if (reconcileIntervalMs > 0) {
-    timer = setInterval(reconcile, reconcileIntervalMs);
-    timer.unref();
-  }
+  // Sessions that existed before attaching count at once, not a reconcile interval later.
+  reconcile();
+  const stopTimer =
+    reconcileIntervalMs > 0 ? scheduler.every(reconcileIntervalMs, reconcile) : undefined;
 
   const detach = (): void => {
     if (detached) return;
     detached = true;
-    clearInterval(timer);
+    stopTimer?.();
     for (const handle of handles.splice(0)) {
       try {
         handle?.stop();
@@ -292,15 +260,4 @@ export function attachToMeteor(
     loggingOut.clear();
   };
   return Object.assign(detach, { reconcile });
-}
-
-function sessionInfoOf(id: string, connection: MeteorConnection | undefined): SessionInfo {
-  const headers = connection?.httpHeaders ?? undefined;
-  const userAgent = headers?.['user-agent'];
-  return {
-    id,
-    clientAddress: connection?.clientAddress ?? undefined,
-    userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent,
-    httpHeaders: headers,
-  };
 }

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-
-const FIXTURE = join(__dirname, 'fixtures', 'monitor-child.js');
+import type { ChildProcess } from 'node:child_process';
+import { spawnFixture } from './spawn-fixture';
 
 /** A SessionMonitor in its own process (built dist), ready once its sessions are in Redis. */
 export interface ChildInstance {
@@ -10,7 +8,7 @@ export interface ChildInstance {
   kill(): Promise<void>;
 }
 
-export function startChildInstance(env: {
+export async function startChildInstance(env: {
   REDIS_URL: string;
   NAMESPACE: string;
   INSTANCE_ID: string;
@@ -19,35 +17,6 @@ export function startChildInstance(env: {
   HEARTBEAT_MS: number;
   LEASE_MS: number;
 }): Promise<ChildInstance> {
-  const child = spawn(process.execPath, [FIXTURE], {
-    env: {
-      ...process.env,
-      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const ready = /ready (\S+)\n/.exec(stdout);
-      if (ready) {
-        resolve({
-          process: child,
-          incarnation: ready[1],
-          kill: () =>
-            new Promise<void>((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGKILL');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`child exited with ${code} before ready: ${stderr}`)),
-    );
-  });
+  const child = await spawnFixture('monitor-child.js', env);
+  return { process: child.process, incarnation: child.ready, kill: child.kill };
 }

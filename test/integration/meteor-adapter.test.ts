@@ -1,7 +1,7 @@
 import { useRedis } from '../support/use-redis';
-import { uniqueNamespace } from '../support/redis-server';
-import { useMonitors, waitFor } from '../support/monitor-harness';
+import { waitFor } from '../support/monitor-harness';
 import { MeteorStandIn } from '../support/meteor-stand-in';
+import { useMeteorAdapter, type MeteorCase } from '../support/meteor-harness';
 import { attachToMeteor, type MeteorDetach } from '../../src/adapters/meteor';
 import type { SessionMonitor } from '../../src/monitor/session-monitor';
 import type { SauReader } from '../../src/reader/sau-reader';
@@ -9,38 +9,21 @@ import type { SauError } from '../../src/errors/sau-error';
 
 describe('attachToMeteor', () => {
   const redis = useRedis();
-  const harness = useMonitors(() => redis.server().url);
-  const detaches: MeteorDetach[] = [];
-  afterEach(() => detaches.splice(0).forEach((detach) => detach()));
+  const attach = useMeteorAdapter(() => redis.server().url, redis.client);
 
   let meteor: MeteorStandIn;
   let monitor: SessionMonitor;
   let reader: SauReader;
   let errors: SauError[];
+  let now: MeteorCase['now'];
+  let expectToday: MeteorCase['expectToday'];
 
-  async function setup(options: { reconcileIntervalMs?: number } = {}): Promise<MeteorDetach> {
-    const namespace = uniqueNamespace('meteor');
-    ({ monitor, errors } = await harness.start({ namespace, instanceId: 'meteor-1' }));
-    reader = harness.reader({ namespace });
-    meteor = new MeteorStandIn();
-    const detach = attachToMeteor(monitor, meteor, { reconcileIntervalMs: 0, ...options });
-    detaches.push(detach);
-    return detach;
-  }
-
-  /** SAU now, after every queued event is in Redis. */
-  async function now() {
-    await meteor.settle();
-    await monitor.flush();
-    const { users, sessions, anonymousSessions } = (await reader.stats()).now;
-    return { users, sessions, anonymousSessions };
-  }
-
-  async function today() {
-    await meteor.settle();
-    await monitor.flush();
-    const { activeUsers, sessions, logins } = (await reader.stats({ window: 'day' })).day!;
-    return { activeUsers, sessions, logins };
+  async function setup(
+    options: { reconcileIntervalMs?: number; meteor?: MeteorStandIn } = {},
+  ): Promise<MeteorDetach> {
+    const attached = await attach(options);
+    ({ meteor, monitor, reader, errors, now, expectToday } = attached);
+    return attached.detach;
   }
 
   it('counts connections, and three tabs of one user as one user', async () => {
@@ -65,7 +48,7 @@ describe('attachToMeteor', () => {
     expect(await now()).toEqual({ users: 1, sessions: 4, anonymousSessions: 1 });
     await meteor.login(guest.id, 'bob');
     expect(await now()).toEqual({ users: 2, sessions: 4, anonymousSessions: 0 });
-    expect(await today()).toEqual({ activeUsers: 2, sessions: 4, logins: 4 });
+    await expectToday({ activeUsers: 2, sessions: 4, logins: 4 });
 
     meteor.disconnect(tabs[0].id);
     meteor.disconnect(tabs[1].id);
@@ -80,39 +63,42 @@ describe('attachToMeteor', () => {
   it('counts the resume login of every reconnect on the new session', async () => {
     await setup();
     const first = meteor.connect();
-    await meteor.login(first.id, 'alice', 'password');
+    await meteor.login(first.id, 'alice', { type: 'password' });
     expect(await now()).toEqual({ users: 1, sessions: 1, anonymousSessions: 0 });
 
     // The network drops: Meteor closes the old session; the client reconnects and resumes.
     meteor.disconnect(first.id);
     const second = meteor.connect();
     expect(await now()).toEqual({ users: 0, sessions: 1, anonymousSessions: 1 });
-    await meteor.login(second.id, 'alice', 'resume');
+    await meteor.login(second.id, 'alice', { type: 'resume' });
     expect(await now()).toEqual({ users: 1, sessions: 1, anonymousSessions: 0 });
-    expect(await today()).toEqual({ activeUsers: 1, sessions: 2, logins: 2 });
+    await expectToday({ activeUsers: 1, sessions: 2, logins: 2 });
     expect(monitor.sessionUser(second.id)).toBe('alice');
     expect(monitor.sessionUser(first.id)).toBeUndefined();
     expect(errors).toEqual([]);
   });
 
-  it('logs out on onLogout, also when the user document is gone (user undefined)', async () => {
-    await setup();
-    const a = meteor.connect();
-    const b = meteor.connect();
-    await meteor.login(a.id, 'alice');
-    await meteor.login(b.id, 'bob');
-    expect(await now()).toEqual({ users: 2, sessions: 2, anonymousSessions: 0 });
+  it.each([3, 2] as const)(
+    'logs out on onLogout, also when the user document is gone (user undefined), Meteor %i',
+    async (version) => {
+      await setup({ meteor: new MeteorStandIn({ version }) });
+      const a = meteor.connect();
+      const b = meteor.connect();
+      await meteor.login(a.id, 'alice');
+      await meteor.login(b.id, 'bob');
+      expect(await now()).toEqual({ users: 2, sessions: 2, anonymousSessions: 0 });
 
-    await meteor.logout(a.id);
-    await meteor.logout(b.id, { userFound: false });
-    expect(await now()).toEqual({ users: 0, sessions: 2, anonymousSessions: 2 });
-    // Logged out sessions stay open, anonymous, until they close.
-    meteor.disconnect(a.id);
-    meteor.disconnect(b.id);
-    expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0 });
-    expect(await today()).toEqual({ activeUsers: 2, sessions: 2, logins: 2 });
-    expect(errors).toEqual([]);
-  });
+      await meteor.logout(a.id);
+      await meteor.logout(b.id, { userFound: false });
+      expect(await now()).toEqual({ users: 0, sessions: 2, anonymousSessions: 2 });
+      // Logged out sessions stay open, anonymous, until they close.
+      meteor.disconnect(a.id);
+      meteor.disconnect(b.id);
+      expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0 });
+      await expectToday({ activeUsers: 2, sessions: 2, logins: 2 });
+      expect(errors).toEqual([]);
+    },
+  );
 
   it('ignores login info without a connection or not allowed, and a logout without a connection', async () => {
     await setup();
@@ -128,7 +114,7 @@ describe('attachToMeteor', () => {
     meteor.emitLogin({ type: 'password', allowed: true, user: null, connection: conn });
     meteor.emitLogout({ user: { _id: 'alice' }, connection: null });
     expect(await now()).toEqual({ users: 0, sessions: 1, anonymousSessions: 1 });
-    expect(await today()).toEqual({ activeUsers: 0, sessions: 1, logins: 0 });
+    await expectToday({ activeUsers: 0, sessions: 1, logins: 0 });
     expect(errors).toEqual([]);
   });
 
@@ -148,34 +134,32 @@ describe('attachToMeteor', () => {
     expect(await now()).toEqual({ users: 0, sessions: 1, anonymousSessions: 1 });
     // The deferred onClose ran meanwhile (settle): a no-op, nothing counted twice.
     expect(detach.reconcile()).toEqual({ opened: 0, closed: 0, loggedIn: 0, loggedOut: 0 });
-    expect(await today()).toEqual({ activeUsers: 2, sessions: 3, logins: 2 });
+    await expectToday({ activeUsers: 2, sessions: 3, logins: 2 });
 
     meteor.disconnect(staying.id);
     expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0 });
     expect(errors).toEqual([]);
   });
 
-  it('repairs missed logins and logouts, and opens sessions it never saw', async () => {
+  it('counts at attach the sessions that existed before, then repairs missed logins and logouts', async () => {
     // Connections from before attaching: one anonymous, one already logged in.
     const early = new MeteorStandIn();
     const before = early.connect();
     const loggedInBefore = early.connect();
     early.setUserIdWithoutHooks(loggedInBefore.id, 'carol');
-    const namespace = uniqueNamespace('meteor');
-    ({ monitor, errors } = await harness.start({ namespace, instanceId: 'meteor-1' }));
-    reader = harness.reader({ namespace });
-    meteor = early;
-    const detach = attachToMeteor(monitor, meteor, { reconcileIntervalMs: 0 });
-    detaches.push(detach);
+    const detach = await setup({ meteor: early });
+    // Counted at attach, without waiting for a reconciliation.
+    expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
+    expect(detach.reconcile()).toEqual({ opened: 0, closed: 0, loggedIn: 0, loggedOut: 0 });
 
     const silent = meteor.connect();
     const leaving = meteor.connect();
     await meteor.login(leaving.id, 'dave');
     meteor.setUserIdWithoutHooks(silent.id, 'alice'); // a custom method's this.setUserId()
     meteor.setUserIdWithoutHooks(leaving.id, null); // logged out without Accounts.logout
-    expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
+    expect(await now()).toEqual({ users: 2, sessions: 4, anonymousSessions: 2 });
 
-    expect(detach.reconcile()).toEqual({ opened: 2, closed: 0, loggedIn: 2, loggedOut: 1 });
+    expect(detach.reconcile()).toEqual({ opened: 0, closed: 0, loggedIn: 1, loggedOut: 1 });
     expect(await now()).toEqual({ users: 2, sessions: 4, anonymousSessions: 2 });
     expect(monitor.sessionUser(loggedInBefore.id)).toBe('carol');
     expect(monitor.sessionUser(silent.id)).toBe('alice');
@@ -187,27 +171,24 @@ describe('attachToMeteor', () => {
     expect(detach.reconcile()).toMatchObject({ loggedIn: 1 });
     expect(monitor.sessionUser(silent.id)).toBe('erin');
 
-    // Sessions opened by reconciliation close by their onClose like the others.
+    // Sessions opened at attach close by their onClose like the others.
     meteor.disconnect(before.id);
     meteor.disconnect(loggedInBefore.id);
     expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
     meteor.disconnect(silent.id);
     meteor.disconnect(leaving.id);
     expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0 });
-    expect(await today()).toEqual({ activeUsers: 4, sessions: 4, logins: 4 });
+    await expectToday({ activeUsers: 4, sessions: 4, logins: 4 });
     expect(errors).toEqual([]);
   });
 
   it('opens a session from its login info when the login comes before onConnection was seen', async () => {
-    const early = new MeteorStandIn();
-    const conn = early.connect();
-    const namespace = uniqueNamespace('meteor');
-    ({ monitor, errors } = await harness.start({ namespace, instanceId: 'meteor-1' }));
-    reader = harness.reader({ namespace });
-    meteor = early;
-    detaches.push(attachToMeteor(monitor, meteor, { reconcileIntervalMs: 0 }));
+    await setup();
+    // A session the onConnection hook never reported (reconciliation has not run since).
+    const conn = meteor.connectUnseen();
+    expect(monitor.sessionUser(conn.id)).toBeUndefined();
 
-    await meteor.login(conn.id, 'alice', 'resume');
+    await meteor.login(conn.id, 'alice', { type: 'resume' });
     expect(await now()).toEqual({ users: 1, sessions: 1, anonymousSessions: 0 });
     meteor.disconnect(conn.id); // its onClose was hooked from the login info
     expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0 });
@@ -217,11 +198,12 @@ describe('attachToMeteor', () => {
   it('does not race with Meteor setting and clearing userId around the Accounts hooks', async () => {
     const detach = await setup();
     const conn = meteor.connect();
-    // Meteor sets userId, then an await later runs onLogin: reconciliation may come in between.
-    const login = meteor.login(conn.id, 'alice');
+    // Meteor sets userId, then later runs onLogin: reconciliation may come in between.
+    meteor.setUserIdWithoutHooks(conn.id, 'alice');
     expect(detach.reconcile()).toMatchObject({ loggedIn: 1 });
-    await login; // onLogin for the same user: not a second login
-    expect(await today()).toMatchObject({ logins: 1 });
+    meteor.emitLogin({ type: 'password', allowed: true, user: { _id: 'alice' }, connection: conn });
+    // onLogin for the same user: not a second login.
+    await expectToday({ activeUsers: 1, sessions: 1, logins: 1 });
 
     // Meteor runs onLogout, then an await later clears userId: no login back in between.
     const logout = meteor.logout(conn.id);
@@ -234,7 +216,7 @@ describe('attachToMeteor', () => {
     meteor.setUserIdWithoutHooks(conn.id, 'alice');
     expect(detach.reconcile()).toMatchObject({ loggedIn: 1 });
     expect(await now()).toEqual({ users: 1, sessions: 1, anonymousSessions: 0 });
-    expect(await today()).toMatchObject({ logins: 2, activeUsers: 1 });
+    await expectToday({ activeUsers: 1, sessions: 1, logins: 2 });
 
     // onLogout ran but Meteor kept the user (the logout method failed after its hooks): the
     // first pass waits for Meteor to clear it, the second repairs the login.
@@ -295,7 +277,7 @@ describe('attachToMeteor', () => {
 
   it('detach() stops every hook and the timer; later events change nothing', async () => {
     const detach = await setup({ reconcileIntervalMs: 20 });
-    expect(meteor.hookCounts).toEqual({ onConnection: 1, onLogin: 1, onLogout: 1 });
+    expect(meteor.hookCounts).toEqual({ onConnection: 1, onLogin: 1, onLogout: 1, validate: 1 });
     const a = meteor.connect();
     const b = meteor.connect();
     await meteor.login(a.id, 'alice');
@@ -303,7 +285,7 @@ describe('attachToMeteor', () => {
 
     detach();
     detach(); // idempotent
-    expect(meteor.hookCounts).toEqual({ onConnection: 0, onLogin: 0, onLogout: 0 });
+    expect(meteor.hookCounts).toEqual({ onConnection: 0, onLogin: 0, onLogout: 0, validate: 0 });
     const c = meteor.connect();
     await meteor.login(c.id, 'carol');
     await meteor.logout(a.id);
@@ -312,7 +294,7 @@ describe('attachToMeteor', () => {
     await new Promise((r) => setTimeout(r, 100)); // several timer periods
     expect(detach.reconcile()).toEqual({ opened: 0, closed: 0, loggedIn: 0, loggedOut: 0 });
     expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
-    expect(await today()).toEqual({ activeUsers: 1, sessions: 2, logins: 1 });
+    await expectToday({ activeUsers: 1, sessions: 2, logins: 1 });
     expect(errors).toEqual([]);
   });
 

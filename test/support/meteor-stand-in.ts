@@ -1,65 +1,79 @@
-import { randomBytes } from 'node:crypto';
-import type {
-  AccountsLike,
-  MeteorConnection,
-  MeteorHookHandle,
-  MeteorLike,
-  MeteorLoginInfo,
-  MeteorLogoutInfo,
-  MeteorServerSession,
-} from '../../src/adapters/meteor';
+import type { MeteorConnection, MeteorLike } from '../../src/adapters/meteor-types';
+import { FiberModel } from './meteor-fibers';
+import { Hook } from './meteor-hook';
+import { StandInAccounts, tick } from './meteor-accounts-stand-in';
+import { StandInSession, type SessionHost } from './meteor-stand-in-session';
+import { pickSockJsHeaders } from './sockjs-headers';
+
+export { StandInSession } from './meteor-stand-in-session';
+export type { StandInLogin } from './meteor-accounts-stand-in';
+
+type Sessions = Map<string, StandInSession> | Record<string, StandInSession>;
 
 /**
- * A stand-in for a Meteor 3 server's DDP sessions and Accounts hooks, reproducing what
- * packages/ddp-server and packages/accounts-base do, in the order they do it:
+ * A stand-in for a Meteor server's DDP sessions and Accounts hooks, reproducing what
+ * packages/ddp-server, packages/accounts-base and packages/callback-hook do, in their order
+ * (login and logout: see StandInAccounts):
  *
  * - connect: the session enters `Meteor.server.sessions` (a Map), then `onConnection` callbacks
- *   get its `connectionHandle` `{ id, close, onClose, clientAddress, httpHeaders }`.
- * - login: `session.userId` is set first (`setUserId` inside `_loginUser`), then, an await later,
- *   `onLogin` callbacks get a clone of the attempt `{ type, allowed, user, methodName,
- *   methodArguments }` with the (uncloned) connection added.
- * - logout: `onLogout` callbacks get `{ user, connection }` first (user undefined when not found),
- *   then, an await later, `session.userId` becomes null.
- * - close: the session leaves the map at once; its `onClose` callbacks run deferred
- *   (`Meteor.defer`), so they always come after it left the map. `onClose` on a closed
- *   connection runs its callback deferred too.
- * - hooks: every registration returns `{ callback, stop }`; a throwing callback is logged, and
- *   the other callbacks still run.
+ *   get its `connectionHandle`; sockjs keeps a whitelist of the request's headers.
+ * - close: the session leaves the map at once; its `onClose` callbacks run deferred.
+ * - Meteor 2 (`version: 2`): `Meteor.onConnection`, `connection.onClose`, `Meteor.bindEnvironment`
+ *   and Meteor's timers throw outside a Fiber (see FiberModel); Meteor's own work runs inside one.
  */
-export class MeteorStandIn {
-  readonly Meteor: {
-    onConnection: MeteorLike['onConnection'];
-    server: { sessions: Map<string, StandInSession> | Record<string, StandInSession> };
-  };
-  readonly Accounts: AccountsLike;
+export class MeteorStandIn implements SessionHost {
+  readonly Meteor: Omit<MeteorLike, 'server'> & { server: { sessions: Sessions } };
   /** What Meteor's hooks would have printed with Meteor._debug: exceptions of callbacks. */
   readonly hookErrors: unknown[] = [];
+  readonly fibers: FiberModel;
+  readonly accounts: StandInAccounts;
 
-  private readonly onConnectionHook = new Hook<MeteorConnection>(this.hookErrors);
-  private readonly onLoginHook = new Hook<MeteorLoginInfo>(this.hookErrors);
-  private readonly onLogoutHook = new Hook<MeteorLogoutInfo>(this.hookErrors);
-  private readonly users = new Map<string, { _id: string; username: string }>();
+  private readonly onConnectionHook: Hook<MeteorConnection>;
   private pendingDefers = 0;
   private readonly deferWaiters: (() => void)[] = [];
 
-  constructor() {
+  constructor(readonly options: { version?: 2 | 3; subscriptionTurns?: number } = {}) {
+    this.fibers = new FiberModel(options.version === 2);
+    this.onConnectionHook = new Hook(this.fibers, this.hookErrors, { bindEnvironment: true });
+    this.accounts = new StandInAccounts(this);
+    const bound = (fn: () => void) => this.fibers.bind(fn, (err) => this.hookErrors.push(err));
     this.Meteor = {
       onConnection: (callback) => this.onConnectionHook.register(callback),
       server: { sessions: new Map<string, StandInSession>() },
-    };
-    this.Accounts = {
-      onLogin: (callback) => this.onLoginHook.register(callback),
-      onLogout: (callback) => this.onLogoutHook.register(callback),
+      // packages/meteor/timers.js: bindAndCatch binds at the call (Meteor 2: only inside a Fiber).
+      setInterval: (fn, ms) => setInterval(bound(fn), ms),
+      clearInterval: (timer) => clearInterval(timer as NodeJS.Timeout),
+      setTimeout: (fn, ms) => setTimeout(bound(fn), ms),
+      clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+      defer: (fn) => this.defer(bound(fn)),
     };
   }
 
+  get Accounts(): StandInAccounts['Accounts'] {
+    return this.accounts.Accounts;
+  }
+
+  readonly login: StandInAccounts['login'] = (...args) => this.accounts.login(...args);
+  readonly restLogin: StandInAccounts['restLogin'] = (...args) => this.accounts.restLogin(...args);
+  readonly logout: StandInAccounts['logout'] = (...args) => this.accounts.logout(...args);
+  readonly emitLogin: StandInAccounts['emitLogin'] = (info) => this.accounts.emitLogin(info);
+  readonly emitLogout: StandInAccounts['emitLogout'] = (info) => this.accounts.emitLogout(info);
+  readonly loginWithoutConnection: StandInAccounts['loginWithoutConnection'] = (userId) =>
+    this.accounts.loginWithoutConnection(userId);
+
   /** Callbacks registered and not stopped, per hook. */
-  get hookCounts(): { onConnection: number; onLogin: number; onLogout: number } {
+  get hookCounts(): { onConnection: number; onLogin: number; onLogout: number; validate: number } {
     return {
       onConnection: this.onConnectionHook.size,
-      onLogin: this.onLoginHook.size,
-      onLogout: this.onLogoutHook.size,
+      onLogin: this.accounts.onLoginHook.size,
+      onLogout: this.accounts.onLogoutHook.size,
+      validate: this.accounts.validateHook.size,
     };
+  }
+
+  /** Runs `body` as Meteor runs server code (startup, methods): inside a Fiber. */
+  runInFiber<T>(body: () => T): T {
+    return this.fibers.run(body);
   }
 
   /** Meteor.server.sessions as old Meteor versions kept it: a plain object. */
@@ -68,95 +82,26 @@ export class MeteorStandIn {
     if (sessions instanceof Map) this.Meteor.server.sessions = Object.fromEntries(sessions);
   }
 
-  /** A DDP client connected (a new tab, or a reconnect, which is a new session in Meteor). */
+  /**
+   * A DDP client connected. `clientAddress` as Meteor reports it: the socket's address (an IPv4
+   * client of a dual-stack server reads `::ffff:1.2.3.4`), `null` when HTTP_FORWARDED_COUNT is
+   * set and X-Forwarded-For is missing, undefined when sockjs knew no address.
+   */
   connect(
-    options: { clientAddress?: string; headers?: Record<string, string> } = {},
+    options: { clientAddress?: string | null; headers?: Record<string, string> } = {},
   ): MeteorConnection {
-    const session = new StandInSession(this, {
-      clientAddress: options.clientAddress ?? '127.0.0.1',
-      // sockjs hands Meteor only a whitelist of the request's headers.
-      httpHeaders: pickHeaders({
-        host: 'chat.example.com',
-        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
-        'accept-language': 'en',
-        ...options.headers,
+    const session = this.newSession(options);
+    this.fibers.run(() =>
+      this.onConnectionHook.each((callback) => {
+        if (this.getSession(session.id)) callback(session.connectionHandle);
       }),
-    });
-    this.setSession(session);
-    this.onConnectionHook.each((callback) => {
-      if (this.getSession(session.id)) callback(session.connectionHandle);
-    });
+    );
     return session.connectionHandle;
   }
 
-  /** A `login` method call succeeded: `password` for a new login, `resume` on every reconnect. */
-  async login(
-    connectionId: string,
-    userId: string,
-    type: 'password' | 'resume' = 'password',
-  ): Promise<void> {
-    const session = this.sessionOf(connectionId);
-    const user = this.userOf(userId);
-    session.userId = userId; // methodInvocation.setUserId() inside _loginUser
-    await tick();
-    const attempt = {
-      type,
-      allowed: true,
-      methodName: 'login',
-      methodArguments:
-        type === 'resume'
-          ? [{ resume: randomBytes(16).toString('hex') }]
-          : [
-              {
-                user: { username: user.username },
-                password: { digest: 'x', algorithm: 'sha-256' },
-              },
-            ],
-      user,
-    };
-    // cloneAttemptWithConnection: a fresh clone per callback, the connection itself not cloned.
-    this.onLoginHook.each((callback) =>
-      callback({ ...structuredClone(attempt), connection: session.connectionHandle }),
-    );
-  }
-
-  /** A login from a server-side method call: Meteor passes no connection. */
-  loginWithoutConnection(userId: string): void {
-    const user = this.userOf(userId);
-    this.onLoginHook.each((callback) =>
-      callback({
-        type: 'password',
-        allowed: true,
-        methodName: 'login',
-        methodArguments: [],
-        user: structuredClone(user),
-        connection: null,
-      }),
-    );
-  }
-
-  /** Runs the onLogin callbacks with info Meteor itself would not pass (what a package might). */
-  emitLogin(info: MeteorLoginInfo): void {
-    this.onLoginHook.each((callback) => callback(info));
-  }
-
-  /** Runs the onLogout callbacks with arbitrary info. */
-  emitLogout(info: MeteorLogoutInfo): void {
-    this.onLogoutHook.each((callback) => callback(info));
-  }
-
-  /**
-   * The `logout` method: onLogout callbacks first, `session.userId = null` an await later.
-   * `userFound: false` is a user document that no longer exists: callbacks get `user: undefined`.
-   */
-  async logout(connectionId: string, options: { userFound?: boolean } = {}): Promise<void> {
-    const session = this.sessionOf(connectionId);
-    const userId = session.userId;
-    const user =
-      userId && options.userFound !== false ? structuredClone(this.userOf(userId)) : undefined;
-    this.onLogoutHook.each((callback) => callback({ user, connection: session.connectionHandle }));
-    await tick();
-    session.userId = null;
+  /** A session Meteor lists whose onConnection callbacks never ran (a hook the adapter missed). */
+  connectUnseen(): MeteorConnection {
+    return this.newSession({}).connectionHandle;
   }
 
   /** `this.setUserId()` in an app's own method: Meteor's session changes, no Accounts hook runs. */
@@ -183,12 +128,12 @@ export class MeteorStandIn {
     return new Promise((resolve) => this.deferWaiters.push(resolve));
   }
 
-  /** Meteor.defer: runs `fn` on a later turn of the event loop. */
+  /** Meteor.defer: runs `fn` on a later turn of the event loop (Meteor binds it to a Fiber). */
   defer(fn: () => void): void {
     this.pendingDefers++;
     setImmediate(() => {
       try {
-        fn();
+        this.fibers.run(fn);
       } catch (err) {
         this.hookErrors.push(err);
       } finally {
@@ -210,115 +155,33 @@ export class MeteorStandIn {
     else delete sessions[session.id];
   }
 
-  private setSession(session: StandInSession): void {
-    const sessions = this.Meteor.server.sessions;
-    if (sessions instanceof Map) sessions.set(session.id, session);
-    else sessions[session.id] = session;
-  }
-
-  private sessionOf(id: string): StandInSession {
+  sessionOf(id: string): StandInSession {
     const session = this.getSession(id);
     if (!session) throw new Error(`no session ${id}`);
     return session;
   }
 
-  private userOf(userId: string): { _id: string; username: string } {
-    let user = this.users.get(userId);
-    if (!user) {
-      user = { _id: userId, username: `name-of-${userId}` };
-      this.users.set(userId, user);
-    }
-    return user;
-  }
-}
-
-/** ddp-server's Session, as far as connection life and userId go. */
-export class StandInSession implements MeteorServerSession {
-  /** Random.id(): 17 characters. */
-  readonly id = randomBytes(12).toString('base64url').slice(0, 17);
-  userId: string | null = null;
-  /** Meteor sets inQueue to null when the session is destroyed; true while alive here. */
-  inQueue = true;
-  readonly closeCallbacks: (() => void)[] = [];
-  readonly connectionHandle: MeteorConnection;
-
-  constructor(
-    private readonly server: MeteorStandIn,
-    address: { clientAddress: string; httpHeaders: Record<string, string> },
-  ) {
-    this.connectionHandle = {
-      id: this.id,
-      close: () => this.close(),
-      onClose: (fn) => {
-        if (this.inQueue) this.closeCallbacks.push(fn);
-        else this.server.defer(fn); // already closed: call it, deferred
-      },
-      clientAddress: address.clientAddress,
-      httpHeaders: address.httpHeaders,
-    };
+  listed(): StandInSession[] {
+    const sessions = this.Meteor.server.sessions;
+    return sessions instanceof Map ? [...sessions.values()] : Object.values(sessions);
   }
 
-  close(): void {
-    if (!this.inQueue) return;
-    this.inQueue = false;
-    // Deferred so the caller closing the session does not wait for the callbacks...
-    this.server.defer(() => {
-      for (const callback of this.closeCallbacks) callback();
+  private newSession(options: {
+    clientAddress?: string | null;
+    headers?: Record<string, string>;
+  }): StandInSession {
+    const session = new StandInSession(this, {
+      clientAddress: 'clientAddress' in options ? options.clientAddress : '127.0.0.1',
+      httpHeaders: pickSockJsHeaders({
+        host: 'chat.example.com',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+        'accept-language': 'en',
+        ...options.headers,
+      }),
     });
-    // ...while the session leaves the server's map at once.
-    this.server.removeSession(this);
+    const sessions = this.Meteor.server.sessions;
+    if (sessions instanceof Map) sessions.set(session.id, session);
+    else sessions[session.id] = session;
+    return session;
   }
-}
-
-class Hook<T> {
-  private nextId = 0;
-  private readonly callbacks = new Map<number, (arg: T) => void>();
-
-  constructor(private readonly errors: unknown[]) {}
-
-  get size(): number {
-    return this.callbacks.size;
-  }
-
-  register(callback: (arg: T) => void): MeteorHookHandle & { callback: (arg: T) => void } {
-    const id = this.nextId++;
-    this.callbacks.set(id, callback);
-    return { callback, stop: () => void this.callbacks.delete(id) };
-  }
-
-  /** Like Meteor's Hook.each with debugPrintExceptions: a throwing callback is logged, not thrown. */
-  each(iterator: (callback: (arg: T) => void) => void): void {
-    for (const callback of [...this.callbacks.values()]) {
-      try {
-        iterator(callback);
-      } catch (err) {
-        this.errors.push(err);
-      }
-    }
-  }
-}
-
-const KEPT_HEADERS = [
-  'referer',
-  'x-client-ip',
-  'x-forwarded-for',
-  'x-cluster-client-ip',
-  'via',
-  'x-real-ip',
-  'x-forwarded-proto',
-  'x-ssl',
-  'dnt',
-  'host',
-  'user-agent',
-  'accept-language',
-];
-
-function pickHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => KEPT_HEADERS.includes(name)),
-  );
-}
-
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -108,3 +108,23 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Waits until the reader's live numbers equal `expected` (a takeover or a reaping takes a
+ * heartbeat or more), then asserts them; `settle` runs before each read (flushing monitors).
+ */
+export async function expectNowBecomes(
+  reader: SauReader,
+  expected: { users: number; sessions: number; anonymousSessions: number; instances: number },
+  options: { timeoutMs?: number; settle?: () => Promise<void> } = {},
+): Promise<void> {
+  const now = await waitFor(
+    async () => {
+      await options.settle?.();
+      return (await reader.stats()).now;
+    },
+    (now) => JSON.stringify(now) === JSON.stringify(expected),
+    options.timeoutMs ?? 5000,
+  );
+  expect(now).toEqual(expected);
+}

@@ -26,6 +26,7 @@ describe('Keys', () => {
         keys.dayBreakdown('2026-11-21', by),
       ]),
       keys.dayBreakdownUsers('2026-11-21'),
+      keys.reporterLease('0e5c7c70-1b2a-11ef-9f3e-0242ac120002'),
     ];
     for (const key of all) {
       expect(key.startsWith('sau:{acme}:')).toBe(true);
