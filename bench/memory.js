@@ -20,7 +20,6 @@ const { ScriptRunner } = require('../dist/scripts/script-runner');
 const { BatchWriter } = require('../dist/monitor/batch-writer');
 const { encodeSessionMeta } = require('../dist/session/session-meta');
 const { ZonedCalendar } = require('../dist/time/zoned-calendar');
-const { expiryOf } = require('../dist/time/retention');
 const { seededRandom, pickWeighted, between } = require('../dist/demo/random');
 const { meteorIds } = require('./meteor-id');
 const { infoMemory } = require('./memory-info');
@@ -302,17 +301,11 @@ async function sizeStructures(client, monitor, sessions) {
   const keys = monitor.keys;
   const labels = new Map([
     [keys.instanceSessions(monitor.options.instanceId, monitor.incarnation), 'instance sessions'],
-    [keys.sessionProfiles(), 'session profiles'],
     [keys.dayBreakdownUsers(date), 'day breakdown users'],
-    ...['device', 'os', 'browser'].flatMap((by) => [
-      [keys.liveBreakdown(by), `live by ${by}`],
-      [keys.liveBreakdownLoggedIn(by), `live logged in by ${by}`],
-      [keys.dayBreakdown(date, by), `day by ${by}`],
-    ]),
-    [keys.live(), 'live totals'],
+    [keys.live(), 'live totals, breakdowns, profiles'],
     [keys.instance(monitor.options.instanceId), 'instance'],
     [keys.leases(), 'leases'],
-    [keys.day(date), 'day'],
+    [keys.day(date), 'day, with its breakdowns'],
     [keys.dayUsers(date), 'day users'],
     [keys.dayUsersHll(date), 'day users hll'],
     [keys.month(date.slice(0, 7)), 'month'],

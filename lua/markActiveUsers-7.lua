@@ -34,15 +34,27 @@ local monthExpireAt, monthSetExpireAt = ARGV[5], ARGV[6]
 local FIRST_USER = 7
 
 --- @include "includes/redisTime"
+--- @include "includes/expiry"
+--- @include "includes/fieldBatch"
 --- @include "includes/userTally"
 
 local nowMs = redisNowMs()
 if dayStartMs > nowMs then return {-1, nowMs} end
 
-local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
-local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
-local added = #addActiveUsers(day, month, { unpack(ARGV, FIRST_USER) })
-saveUserTally(day, dayExpireAt, daySetExpireAt)
-saveUserTally(month, monthExpireAt, monthSetExpireAt)
+local dayFb, monthFb = newFieldBatch(dayKey), newFieldBatch(monthKey)
+local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, false)
+local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, false)
+loadFields(dayFb)
+loadFields(monthFb)
+local added = #addActiveUsers(day, month, ARGV, FIRST_USER, #ARGV)
+for _, tally in ipairs({ { day, dayExpireAt, daySetExpireAt }, { month, monthExpireAt, monthSetExpireAt } }) do
+  local u, expireAt, setExpireAt = tally[1], tally[2], tally[3]
+  if u.touched then
+    saveUserTally(u, setExpireAt)
+    saveFields(u.fb)
+    extendExpiry(u.fb.key, expireAt)
+    extendExpiry(u.hllKey, expireAt)
+  end
+end
 if added > 0 then redis.call('HINCRBY', windowsKey, 'version', 1) end
 return {0, nowMs, added, day.refused, month.refused}

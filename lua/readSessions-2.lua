@@ -6,7 +6,7 @@
   change, and sessions opening or closing meanwhile move nothing else.
   Input:
     KEYS[1] instance sessions zset
-    KEYS[2] session profiles hash
+    KEYS[2] live totals hash (with the client profiles, p:<id>)
     ARGV[1] score of the last session already returned, or "" to start at the first session
     ARGV[2] session id of that session
     ARGV[3] most members to examine
@@ -17,7 +17,7 @@
      examined; then member, score, profile content ("" when none), for each session returned}
 ]]
 local rcall = redis.call
-local sessionsKey, profilesKey = KEYS[1], KEYS[2]
+local sessionsKey, liveKey = KEYS[1], KEYS[2]
 local afterScore, afterId = ARGV[1], ARGV[2]
 local examine, wanted = tonumber(ARGV[3]), tonumber(ARGV[4])
 local user = ARGV[5]
@@ -70,7 +70,7 @@ for i = 1, #page, 2 do
     local content = contents[profile]
     if content == nil then
       content = ''
-      local record = profile ~= '' and rcall('HGET', profilesKey, profile)
+      local record = profile ~= '' and rcall('HGET', liveKey, 'p:' .. profile)
       -- "<live sessions>|<three flags><content>"
       if record then content = string.sub(record, string.find(record, '|', 1, true) + 4) end
       contents[profile] = content

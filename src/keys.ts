@@ -1,5 +1,4 @@
 import { ConfigError } from './errors/config-error';
-import type { BreakdownDimension } from './session/breakdown-dimensions';
 
 const MAX_NAMESPACE_BYTES = 64;
 export const MAX_INSTANCE_ID_BYTES = 128;
@@ -17,7 +16,11 @@ export class Keys {
     this.prefix = `sau:{${namespace}}:`;
   }
 
-  /** HASH: `sessions`, `anonymous`, `users` (SAU) — live totals, kept by the scripts. */
+  /**
+   * HASH: `sessions`, `anonymous`, `users` (SAU) — live totals, kept by the scripts — with the live
+   * breakdowns by device, OS and browser and the live sessions' client profiles
+   * (lua/includes/breakdownFields.lua).
+   */
   live(): string {
     return `${this.prefix}live`;
   }
@@ -57,21 +60,9 @@ export class Keys {
     return `${this.prefix}sessions:${instanceId}:${incarnation}`;
   }
   /**
-   * HASH: the client profiles (device, OS, browser and versions) of live sessions, each stored once
-   * and referenced by id from the session members; refcounted, empty when no session is live.
+   * HASH: sessions, logins, closed, sessionMs, peakUsers, peakAt, users (exact count) or inexact=1,
+   * and the day's breakdowns by device, OS and browser (lua/includes/breakdownFields.lua).
    */
-  sessionProfiles(): string {
-    return `${this.prefix}live:profiles`;
-  }
-  /** HASH: value → live sessions with that device type, OS or browser (capped; rest in `other`). */
-  liveBreakdown(by: BreakdownDimension): string {
-    return `${this.prefix}live:by:${by}`;
-  }
-  /** HASH: value → logged-in live sessions with that value (sessions, not distinct users). */
-  liveBreakdownLoggedIn(by: BreakdownDimension): string {
-    return `${this.prefix}live:by:${by}:in`;
-  }
-  /** HASH: sessions, logins, sessionMs, peakUsers, peakAt, users (exact count) or inexact=1. */
   day(date: string): string {
     return `${this.prefix}day:${date}`;
   }
@@ -82,13 +73,6 @@ export class Keys {
   /** HyperLogLog of user ids active that day, kept from the first user on. */
   dayUsersHll(date: string): string {
     return `${this.prefix}day:${date}:hll`;
-  }
-  /**
-   * HASH: value → `<sessions opened>|<session ms>|<distinct users>` that day; `|inexact` holds the
-   * number of users the user counts cover once the day outgrew its exact tally.
-   */
-  dayBreakdown(date: string, by: BreakdownDimension): string {
-    return `${this.prefix}day:${date}:by:${by}`;
   }
   /**
    * HASH: userId → the device, OS and browser values it was active with that day, so that each

@@ -4,15 +4,25 @@
 -- (src/session/closed-record.ts documents the fields). The entry id is the Redis TIME of the call,
 -- so an export by day agrees with closedAt of closes; if the stream's last id is later (Redis'
 -- clock stepped back), Redis picks the id instead. Capped at about `maxLen` entries (MAXLEN ~,
--- whole nodes only) and trimmed by age once per call; maxLen 0 turns the log off.
-local function logClosedSessions(key, maxLen, retentionMs, instanceId, closedAtMs, nowMs, fields)
-  if tonumber(maxLen) <= 0 or #fields == 0 then return end
+-- whole nodes only), trimmed by age when `trim` says so (the writer asks about once a minute) and
+-- when `trim` is nil; maxLen 0 turns the log off. The fields: `extra` (a table, may be empty), then
+-- ARGV[from..to].
+local function logClosedSessions(key, maxLen, retentionMs, instanceId, closedAtMs, nowMs, extra, from, to, trim)
+  if tonumber(maxLen) <= 0 or (#extra == 0 and to < from) then return end
+  local fields = extra
+  if #extra > 0 then
+    for i = from, to do fields[#fields + 1] = ARGV[i] end
+    from, to = 1, #fields
+  end
+  local source = #extra > 0 and fields or ARGV
   local added = redis.pcall('XADD', key, 'MAXLEN', '~', maxLen, int(nowMs) .. '-*', 'instance', instanceId,
-    'closedAt', int(closedAtMs), unpack(fields))
+    'closedAt', int(closedAtMs), unpack(source, from, to))
   if type(added) == 'table' and added.err then
     redis.call('XADD', key, 'MAXLEN', '~', maxLen, '*', 'instance', instanceId, 'closedAt', int(closedAtMs),
-      unpack(fields))
+      unpack(source, from, to))
   end
-  redis.call('XTRIM', key, 'MINID', '~', int(math.max(0, nowMs - tonumber(retentionMs))))
-  redis.call('PEXPIRE', key, retentionMs)
+  if trim ~= false then
+    redis.call('XTRIM', key, 'MINID', '~', int(math.max(0, nowMs - tonumber(retentionMs))))
+    redis.call('PEXPIRE', key, retentionMs)
+  end
 end

@@ -1,7 +1,8 @@
 --- @include "redisTime"
+--- @include "fieldBatch"
 
--- Live totals, live users and the day's counters changed by one call, kept in Lua locals and
--- written once at its end.
+-- Live totals, live users and the day's counters changed by one call, kept in Lua and written with
+-- the live and day hashes' other fields (fieldBatch) at its end.
 --
 -- Live users are spread over 4096 hashes (user -> live sessions of that user, over every instance),
 -- so each stays a compact listpack up to about two million users (a quarter of the memory of one
@@ -9,22 +10,25 @@
 -- `users`, their number: SAU.
 local DAY_MS = 86400000
 
-local function newLiveChanges(liveKey, dayKey, prevDayKey, dayStartMs)
-  return { liveKey = liveKey, dayKey = dayKey, prevDayKey = prevDayKey, dayStartMs = dayStartMs,
-           sessions = 0, anonymous = 0, usersDelta = 0, storedUsers = nil, peak = -1,
+-- liveFb, dayFb, prevFb: the live totals hash, the day's and the day before's (fieldBatch).
+local function newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
+  for _, field in ipairs({ 'sessions', 'anonymous', 'users' }) do want(liveFb, field) end
+  for _, field in ipairs({ 'sessions', 'logins', 'closed', 'sessionMs', 'peakUsers' }) do want(dayFb, field) end
+  if prevFb then want(prevFb, 'sessionMs') end
+  return { live = liveFb, day = dayFb, prev = prevFb, dayStartMs = dayStartMs,
+           sessions = 0, anonymous = 0, usersDelta = 0, peak = -1,
            opened = 0, closed = 0, logins = 0, dayMs = 0, prevDayMs = 0 }
 end
 
--- A user's live sessions change by `delta` (one session, in the order events happened, so the
--- day's peak is the highest SAU any moment had).
+-- A user's live sessions change by `delta`, in the order events happened, so the day's peak is the
+-- highest SAU any moment had (the live hash's fields are loaded by then).
 local function liveUserDelta(t, usersKey, userId, delta)
   local after = redis.call('HINCRBY', usersKey, userId, delta)
   local before = after - delta
   if after <= 0 then redis.call('HDEL', usersKey, userId) end
   if before <= 0 and after > 0 then
     t.usersDelta = t.usersDelta + 1
-    if t.storedUsers == nil then t.storedUsers = tonumber(redis.call('HGET', t.liveKey, 'users') or '0') end
-    local users = t.storedUsers + t.usersDelta
+    local users = fieldNumber(t.live, 'users') + t.usersDelta
     if users > t.peak then t.peak = users end
   elseif before > 0 and after <= 0 then
     t.usersDelta = t.usersDelta - 1
@@ -46,21 +50,18 @@ local function creditTime(t, stampMs, closeMs)
   return prevDayMs, dayMs
 end
 
-local function incrementNonZero(key, field, n)
-  if n ~= 0 then redis.call('HINCRBY', key, field, int(n)) end
-end
-
-local function saveLiveChanges(t, nowMs)
-  incrementNonZero(t.liveKey, 'sessions', t.sessions)
-  incrementNonZero(t.liveKey, 'anonymous', t.anonymous)
-  incrementNonZero(t.liveKey, 'users', t.usersDelta)
-  incrementNonZero(t.dayKey, 'sessions', t.opened)
-  incrementNonZero(t.dayKey, 'closed', t.closed)
-  incrementNonZero(t.dayKey, 'logins', t.logins)
-  incrementNonZero(t.dayKey, 'sessionMs', t.dayMs)
-  incrementNonZero(t.prevDayKey, 'sessionMs', t.prevDayMs)
-  if t.peak >= 0 then
-    local best = tonumber(redis.call('HGET', t.dayKey, 'peakUsers') or '0')
-    if t.peak > best then redis.call('HSET', t.dayKey, 'peakUsers', int(t.peak), 'peakAt', int(nowMs)) end
+-- Sets the changed fields (the caller saves the hashes).
+local function applyLiveChanges(t, nowMs)
+  addToField(t.live, 'sessions', t.sessions)
+  addToField(t.live, 'anonymous', t.anonymous)
+  addToField(t.live, 'users', t.usersDelta)
+  addToField(t.day, 'sessions', t.opened)
+  addToField(t.day, 'closed', t.closed)
+  addToField(t.day, 'logins', t.logins)
+  addToField(t.day, 'sessionMs', t.dayMs)
+  if t.prevDayMs > 0 then addToField(t.prev, 'sessionMs', t.prevDayMs) end
+  if t.peak > fieldNumber(t.day, 'peakUsers') then
+    setField(t.day, 'peakUsers', t.peak)
+    setField(t.day, 'peakAt', nowMs)
   end
 end

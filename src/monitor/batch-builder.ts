@@ -24,7 +24,6 @@ interface Touched {
   before: MirroredSession | undefined;
   /** null: closed by the batch. */
   after: MirroredSession | null;
-  restored: boolean;
   carried: boolean;
   /** A ghost's member exactly as Redis holds it. */
   member?: string;
@@ -37,8 +36,13 @@ export interface BuiltBatch {
   eventCount: number;
   /** Events that changed something (a duplicate open, an unknown close… change nothing). */
   applied: number;
-  /** The session of each transition, in payload order. */
+  /**
+   * The session of each member the script checks, in its order: closes, carries, rewrites (old
+   * members), then opened and restored sessions (new members).
+   */
   transitionSessions: string[];
+  /** How many of those are old members (the rest are new). */
+  oldMembers: number;
   /** Each touched session after the batch (null: closed); new sessions' stamps are NaN until applied. */
   after: Map<string, MirroredSession | null>;
   /** It carries a midnight event, which must reach Redis to learn whether its day has begun. */
@@ -64,7 +68,13 @@ export function buildBatch(
   const activeSeen = new Set<string>();
   const pairsSeen = new Set<string>();
   const payload: BatchPayload = {
-    transitions: [],
+    closes: [],
+    closeProfiles: [],
+    carries: [],
+    carryProfiles: [],
+    rewrites: [],
+    news: [],
+    touchesPrevDay: false,
     userChanges: [],
     profiles: [],
     activeUsers: [],
@@ -119,7 +129,6 @@ export function buildBatch(
       touched.set(sessionId, {
         before: current ?? undefined,
         after: next,
-        restored: false,
         carried: false,
       });
   };
@@ -161,8 +170,6 @@ export function buildBatch(
         content,
       };
       update(sessionId, undefined, session);
-      const entry = touched.get(sessionId) as Touched;
-      entry.restored = op === 'r';
       payload.sessionsDelta++;
       const p = profile(session);
       p[2]++;
@@ -227,7 +234,6 @@ export function buildBatch(
       touched.set(sessionId, {
         before: ghost,
         after: ghost,
-        restored: false,
         carried: false,
         member,
       });
@@ -236,31 +242,41 @@ export function buildBatch(
     }
   }
 
-  const transitionSessions: string[] = [];
+  // Each touched session's member change, grouped as the script takes them.
+  const closing: string[] = [];
+  const carrying: string[] = [];
+  const rewriting: string[] = [];
+  const adding: string[] = [];
   const after = new Map<string, MirroredSession | null>();
-  for (const [sessionId, { before, after: next, restored, carried, member }] of touched) {
+  for (const [sessionId, { before, after: next, carried, member }] of touched) {
     after.set(sessionId, next);
-    let kind: string;
+    const oldMember = member ?? (before ? memberOf(before) : '');
     if (!before) {
       if (!next) continue;
-      kind = restored ? 'r' : 'o';
-    } else if (!next) kind = 'c';
-    else if (carried) kind = 'm';
-    else kind = 'w';
-    const oldMember = member ?? (before ? memberOf(before) : '');
-    const newMember = next ? memberOf(next) : '';
-    if (kind === 'w' && oldMember === newMember) continue;
-    payload.transitions.push(
-      kind,
-      oldMember,
-      newMember,
-      (before ?? (next as MirroredSession)).profileId,
-    );
-    transitionSessions.push(sessionId);
+      payload.news.push(memberOf(next));
+      adding.push(sessionId);
+    } else if (!next) {
+      payload.closes.push(oldMember);
+      payload.closeProfiles.push(before.profileId);
+      closing.push(sessionId);
+      if (before.stampMs < day.startMs) payload.touchesPrevDay = true;
+    } else if (carried) {
+      payload.carries.push(oldMember, memberOf(next));
+      payload.carryProfiles.push(before.profileId);
+      carrying.push(sessionId);
+      payload.touchesPrevDay = true;
+    } else {
+      const newMember = memberOf(next);
+      if (newMember === oldMember) continue;
+      payload.rewrites.push(oldMember, newMember, before.stampMs);
+      rewriting.push(sessionId);
+    }
   }
+  const transitionSessions = [...closing, ...carrying, ...rewriting, ...adding];
+  const oldMembers = transitionSessions.length - adding.length;
   payload.profiles = [...profiles.values()];
   for (const [id, content] of logProfiles) payload.logFields.push(closedProfileField(id), content);
-  return { payload, eventCount: count, applied, transitionSessions, after, midnight };
+  return { payload, eventCount: count, applied, transitionSessions, oldMembers, after, midnight };
 }
 
 /** The user id and encoded metadata of a restore event's argument (encodeRestore). */

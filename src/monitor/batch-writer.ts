@@ -8,14 +8,19 @@ import type { ZonedCalendar, ZonedDay } from '../time/zoned-calendar';
 import { ActiveToday } from './active-today';
 import { buildBatch, type BuiltBatch } from './batch-builder';
 import { SessionMirror } from './session-mirror';
+import { memberOf } from '../session/session-member';
+import { performance } from 'node:perf_hooks';
+
+/** How often the closed-session log is trimmed by age. */
+const TRIM_INTERVAL_MS = 60_000;
 
 /** A day boundary moves at most once between two tries; more means the clock estimate is stale. */
 const MAX_DAY_RETRIES = 3;
 /** Users (and user-profile pairs) a writer remembers as counted today. */
 const ACTIVE_TODAY_LIMIT = 200_000;
 /** The keys of applyBatch whose expiry is set once a writer and day (see its ARGV[11]). */
-const EXPIRING_KEYS = new Set([4, 5, 6, 7, 8, 9, 10, 18, 19, 20, 21, 22, 23, 24]);
-const UNSET_EXPIRIES = Array.from({ length: 25 }, (_, i) =>
+const EXPIRING_KEYS = new Set([4, 5, 6, 7, 8, 9, 10, 11]);
+const UNSET_EXPIRIES = Array.from({ length: 12 }, (_, i) =>
   EXPIRING_KEYS.has(i + 1) ? '1' : '0',
 ).join('');
 
@@ -62,6 +67,7 @@ export class BatchWriter {
   driftFound = 0;
   private readonly active = new ActiveToday(ACTIVE_TODAY_LIMIT);
   private expiriesDate = '';
+  private lastTrim = -Infinity;
   private expiriesUnset = UNSET_EXPIRIES;
 
   constructor(
@@ -120,6 +126,7 @@ export class BatchWriter {
         firstSeq: seq,
         eventCount: built.eventCount,
         expiryFlags: this.expiryFlags(day.date),
+        trimLog: this.trimDue(),
         payload: built.payload,
         breakdownCap: this.options.breakdownCap,
         closedLog: this.options.closedLog,
@@ -136,7 +143,7 @@ export class BatchWriter {
         return { status: result.status, nowMs, applied };
       }
       if (result.status === ScriptStatus.MEMBERS_DIFFER) {
-        this.repair(built, result.failed);
+        await this.repair(built, result.failed);
         continue;
       }
       let count = built.eventCount;
@@ -176,18 +183,33 @@ export class BatchWriter {
   }
 
   /**
-   * Sessions whose members Redis did not hold as expected: a new one whose member is there already
-   * was applied before; any other is dropped from the mirror and left to the monitor's resync.
+   * Members Redis did not hold as expected. A new session whose member is there already was
+   * applied before: the mirror takes it, at the score Redis has. Any other is dropped from the
+   * mirror and left to the monitor's resync.
    */
-  private repair(built: BuiltBatch, failed: number[]): void {
-    for (const number of failed) {
-      const sessionId = built.transitionSessions[number - 1];
-      const kind = built.payload.transitions[(number - 1) * 4];
+  private async repair(built: BuiltBatch, failed: number[]): Promise<void> {
+    for (const position of failed) {
+      const sessionId = built.transitionSessions[position - 1];
       const after = built.after.get(sessionId);
-      if ((kind === 'o' || kind === 'r') && after) this.mirror.set(after);
-      else this.mirror.delete(sessionId);
+      if (position > built.oldMembers && after) {
+        const score = await this.runner.client.zscore(
+          this.keys.instanceSessions(this.options.instanceId, this.options.incarnation),
+          memberOf(after),
+        );
+        if (score !== null) this.mirror.set({ ...after, stampMs: Number(score) });
+      } else {
+        this.mirror.delete(sessionId);
+      }
       this.driftFound++;
     }
+  }
+
+  /** The closed-session log is trimmed by age about once a minute, not at every batch. */
+  private trimDue(): boolean {
+    const now = performance.now();
+    if (now - this.lastTrim < TRIM_INTERVAL_MS) return false;
+    this.lastTrim = now;
+    return true;
   }
 
   private expiryFlags(date: string): string {
@@ -200,10 +222,10 @@ export class BatchWriter {
 }
 
 /** A batch of events that change nothing in Redis (applyBatch would only record its numbers). */
-function changesNothing({ payload, midnight }: BuiltBatch): boolean {
+function changesNothing({ payload, midnight, transitionSessions }: BuiltBatch): boolean {
   return (
     !midnight &&
-    payload.transitions.length === 0 &&
+    transitionSessions.length === 0 &&
     payload.userChanges.length === 0 &&
     payload.activeUsers.length === 0 &&
     payload.pairs.length === 0 &&

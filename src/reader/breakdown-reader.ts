@@ -15,9 +15,7 @@ import {
   type MonthBreakdown,
   type PeriodBreakdownRow,
 } from './breakdown-types';
-
-/** Field of a day breakdown hash with the number of users its counts cover (see keys.ts). */
-const INEXACT_FIELD = '|inexact';
+import { dayBreakdownFields, INEXACT_FIELD, liveBreakdownFields } from './breakdown-fields';
 
 /** A day's breakdown rows, users still in ms and unscaled, as the hash holds them. */
 interface DayRows {
@@ -46,11 +44,9 @@ export class BreakdownReader {
 
   private async live(by: BreakdownDimension): Promise<LiveBreakdown> {
     const nowMs = await this.redisNowMs();
-    const [sessions, loggedIn] = await exec<[Record<string, string>, Record<string, string>]>(
-      this.client
-        .pipeline()
-        .hgetall(this.keys.liveBreakdown(by))
-        .hgetall(this.keys.liveBreakdownLoggedIn(by)),
+    const { sessions, loggedIn } = liveBreakdownFields(
+      await this.client.hgetall(this.keys.live()),
+      by,
     );
     const rows: LiveBreakdownRow[] = Object.entries(sessions).map(([value, n]) => ({
       value,
@@ -62,7 +58,7 @@ export class BreakdownReader {
   }
 
   private async day(by: BreakdownDimension, date: string): Promise<DayBreakdown> {
-    const pipeline = this.client.pipeline().hgetall(this.keys.dayBreakdown(date, by));
+    const pipeline = this.client.pipeline().hgetall(this.keys.day(date));
     this.queuePeriodUsers(
       pipeline,
       this.keys.day(date),
@@ -70,7 +66,7 @@ export class BreakdownReader {
       this.keys.dayUsersHll(date),
     );
     const [hash, ...users] = await exec<[Record<string, string>, ...unknown[]]>(pipeline);
-    const day = parseDayHash(hash);
+    const day = parseDayHash(hash, by);
     const rows = scaledRows(day, periodUsers(users));
     return {
       by,
@@ -87,7 +83,7 @@ export class BreakdownReader {
     for (let d = `${month}-01`; d.startsWith(month); d = addDays(d, 1)) dates.push(d);
     const pipeline = this.client.pipeline();
     for (const d of dates) {
-      pipeline.hgetall(this.keys.dayBreakdown(d, by));
+      pipeline.hgetall(this.keys.day(d));
       this.queuePeriodUsers(
         pipeline,
         this.keys.day(d),
@@ -108,7 +104,7 @@ export class BreakdownReader {
     >();
     for (let i = 0; i < dates.length; i++) {
       const at = i * 4;
-      const day = parseDayHash(replies[at] as Record<string, string>);
+      const day = parseDayHash(replies[at] as Record<string, string>, by);
       for (const row of scaledRows(day, periodUsers(replies.slice(at + 1, at + 4)))) {
         const total = totals.get(row.value) ?? { sessions: 0, ms: 0, userDays: 0, best: 0 };
         total.sessions += row.sessions;
@@ -190,13 +186,8 @@ function periodUsers([fields, setSize, hllCount]: unknown[]): number {
   return Number(users ?? 0);
 }
 
-function parseDayHash(hash: Record<string, string>): DayRows {
-  const rows: DayRows['rows'] = new Map();
-  for (const [field, text] of Object.entries(hash)) {
-    if (field.startsWith('|')) continue;
-    const [sessions, ms, users] = text.split('|').map(Number);
-    rows.set(field, { sessions: sessions || 0, ms: ms || 0, users: users || 0 });
-  }
+function parseDayHash(hash: Record<string, string>, by: BreakdownDimension): DayRows {
+  const rows = dayBreakdownFields(hash, by);
   const frozen = hash[INEXACT_FIELD];
   return { rows, frozenAt: frozen === undefined ? undefined : Number(frozen) };
 }

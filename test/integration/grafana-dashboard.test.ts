@@ -33,9 +33,46 @@ const STREAM_COLUMNS = new Set(['$streamId', '$time']);
 interface Transformation {
   id: string;
   options: {
-    include?: { names?: string[] };
+    include?: { names?: string[]; pattern?: string };
     renameByName?: Record<string, string>;
+    regex?: string;
+    renamePattern?: string;
   };
+}
+
+/** The live breakdown a panel shows of the live totals hash: its fields `d:` (device) and so on. */
+const BREAKDOWN_VIEWS: Record<string, { by: 'device' | 'os' | 'browser'; loggedIn: boolean }> = {
+  '^d:': { by: 'device', loggedIn: false },
+  '^o:': { by: 'os', loggedIn: false },
+  '^b:': { by: 'browser', loggedIn: false },
+  '^D:': { by: 'device', loggedIn: true },
+  '^O:': { by: 'os', loggedIn: true },
+  '^B:': { by: 'browser', loggedIn: true },
+};
+
+/** Which live breakdown a panel's filterFieldsByName pattern picks, if any. */
+function breakdownView(panel: Panel) {
+  const pattern = panel.transformations?.find((t) => t.id === 'filterFieldsByName')?.options.include
+    ?.pattern;
+  return pattern === undefined ? undefined : BREAKDOWN_VIEWS[pattern];
+}
+
+/** The fields after the panel's filterFieldsByName pattern and renameByRegex, as Grafana does. */
+function transformed(panel: Panel, result: PluginResult): PluginResult {
+  let fields = result.fields;
+  for (const t of panel.transformations ?? []) {
+    if (t.id === 'filterFieldsByName' && t.options.include?.pattern) {
+      const re = new RegExp(t.options.include.pattern);
+      fields = fields.filter((f) => re.test(f.name));
+    } else if (t.id === 'renameByRegex' && t.options.regex) {
+      const re = new RegExp(t.options.regex);
+      fields = fields.map((f) => ({
+        ...f,
+        name: f.name.replace(re, t.options.renamePattern ?? ''),
+      }));
+    }
+  }
+  return { ...result, fields };
 }
 
 interface Panel {
@@ -115,7 +152,7 @@ function single(field: FrameField): number | string {
  * Compares what a panel target returned with what SauReader says the key holds. Returns the
  * problems; a key this function does not know is a problem, so a new panel cannot go unchecked.
  */
-function judge(key: string, result: PluginResult, truth: Truth): string[] {
+function judge(key: string, result: PluginResult, truth: Truth, panel: Panel): string[] {
   const { keys } = truth;
   const problems: string[] = [];
   const byName = new Map(result.fields.map((f) => [f.name, f]));
@@ -174,6 +211,21 @@ function judge(key: string, result: PluginResult, truth: Truth): string[] {
     return problems;
   }
 
+  const view = breakdownView(panel);
+  if (key === keys.live() && view && result.command === 'hgetall') {
+    const expected = Object.fromEntries(
+      truth.live[view.by]
+        .map((row) => [row.value, view.loggedIn ? row.loggedInSessions : row.sessions] as const)
+        .filter(([, n]) => n > 0),
+    );
+    const actual = Object.fromEntries(result.fields.map((f) => [f.name, single(f)]));
+    return JSON.stringify(sortKeys(actual)) === JSON.stringify(sortKeys(expected))
+      ? []
+      : [
+          `live ${view.by}${view.loggedIn ? ' (logged in)' : ''}: ${JSON.stringify(actual)}, SauReader says ${JSON.stringify(expected)}`,
+        ];
+  }
+
   if (key === keys.live()) {
     if (result.command !== 'hget' || result.argv[2] !== 'users')
       return [
@@ -183,24 +235,6 @@ function judge(key: string, result: PluginResult, truth: Truth): string[] {
     return value === truth.stats.now.users
       ? []
       : [`live users: ${value}, SauReader says SAU ${truth.stats.now.users}`];
-  }
-
-  for (const by of DIMENSIONS) {
-    const loggedIn = key === keys.liveBreakdownLoggedIn(by);
-    if (key !== keys.liveBreakdown(by) && !loggedIn) continue;
-    if (result.command !== 'hgetall')
-      return [`${result.command} of a live breakdown is not checked`];
-    const expected = Object.fromEntries(
-      truth.live[by]
-        .map((row) => [row.value, loggedIn ? row.loggedInSessions : row.sessions] as const)
-        .filter(([, n]) => n > 0),
-    );
-    const actual = Object.fromEntries(result.fields.map((f) => [f.name, single(f)]));
-    return JSON.stringify(sortKeys(actual)) === JSON.stringify(sortKeys(expected))
-      ? []
-      : [
-          `live ${by}${loggedIn ? ' (logged in)' : ''}: ${JSON.stringify(actual)}, SauReader says ${JSON.stringify(expected)}`,
-        ];
   }
 
   return [`nothing here knows what ${key} should hold: teach judge() before adding the panel`];
@@ -280,7 +314,8 @@ async function checkDashboard(
         problems.push(`${at}: ${(err as Error).message}`);
         continue;
       }
-      problems.push(...judge(key, result, truth).map((p) => `${at}: ${p}`));
+      result = transformed(panel, result);
+      problems.push(...judge(key, result, truth, panel).map((p) => `${at}: ${p}`));
       const columns = new Set(result.fields.map((f) => f.name));
       for (const t of panel.transformations ?? []) {
         const named = [
@@ -293,7 +328,9 @@ async function checkDashboard(
           }
         }
       }
-      const part = key.slice(truth.keys.prefix.length);
+      const view = breakdownView(panel);
+      // A live breakdown is named after what it shows of the live totals hash.
+      const part = view ? `live:by:${view.by}` : key.slice(truth.keys.prefix.length);
       for (const column of shownColumns(panel, result.fields)) {
         if (STREAM_COLUMNS.has(column)) continue;
         const name = column === 'Value' && result.command === 'hget' ? result.argv[2] : column;

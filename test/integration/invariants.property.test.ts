@@ -27,6 +27,12 @@ import {
 import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 import { liveUserRefcounts } from '../support/live-users';
+import {
+  dayBreakdownHash,
+  liveBreakdownHash,
+  liveLoggedInHash,
+  profilesHash,
+} from '../support/breakdown-hashes';
 
 /**
  * Invariants 1, 2 and 5 under random use: several instances of one namespace receive random
@@ -369,7 +375,10 @@ async function expectRaw(
 ): Promise<void> {
   const keys = monitors[0].keys;
   const live = await client.hgetall(keys.live());
-  for (const value of Object.values(live)) expect(Number(value)).toBeGreaterThanOrEqual(0);
+  // Every count of the live totals hash; its `p:` fields are client profiles (records, not counts).
+  for (const [field, value] of Object.entries(live)) {
+    if (!field.startsWith('p:')) expect(Number(value)).toBeGreaterThanOrEqual(0);
+  }
   expect(Number(live.sessions ?? 0)).toBe(model.liveSessions);
   expect(Number(live.anonymous ?? 0)).toBe(model.anonymousSessions);
 
@@ -411,16 +420,16 @@ async function liveBreakdownOf(
   keys: Keys,
   by: BreakdownDimension,
 ): Promise<{ sessions: Record<string, number>; loggedInSessions: Record<string, number> }> {
-  const read = async (key: string) => {
+  const read = async (hash: Record<string, string>) => {
     const out: Record<string, number> = {};
-    for (const [value, n] of Object.entries(await client.hgetall(key))) {
+    for (const [value, n] of Object.entries(hash)) {
       expect(Number(n)).toBeGreaterThanOrEqual(1);
       out[value] = Number(n);
     }
     return out;
   };
-  const sessions = await read(keys.liveBreakdown(by));
-  const loggedInSessions = await read(keys.liveBreakdownLoggedIn(by));
+  const sessions = await read(await liveBreakdownHash(client, keys, by));
+  const loggedInSessions = await read(await liveLoggedInHash(client, keys, by));
   for (const [value, n] of Object.entries(loggedInSessions)) {
     expect(n).toBeLessThanOrEqual(sessions[value] ?? 0);
   }
@@ -435,7 +444,7 @@ async function dayBreakdownRows(
   by: BreakdownDimension,
 ): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
-  for (const [field, text] of Object.entries(await client.hgetall(keys.dayBreakdown(date, by)))) {
+  for (const [field, text] of Object.entries(await dayBreakdownHash(client, keys, date, by))) {
     if (field.startsWith('|')) continue;
     const row = text.split('|').map(Number);
     for (const n of row) expect(n).toBeGreaterThanOrEqual(0);
@@ -447,10 +456,10 @@ async function dayBreakdownRows(
 /** Every live breakdown hash is gone (each value left at 0), and so is the profiles hash. */
 async function expectNoLiveBreakdowns(client: Redis, keys: Keys): Promise<void> {
   for (const by of BREAKDOWN_DIMENSIONS) {
-    expect(await client.hgetall(keys.liveBreakdown(by))).toEqual({});
-    expect(await client.hgetall(keys.liveBreakdownLoggedIn(by))).toEqual({});
+    expect(await liveBreakdownHash(client, keys, by)).toEqual({});
+    expect(await liveLoggedInHash(client, keys, by)).toEqual({});
   }
-  expect(await client.hgetall(keys.sessionProfiles())).toEqual({});
+  expect(await profilesHash(client, keys)).toEqual({});
 }
 
 // --- Breakdowns with random metadata, straight through the scripts -------------------------------
@@ -833,7 +842,7 @@ async function expectMetaBreakdowns(
     }
   }
   // One profile per distinct metadata of the live sessions, counting exactly those sessions.
-  const profiles = await client.hgetall(keys.sessionProfiles());
+  const profiles = await profilesHash(client, keys);
   const counts = Object.entries(profiles)
     .filter(([field]) => /^[0-9a-z]+$/.test(field))
     .map(([, record]) => Number(record.split('|')[0]));

@@ -295,7 +295,7 @@ describe('Lua script contracts', () => {
       await client.set(keys.live(), 'not a hash');
       await expect(apply(['o', 's1', ''])).rejects.toThrow(/WRONGTYPE/);
       await expect(new ScriptRunner(client).run('applyBatch', [keys.live()], [])).rejects.toThrow(
-        /takes 25 or more keys, got 1/,
+        /takes 12 or more keys, got 1/,
       );
       await expect(new ScriptRunner(client).run('noSuchScript', [], [])).rejects.toThrow(
         /no Lua script named noSuchScript/,

@@ -25,6 +25,12 @@ import {
 } from '../../src/session/session-meta';
 import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
+import {
+  dayBreakdownHash,
+  liveBreakdownHash,
+  liveLoggedInHash,
+  profilesHash,
+} from '../support/breakdown-hashes';
 
 /** applyEvents and closeSessions with session metadata: profiles, live and day breakdowns. */
 describe('session metadata and breakdowns in the scripts', () => {
@@ -104,8 +110,8 @@ describe('session metadata and breakdowns in the scripts', () => {
 
   /** Live breakdown of one dimension: value → [sessions, logged-in sessions]. */
   async function liveBreakdown(client: Redis, keys: Keys, by: BreakdownDimension) {
-    const sessions = await client.hgetall(keys.liveBreakdown(by));
-    const loggedIn = await client.hgetall(keys.liveBreakdownLoggedIn(by));
+    const sessions = await liveBreakdownHash(client, keys, by);
+    const loggedIn = await liveLoggedInHash(client, keys, by);
     for (const field of Object.keys(loggedIn)) expect(sessions[field]).toBeDefined();
     return Object.fromEntries(
       Object.entries(sessions).map(([v, n]) => [v, [Number(n), Number(loggedIn[v] ?? 0)]]),
@@ -114,7 +120,7 @@ describe('session metadata and breakdowns in the scripts', () => {
 
   /** Day breakdown of one dimension: value → [sessions opened, session ms, users]. */
   async function dayBreakdown(client: Redis, keys: Keys, date: string, by: BreakdownDimension) {
-    const hash = await client.hgetall(keys.dayBreakdown(date, by));
+    const hash = await dayBreakdownHash(client, keys, date, by);
     return Object.fromEntries(
       Object.entries(hash)
         .filter(([field]) => !field.startsWith('|'))
@@ -124,9 +130,12 @@ describe('session metadata and breakdowns in the scripts', () => {
 
   async function expectNoLiveBreakdown(client: Redis, keys: Keys): Promise<void> {
     for (const by of BREAKDOWN_DIMENSIONS) {
-      expect(await client.exists(keys.liveBreakdown(by), keys.liveBreakdownLoggedIn(by))).toBe(0);
+      expect({
+        ...(await liveBreakdownHash(client, keys, by)),
+        ...(await liveLoggedInHash(client, keys, by)),
+      }).toEqual({});
     }
-    expect(await client.exists(keys.sessionProfiles())).toBe(0);
+    expect(await profilesHash(client, keys)).toEqual({});
   }
 
   it('counts an open with metadata live and as opened today, and stores it compactly', async () => {
@@ -156,7 +165,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     });
 
     // Two distinct profiles, each stored once with its live session count.
-    const profiles = await client.hgetall(keys.sessionProfiles());
+    const profiles = await profilesHash(client, keys);
     const records = Object.entries(profiles).filter(([f]) => /^[0-9a-z]+$/.test(f));
     expect(records.map(([, r]) => r.split('|')[0]).sort()).toEqual(['1', '2']);
 
@@ -369,7 +378,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     const other = (await client.zrange(keys.instanceSessions('node-1', 'inc-1'), 0, -1)).find((m) =>
       m.startsWith('s5\0'),
     );
-    const profile = await client.hget(keys.sessionProfiles(), parseMember(other!).profileId);
+    const profile = (await profilesHash(client, keys))[parseMember(other!).profileId];
     expect(profile).toContain('OS 5');
 
     await apply(Array.from({ length: 8 }, (_, i) => ['c', `s${i}`, '']).flat(), { firstSeq: 14 });
@@ -445,7 +454,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     await apply(events.slice(12));
     expect(await client.exists(keys.dayBreakdownUsers(today.date))).toBe(0);
     for (const by of BREAKDOWN_DIMENSIONS) {
-      expect(await client.hget(keys.dayBreakdown(today.date, by), '|inexact')).toBe('2');
+      expect((await dayBreakdownHash(client, keys, today.date, by))['|inexact']).toBe('2');
     }
     // Users counted until then stay; the reader scales them to the day's HyperLogLog count.
     expect(await dayBreakdown(client, keys, today.date, 'os')).toEqual({ Windows: [4, 0, 2] });

@@ -1,6 +1,5 @@
 import { Keys } from '../../src/keys';
 import { ConfigError } from '../../src/errors';
-import { BREAKDOWN_DIMENSIONS } from '../../src/session/breakdown-dimensions';
 
 describe('Keys', () => {
   it('puts every key of a namespace under one hash tag', () => {
@@ -19,12 +18,6 @@ describe('Keys', () => {
       keys.month('2026-11'),
       keys.monthUsers('2026-11'),
       keys.monthUsersHll('2026-11'),
-      keys.sessionProfiles(),
-      ...BREAKDOWN_DIMENSIONS.flatMap((by) => [
-        keys.liveBreakdown(by),
-        keys.liveBreakdownLoggedIn(by),
-        keys.dayBreakdown('2026-11-21', by),
-      ]),
       keys.dayBreakdownUsers('2026-11-21'),
       keys.reporterLease('0e5c7c70-1b2a-11ef-9f3e-0242ac120002'),
     ];
@@ -54,13 +47,11 @@ describe('Keys', () => {
     expect(new Keys('tenant:é-1').live()).toBe('sau:{tenant:é-1}:live');
   });
 
-  it('names the breakdown keys after their dimension and day', () => {
+  it('names the day breakdown users hash after its day, and the live users hashes by number', () => {
     const keys = new Keys('acme');
-    expect(keys.liveBreakdown('os')).toBe('sau:{acme}:live:by:os');
-    expect(keys.liveBreakdownLoggedIn('browser')).toBe('sau:{acme}:live:by:browser:in');
-    expect(keys.dayBreakdown('2026-11-21', 'device')).toBe('sau:{acme}:day:2026-11-21:by:device');
     expect(keys.dayBreakdownUsers('2026-11-21')).toBe('sau:{acme}:day:2026-11-21:by:users');
-    expect(keys.sessionProfiles()).toBe('sau:{acme}:live:profiles');
+    expect(keys.liveUsers(7)).toBe('sau:{acme}:live:users:7');
+    expect(() => keys.liveUsers(4096)).toThrow(RangeError);
   });
 
   it('refuses an instance id that would break the hash tag', () => {

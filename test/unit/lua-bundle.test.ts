@@ -37,7 +37,7 @@ describe('Lua bundling', () => {
 
   it('loads every script of lua/ with its key count and a stable SHA1', () => {
     const scripts = loadScripts();
-    expect(scripts.get('applyBatch')).toMatchObject({ numberOfKeys: 25, moreKeys: true });
+    expect(scripts.get('applyBatch')).toMatchObject({ numberOfKeys: 12, moreKeys: true });
     expect(scripts.get('readStats')).toMatchObject({ numberOfKeys: 98, moreKeys: false });
     for (const script of scripts.values()) {
       expect(script.sha).toMatch(/^[0-9a-f]{40}$/);

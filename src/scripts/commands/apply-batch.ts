@@ -3,25 +3,29 @@ import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptArg, ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
-import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../../session/breakdown-dimensions';
+import { breakdownCapOf } from '../../session/breakdown-dimensions';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 
 /** Who used which value on a day is only needed while the day can still be written to. */
 const PAIRS_GRACE_S = 3600;
 
 /** The fixed keys of applyBatch; its live users hashes follow them. */
-export const APPLY_BATCH_FIXED_KEYS = 25;
-
-/**
- * How one session's sorted-set member changes in a batch: opened (`o`), restored (`r`: a session
- * Redis lacks), rewritten (`w`: login, logout), closed (`c`), carried over midnight (`m`).
- */
-export type TransitionKind = 'o' | 'r' | 'w' | 'c' | 'm';
+export const APPLY_BATCH_FIXED_KEYS = 12;
 
 /** What one batch changes, as the writer summed it (src/monitor/batch-builder.ts). */
 export interface BatchPayload {
-  /** Four strings per session: kind, old member (`''` for o/r), new member (`''` for c), profile id. */
-  transitions: string[];
+  /** Members of the sessions closed, and each one's profile id. */
+  closes: string[];
+  closeProfiles: string[];
+  /** Sessions carried over midnight: old member, new member; and each one's profile id. */
+  carries: string[];
+  carryProfiles: string[];
+  /** Sessions logged in or out: old member, new member, score (unchanged). */
+  rewrites: Array<string | number>;
+  /** Members of the sessions opened or restored. */
+  news: string[];
+  /** A session closed or carried began before the day: some time goes to the day before. */
+  touchesPrevDay: boolean;
   /** Users whose live sessions change, in event order: user id, +1 or -1 each. */
   userChanges: Array<[string, number]>;
   /** Per client profile: id, content, change of live and logged-in live sessions, opened today. */
@@ -50,6 +54,8 @@ export interface ApplyBatchInput {
   eventCount: number;
   /** One character per fixed key, '1' where its expiry is still to be set (see the script). */
   expiryFlags: string;
+  /** Trim the closed-session log by age in this call (about once a minute is enough). */
+  trimLog: boolean;
   payload: BatchPayload;
   /** Distinct values a breakdown hash counts before the rest go to `other`. Default 50. */
   breakdownCap?: number;
@@ -73,7 +79,7 @@ export type ApplyBatchResult =
       nowMs: number;
     };
 
-/** Runs lua/applyBatch-25+.lua: one batch of an incarnation's session events, prepared. */
+/** Runs lua/applyBatch-12+.lua: one batch of an incarnation's session events, prepared. */
 export async function applyBatch(
   runner: ScriptRunner,
   keys: Keys,
@@ -88,11 +94,6 @@ export async function applyBatch(
     keys.instanceSessions(input.instanceId, input.incarnation),
     ...keys.dayAndMonthUsers(day.date, day.month),
     keys.day(previousDate),
-    keys.sessionProfiles(),
-    ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdown(by)),
-    ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdownLoggedIn(by)),
-    ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
-    ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
     keys.dayBreakdownUsers(day.date),
     keys.closedSessions(),
   ];
@@ -119,6 +120,7 @@ export async function applyBatch(
     input.instanceId,
     closedLog.maxLen,
     closedLog.retentionMs,
+    input.trimLog ? '1' : '0',
     input.expiryFlags,
     expiry.day,
     expiry.daySet,
@@ -126,7 +128,11 @@ export async function applyBatch(
     expiry.monthSet,
     expiry.previousDay,
     Math.floor(day.endMs / 1000) + PAIRS_GRACE_S,
-    payload.transitions.length / 4,
+    payload.touchesPrevDay ? '1' : '0',
+    payload.closes.length,
+    payload.carries.length / 2,
+    payload.rewrites.length / 3,
+    payload.news.length,
     payload.userChanges.length,
     payload.profiles.length,
     payload.activeUsers.length,
@@ -138,7 +144,18 @@ export async function applyBatch(
     payload.sessionsDelta,
     payload.anonymousDelta,
   ];
-  for (const t of payload.transitions) args.push(t);
+  // The sections, laid out as the script takes them (see its header).
+  for (const m of payload.closes) args.push(m);
+  for (let i = 0; i < payload.carries.length; i += 2) args.push(payload.carries[i]);
+  for (let i = 0; i < payload.rewrites.length; i += 3) args.push(payload.rewrites[i]);
+  for (const m of payload.news) args.push(m);
+  for (let i = 0; i < payload.carries.length; i += 2)
+    args.push(day.startMs, payload.carries[i + 1]);
+  for (let i = 0; i < payload.rewrites.length; i += 3) {
+    args.push(payload.rewrites[i + 2], payload.rewrites[i + 1]);
+  }
+  for (const p of payload.closeProfiles) args.push(p);
+  for (const p of payload.carryProfiles) args.push(p);
   for (const u of users) args.push(u);
   for (const profile of payload.profiles) for (const p of profile) args.push(p);
   for (const u of payload.activeUsers) args.push(u);

@@ -3,7 +3,7 @@ import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptArg, ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
-import { BREAKDOWN_DIMENSIONS, breakdownCapOf } from '../../session/breakdown-dimensions';
+import { breakdownCapOf } from '../../session/breakdown-dimensions';
 import { closedSessionField } from '../../session/closed-record';
 import { parseMember } from '../../session/session-member';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
@@ -33,7 +33,7 @@ export interface CloseSessionsResult {
 }
 
 /**
- * Closes up to `batchSize` sessions of one incarnation (lua/closeSessions-19+.lua): reads them
+ * Closes up to `batchSize` sessions of one incarnation (lua/closeSessions-6+.lua): reads them
  * (ZRANGE, their members and scores), sums what they change here (users, profiles, the
  * closed-session log), and lets the script check and remove them in one call. A chunk another
  * caller closed meanwhile is read again.
@@ -55,11 +55,6 @@ export async function closeSessions(
       keys.day(day.date),
       keys.day(previousDate),
       keys.instance(input.instanceId),
-      keys.sessionProfiles(),
-      ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdown(by)),
-      ...BREAKDOWN_DIMENSIONS.map((by) => keys.liveBreakdownLoggedIn(by)),
-      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
-      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(previousDate, by)),
       keys.closedSessions(),
     ];
     const chunk = summarise(read, keys, scriptKeys);
@@ -73,12 +68,13 @@ export async function closeSessions(
       input.instanceId,
       closedLog.maxLen,
       closedLog.retentionMs,
-      chunk.members.length / 2,
+      chunk.members.length,
       chunk.users.length / 3,
       chunk.profiles.length / 3,
       chunk.logFields.length,
       chunk.anonymous,
       ...chunk.members,
+      ...chunk.profileIds,
       ...chunk.users,
       ...chunk.profiles,
       ...chunk.logFields,
@@ -95,7 +91,8 @@ export async function closeSessions(
  * sessions, and the closed-session log's session fields.
  */
 function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
-  const members: ScriptArg[] = [];
+  const members: string[] = [];
+  const profileIds: string[] = [];
   const logFields: string[] = [];
   const userSessions = new Map<string, number>();
   const profileSessions = new Map<string, [number, number]>();
@@ -104,7 +101,8 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     const member = read[i];
     const score = Number(read[i + 1]);
     const session = parseMember(member);
-    members.push(member, session.profileId);
+    members.push(member);
+    profileIds.push(session.profileId);
     logFields.push('s', closedSessionField(member, score - session.carriedSec * 1000));
     const counts = profileSessions.get(session.profileId) ?? [0, 0];
     counts[0]--;
@@ -130,5 +128,5 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   }
   const profiles: ScriptArg[] = [];
   for (const [id, [live, loggedIn]] of profileSessions) profiles.push(id, live, loggedIn);
-  return { members, users, profiles, logFields, anonymous };
+  return { members, profileIds, users, profiles, logFields, anonymous };
 }

@@ -1,13 +1,12 @@
 import type { Keys } from '../../keys';
 import type { ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
-import { BREAKDOWN_DIMENSIONS } from '../../session/breakdown-dimensions';
 import type { ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
 
 /** One value of one dimension in an imported day: sessions opened with it and time spent with it. */
 export interface ImportedValueRow {
-  /** Index into BREAKDOWN_DIMENSIONS (0 device, 1 os, 2 browser). */
+  /** Index into BREAKDOWN_DIMENSIONS (src/session/breakdown-dimensions.ts): 0 device, 1 os, 2 browser. */
   dimension: number;
   value: string;
   sessions: number;
@@ -41,7 +40,7 @@ export interface ImportDayInput extends DayPart {
  */
 export type ImportPartOutcome = 'applied' | 'alreadyApplied' | 'closed';
 
-/** Applies one part of an imported day once (lua/importDay-12.lua). */
+/** Applies one part of an imported day once (lua/importDay-9.lua). */
 export async function importDay(
   runner: ScriptRunner,
   keys: Keys,
@@ -70,7 +69,6 @@ export async function importDay(
     [
       ...keys.dayAndMonthUsers(day.date, day.month),
       keys.dayImports(day.date),
-      ...BREAKDOWN_DIMENSIONS.map((by) => keys.dayBreakdown(day.date, by)),
       keys.dayBreakdownUsers(day.date),
       keys.windowCache(),
     ],

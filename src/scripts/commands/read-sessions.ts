@@ -35,7 +35,7 @@ export async function readSessions(
 ): Promise<ReadSessionsResult> {
   const reply = (await runner.run(
     'readSessions',
-    [keys.instanceSessions(input.instanceId, input.incarnation), keys.sessionProfiles()],
+    [keys.instanceSessions(input.instanceId, input.incarnation), keys.live()],
     [
       input.after?.score ?? '',
       input.after?.sessionId ?? '',

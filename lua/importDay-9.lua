@@ -13,18 +13,17 @@
     KEYS[5] month users set
     KEYS[6] month users hll
     KEYS[7] day imports hash (digest of an applied part -> 1)
-    KEYS[8..10] day breakdown hashes by device, os, browser
-    KEYS[11] day breakdown users hash (user id -> values it was active with)
-    KEYS[12] window cache hash: its version is bumped when the day gains users, so stats() stops
-             using merges of past days built before (see lua/sampleGauges-101.lua)
+    KEYS[8] day breakdown users hash (user id -> values it was active with)
+    KEYS[9] window cache hash: its version is bumped when the day gains users, so stats() stops
+            using merges of past days built before (see lua/sampleGauges-101.lua)
     ARGV[1] digest of this part
     ARGV[2] exact threshold: most users a day or month counts in a set before only the HLL is kept
-    ARGV[3] expiry of the day hash, HLL, imports hash and breakdown hashes (unix seconds)
+    ARGV[3] expiry of the day hash, HLL and imports hash (unix seconds)
     ARGV[4] expiry of the day users set (unix seconds)
     ARGV[5] expiry of the month hash and HLL (unix seconds)
     ARGV[6] expiry of the month users set (unix seconds)
     ARGV[7] expiry of the day breakdown users hash (unix seconds)
-    ARGV[8] most distinct values a breakdown hash counts before the rest go to "other"
+    ARGV[8] most distinct values a day's breakdown counts before the rest go to "other"
     ARGV[9] sessions opened that day
     ARGV[10] logins that day
     ARGV[11] sessions closed that day
@@ -44,10 +43,7 @@
 local rcall = redis.call
 local dayKey, dayUsersKey, dayHllKey = KEYS[1], KEYS[2], KEYS[3]
 local monthKey, monthUsersKey, monthHllKey = KEYS[4], KEYS[5], KEYS[6]
-local importsKey = KEYS[7]
-local dayBreakdownKeys = { KEYS[8], KEYS[9], KEYS[10] }
-local breakdownUsersKey = KEYS[11]
-local windowsKey = KEYS[12]
+local importsKey, breakdownUsersKey, windowsKey = KEYS[7], KEYS[8], KEYS[9]
 local digest = ARGV[1]
 local threshold = tonumber(ARGV[2])
 local dayExpireAt, daySetExpireAt = ARGV[3], ARGV[4]
@@ -58,58 +54,68 @@ local opened, logins, closed, sessionMs = tonumber(ARGV[9]), tonumber(ARGV[10]),
   tonumber(ARGV[12])
 local rowCount = tonumber(ARGV[13])
 local FIRST_ROW = 14
-local LETTERS = { d = 1, o = 2, b = 3 }
+local FIRST_USER = FIRST_ROW + rowCount * 4
+local DIMENSIONS = { d = 1, o = 2, b = 3 }
 
 --- @include "includes/redisTime"
+--- @include "includes/expiry"
+--- @include "includes/fieldBatch"
 --- @include "includes/userTally"
---- @include "includes/sessionBreakdown"
+--- @include "includes/breakdownFields"
 
 if rcall('HEXISTS', importsKey, digest) == 1 then return {0, 0} end
-local firstUser = FIRST_ROW + rowCount * 4
-local day = newUserTally(dayKey, dayUsersKey, dayHllKey, threshold)
-local month = newUserTally(monthKey, monthUsersKey, monthHllKey, threshold)
-if firstUser <= #ARGV and (isClosed(day) or isClosed(month)) then return {-5, 0} end
+local dayFb, monthFb = newFieldBatch(dayKey), newFieldBatch(monthKey)
+local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, false)
+local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, false)
+-- Every value the part names, to be read with the day's counters in one HMGET.
+for _, field in ipairs({ 'sessions', 'logins', 'closed', 'sessionMs', INEXACT }) do want(dayFb, field) end
+for d = 1, 3 do
+  want(dayFb, '#' .. LETTERS[d])
+  want(dayFb, LETTERS[d] .. ':' .. OTHER)
+end
+for i = FIRST_ROW, FIRST_USER - 1, 4 do want(dayFb, LETTERS[tonumber(ARGV[i])] .. ':' .. ARGV[i + 1]) end
+for i = FIRST_USER + 1, #ARGV, 2 do
+  for _, entry in ipairs(splitText(ARGV[i], US)) do
+    if DIMENSIONS[string.sub(entry, 1, 1)] then want(dayFb, string.sub(entry, 1, 1) .. ':' .. string.sub(entry, 2)) end
+  end
+end
+loadFields(dayFb)
+loadFields(monthFb)
+if FIRST_USER <= #ARGV and (isClosed(day) or isClosed(month)) then return {-5, 0} end
 rcall('HSET', importsKey, digest, '1')
 extendExpiry(importsKey, dayExpireAt)
 
-local counters = { sessions = opened, logins = logins, closed = closed, sessionMs = sessionMs }
-for field, n in pairs(counters) do
-  if n ~= 0 then
-    rcall('HINCRBY', dayKey, field, int(n))
-    extendExpiry(dayKey, dayExpireAt)
-  end
-end
-
-local hashes = {}
-for d = 1, 3 do hashes[d] = newValueHash(dayBreakdownKeys[d], breakdownCap) end
-for i = FIRST_ROW, firstUser - 1, 4 do
-  local h = hashes[tonumber(ARGV[i])]
-  local value = admit(h, ARGV[i + 1])
-  addDay(h, value, 1, tonumber(ARGV[i + 2]))
-  addDay(h, value, 2, tonumber(ARGV[i + 3]))
+addToField(dayFb, 'sessions', opened)
+addToField(dayFb, 'logins', logins)
+addToField(dayFb, 'closed', closed)
+addToField(dayFb, 'sessionMs', sessionMs)
+for i = FIRST_ROW, FIRST_USER - 1, 4 do
+  local d = tonumber(ARGV[i])
+  addToDay(dayFb, breakdownCap, d, ARGV[i + 1], 1, tonumber(ARGV[i + 2]))
+  addToDay(dayFb, breakdownCap, d, ARGV[i + 1], 2, tonumber(ARGV[i + 3]))
 end
 
 local userIds = {}
-for i = firstUser, #ARGV, 2 do userIds[#userIds + 1] = ARGV[i] end
+for i = FIRST_USER, #ARGV, 2 do userIds[#userIds + 1] = ARGV[i] end
 local wasExact, countBefore = day.exact, day.count
 local newToDay = {}
-for _, userId in ipairs(addActiveUsers(day, month, userIds)) do newToDay[userId] = true end
+for _, userId in ipairs(addActiveUsers(day, month, userIds, 1, #userIds)) do newToDay[userId] = true end
 local added, usersTouched = 0, false
 for _ in pairs(newToDay) do added = added + 1 end
 if day.exact then
-  for i = firstUser, #ARGV, 2 do
+  for i = FIRST_USER, #ARGV, 2 do
     local userId, values = ARGV[i], ARGV[i + 1]
     -- Each value counts the user once a day, with the users hash the live scripts keep.
     local seen = newToDay[userId] and US or (rcall('HGET', breakdownUsersKey, userId) or US)
     local changed = false
     for _, entry in ipairs(splitText(values, US)) do
-      local h = hashes[LETTERS[string.sub(entry, 1, 1)] or 0]
-      if h then
-        local value = admit(h, string.sub(entry, 2))
-        local stored = string.sub(entry, 1, 1) .. value .. US
+      local d = DIMENSIONS[string.sub(entry, 1, 1)]
+      if d then
+        local value = admitDay(dayFb, breakdownCap, d, string.sub(entry, 2))
+        local stored = LETTERS[d] .. value .. US
         if not string.find(seen, US .. stored, 1, true) then
           seen = seen .. stored
-          addDay(h, value, 3, 1)
+          addToDay(dayFb, breakdownCap, d, value, 3, 1)
           changed = true
         end
       end
@@ -122,13 +128,19 @@ if day.exact then
 end
 if usersTouched then extendExpiry(breakdownUsersKey, breakdownUsersExpireAt) end
 
-saveUserTally(day, dayExpireAt, daySetExpireAt)
-saveUserTally(month, monthExpireAt, monthSetExpireAt)
-if not day.exact then
+saveUserTally(day, daySetExpireAt)
+saveUserTally(month, monthSetExpireAt)
+if not day.exact and not fieldValue(dayFb, INEXACT) then
   -- Users by value count exactly only while the day does: those of the parts before this one.
-  local covered = wasExact and countBefore or threshold
-  freezeBreakdownUsers({ usersKey = breakdownUsersKey, day = hashes, usersChanged = {} }, covered, dayExpireAt)
+  rcall('DEL', breakdownUsersKey)
+  setField(dayFb, INEXACT, wasExact and countBefore or threshold)
 end
-for d = 1, 3 do saveDayHash(hashes[d], dayExpireAt) end
+saveFields(dayFb)
+extendExpiry(dayKey, dayExpireAt)
+if day.touched then extendExpiry(dayHllKey, dayExpireAt) end
+if saveFields(monthFb) then
+  extendExpiry(monthKey, monthExpireAt)
+  extendExpiry(monthHllKey, monthExpireAt)
+end
 if added > 0 then rcall('HINCRBY', windowsKey, 'version', 1) end
 return {1, added}

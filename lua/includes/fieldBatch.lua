@@ -1,0 +1,74 @@
+--- @include "redisTime"
+
+-- Read-modify-write of one hash in two commands whatever the number of fields: the fields a call
+-- needs are named first (want), read in one HMGET (loadFields), changed in Lua (setField), and
+-- written back in one HSET, with one HDEL for the fields set to nil (saveFields).
+local FIELD_CHUNK = 1000
+
+local function newFieldBatch(key)
+  return { key = key, order = {}, values = {}, changed = {}, changedOrder = {} }
+end
+
+local function want(fb, field)
+  if fb.values[field] == nil then
+    fb.values[field] = false
+    fb.order[#fb.order + 1] = field
+  end
+end
+
+local function loadFields(fb)
+  local order = fb.order
+  for from = 1, #order, FIELD_CHUNK do
+    local to = math.min(#order, from + FIELD_CHUNK - 1)
+    local got = redis.call('HMGET', fb.key, unpack(order, from, to))
+    for i = from, to do fb.values[order[i]] = got[i - from + 1] end
+  end
+  fb.order = {}
+end
+
+-- The field's value as loaded or set: a string, or false when absent.
+local function fieldValue(fb, field)
+  return fb.values[field] or false
+end
+
+local function fieldNumber(fb, field)
+  return tonumber(fb.values[field] or '0')
+end
+
+-- `value`: a string or number to write, or nil to delete the field.
+local function setField(fb, field, value)
+  fb.values[field] = value or false
+  if not fb.changed[field] then
+    fb.changed[field] = true
+    fb.changedOrder[#fb.changedOrder + 1] = field
+  end
+end
+
+-- Adds `delta` to a counter field; a counter that reaches 0 or less is deleted when `dropZero`.
+local function addToField(fb, field, delta, dropZero)
+  if delta == 0 then return end
+  local n = fieldNumber(fb, field) + delta
+  if dropZero and n <= 0 then setField(fb, field, nil) else setField(fb, field, n) end
+end
+
+-- Writes what changed; true when anything did.
+local function saveFields(fb)
+  local set, del = {}, {}
+  for _, field in ipairs(fb.changedOrder) do
+    local v = fb.values[field]
+    if v then
+      set[#set + 1] = field
+      set[#set + 1] = type(v) == 'number' and int(v) or v
+    else
+      del[#del + 1] = field
+    end
+  end
+  for from = 1, #set, 2 * FIELD_CHUNK do
+    redis.call('HSET', fb.key, unpack(set, from, math.min(#set, from + 2 * FIELD_CHUNK - 1)))
+  end
+  for from = 1, #del, FIELD_CHUNK do
+    redis.call('HDEL', fb.key, unpack(del, from, math.min(#del, from + FIELD_CHUNK - 1)))
+  end
+  fb.changed, fb.changedOrder = {}, {}
+  return #set + #del > 0
+end
