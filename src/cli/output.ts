@@ -6,6 +6,8 @@ export interface Column {
   width?: number;
 }
 
+import { readerGone } from './reader-gone';
+
 export interface OutputOptions {
   /** `--json`: stdout carries nothing but JSON, one value per line. */
   json: boolean;
@@ -22,6 +24,11 @@ const CLEAR_SCREEN = '\x1b[H\x1b[2J';
  */
 export class Output {
   readonly json: boolean;
+  /**
+   * Aborted once nobody reads stdout any more (a closed pipe): long or endless commands stop on
+   * it, and nothing more is written.
+   */
+  readonly stdoutGone: AbortSignal;
   private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly stderr: NodeJS.WritableStream;
   private documents = 0;
@@ -30,6 +37,9 @@ export class Output {
     this.json = options.json;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
+    this.stdoutGone = readerGone(this.stdout);
+    // A closed stderr (`2>&1 | head`) has nobody to tell; it must not crash the process either.
+    readerGone(this.stderr);
   }
 
   /**
@@ -39,7 +49,7 @@ export class Output {
    */
   document(data: object, options: { title?: string; refresh?: boolean } = {}): void {
     if (this.json) {
-      this.stdout.write(`${JSON.stringify(data)}\n`);
+      this.write(`${JSON.stringify(data)}\n`);
       return;
     }
     let text = '';
@@ -48,7 +58,7 @@ export class Output {
     if (options.title) text += `${options.title}\n`;
     text += renderDocument(data);
     this.documents++;
-    this.stdout.write(text);
+    this.write(text);
   }
 
   /**
@@ -60,7 +70,7 @@ export class Output {
     let headerDone = false;
     return (row, json) => {
       if (this.json) {
-        this.stdout.write(`${JSON.stringify(json ?? row)}\n`);
+        this.write(`${JSON.stringify(json ?? row)}\n`);
         return;
       }
       let text = '';
@@ -69,8 +79,12 @@ export class Output {
         headerDone = true;
       }
       text += `${columns.map((c, i) => formatValue(row[c.key]).padStart(widths[i])).join('  ')}\n`;
-      this.stdout.write(text);
+      this.write(text);
     };
+  }
+
+  private write(text: string): void {
+    if (!this.stdoutGone.aborted) this.stdout.write(text);
   }
 
   /** A diagnostic line on stderr. */
@@ -80,13 +94,26 @@ export class Output {
 
   /** Text printed as it is on stdout (CSV, a chart): forms that are neither JSON nor a table. */
   text(text: string): void {
-    this.stdout.write(text);
+    this.write(text);
   }
 
-  /** Resolves once stdout has room again, so a long stream of records never piles up in memory. */
+  /**
+   * Resolves once stdout has room again, so a long stream of records never piles up in memory;
+   * at once when its reader has gone ('drain' would never come).
+   */
   async drained(): Promise<void> {
     const out = this.stdout as NodeJS.WritableStream & { writableNeedDrain?: boolean };
-    if (out.writableNeedDrain) await new Promise<void>((resolve) => out.once('drain', resolve));
+    if (!out.writableNeedDrain || this.stdoutGone.aborted) return;
+    const gone = this.stdoutGone;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        out.off('drain', done);
+        gone.removeEventListener('abort', done);
+        resolve();
+      };
+      out.once('drain', done);
+      gone.addEventListener('abort', done);
+    });
   }
 
   /** True when stdout is a terminal: charts are for people, not for pipes. */

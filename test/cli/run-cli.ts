@@ -29,6 +29,24 @@ export function assertBuilt(): void {
 
 /** Starts `node bin/sau-cli.js ...args`, with none of the CLI's variables inherited unless given. */
 export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
+  return startProcess(process.execPath, [BIN, ...args], env);
+}
+
+/**
+ * Runs `sau-cli ...args | head -c <bytes>` in bash: a real pipe whose reader goes away after
+ * `bytes` bytes (0: before the CLI writes anything). stdout is what head passed on, stderr the
+ * CLI's, and the code the CLI's own exit code (PIPESTATUS), not head's.
+ */
+export function runCliIntoHead(
+  bytes: number,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const pipeline = `"$0" "$@" | head -c ${bytes}; exit "\${PIPESTATUS[0]}"`;
+  return startProcess('bash', ['-c', pipeline, process.execPath, BIN, ...args], env).done;
+}
+
+function startProcess(file: string, argv: string[], env: Record<string, string>): RunningCli {
   const base = { ...process.env };
   for (const name of [
     'REDIS_URL',
@@ -41,7 +59,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): Runn
     delete base[name];
   }
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(file, argv, {
     cwd: ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

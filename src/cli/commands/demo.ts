@@ -104,7 +104,8 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
         durationMs: options.duration,
         seed: options.seed,
         reader,
-        signal: shutdown.signal,
+        // Ctrl-C, or the reader of stdout going away (`| head`): both stop every monitor gracefully.
+        signal: AbortSignal.any([shutdown.signal, output.stdoutGone]),
         onTick: (tick) =>
           row(tableRow(tick), {
             phase: 'running',

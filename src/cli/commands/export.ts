@@ -73,6 +73,8 @@ export function registerExportCommand(program: Command): Command {
             output.text(chunk);
             chunk = '';
             await output.drained();
+            // `| head`: the rest would be read from Redis for nobody.
+            if (output.stdoutGone.aborted) return;
           }
         }
         if (chunk !== '') output.text(chunk);

@@ -59,12 +59,13 @@ export function registerSessionsCommand(program: Command): Command {
         }
         const all: LiveSession[] = [];
         let cursor: string | undefined = options.cursor;
+        // Until the last page, or until the reader of stdout goes away (`| head`).
         do {
           const page = await reader.sessions({ ...query, cursor });
           if (output.json) all.push(...page.sessions);
           else show(page.sessions);
           cursor = page.cursor ?? undefined;
-        } while (cursor !== undefined);
+        } while (cursor !== undefined && !output.stdoutGone.aborted);
         if (output.json) output.document({ sessions: all, cursor: null });
         else if (shown === 0) output.text('(no live sessions)\n');
       });

@@ -62,8 +62,10 @@ async function watch(
   redisUrl: string,
 ): Promise<void> {
   const shutdown = shutdownSignal();
+  // Ctrl-C, or the reader of stdout going away (`| head`), ends the watch the same way.
+  const stop = AbortSignal.any([shutdown.signal, output.stdoutGone]);
   try {
-    while (!shutdown.signal.aborted) {
+    while (!stop.aborted) {
       const started = Date.now();
       try {
         output.document(await reader.stats(query), { refresh: true });
@@ -73,7 +75,7 @@ async function watch(
           redact(`sau-cli: reading failed, retrying: ${(err as Error).message}`, [redisUrl]),
         );
       }
-      await sleep(Math.max(0, intervalMs - (Date.now() - started)), shutdown.signal);
+      await sleep(Math.max(0, intervalMs - (Date.now() - started)), stop);
     }
   } finally {
     shutdown.dispose();
