@@ -3,6 +3,7 @@ import { assertNamespace } from '../../keys';
 import { SauReader } from '../../reader/sau-reader';
 import { ZonedCalendar } from '../../time/zoned-calendar';
 import { pickRedis, type DemoRedis } from '../../demo/pick-redis';
+import { maskConnectionString } from '../../redis/mask-url';
 import { runDemo, type DemoEvent, type DemoStats, type DemoTick } from '../../demo/run-demo';
 import { createRedis } from '../connect';
 import { DEFAULT_REDIS_URL, explicitlySet, globalOptions } from '../global-options';
@@ -179,7 +180,7 @@ function printFinal(output: Output, stats: DemoStats, instances: number): void {
 }
 
 function describeRedis(redis: DemoRedis): string {
-  const where = redact(redis.url, [redis.url]);
+  const where = maskConnectionString(redis.url);
   if (redis.origin === 'private') return `${where} (a private redis-server, stopped at the end)`;
   if (redis.origin === 'default') return `${where} (found running)`;
   return where;
