@@ -90,5 +90,6 @@ export type { ClosedSession, ClosedSessionQuery } from './reader/closed-sessions
 export { runDoctor, type DoctorReport, type DoctorCheck } from './diagnostics/doctor';
 export { MAX_HISTORY_DAYS, type History, type HistoryQuery } from './reader/history';
 export type { Instances, InstanceInfo, InstanceState } from './reader/instances';
+export { namespaceProblems, type NamespaceCheck } from './reader/namespace-check';
 export { importRocketChatSessions, type ImportOptions } from './import/import-sessions';
 export type { ImportReport, ImportProgress, BadLine } from './import/import-report';

@@ -13,6 +13,7 @@ const USAGE_CODES = new Set([
   'INVALID_NAMESPACE',
   'INVALID_REDIS_URL',
   'INVALID_TLS',
+  'NAMESPACE_HOLDS_DATA',
 ]);
 
 /** Commander "errors" that are really a successful --help or --version. */

@@ -41,10 +41,13 @@ export class SimulatedInstance {
       namespace: options.namespace,
       timezone: options.timezone,
       instanceId: options.instanceId,
-      // Short lease so `instances` follows the demo closely; demo keys need not outlive two days.
+      // Short lease so `instances` follows the demo closely; demo keys need not outlive two days
+      // (a month's keys go two days after the month ends).
       heartbeatIntervalMs: 1000,
       leaseMs: 3000,
       retentionDays: 2,
+      timelineRetentionDays: 2,
+      closedSessionRetentionDays: 2,
     });
     this.monitor.on('error', (err: SauError) =>
       options.onProblem(this.id, `${err.code}: ${err.message}`),

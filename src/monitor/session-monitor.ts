@@ -244,6 +244,7 @@ export class SessionMonitor extends EventEmitter {
       leaseMs: this.options.leaseMs,
       host: hostname(),
       pid: process.pid,
+      timezone: this.options.timezone,
     });
     this.clock.observe(registered.nowMs);
     this.currentDate = this.clock.today().date;

@@ -1,7 +1,14 @@
 import { Redis } from 'ioredis';
-import { SauReader } from '../../src';
+import { SauReader, SessionMonitor } from '../../src';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
-import { assertBuilt, jsonLines, runCli, startCli, stderrLines } from './run-cli';
+import {
+  assertBuilt,
+  expectOneLineFailure,
+  jsonLines,
+  runCli,
+  startCli,
+  stderrLines,
+} from './run-cli';
 
 interface DemoLine {
   phase: 'running' | 'final' | 'crashed' | 'reaped';
@@ -139,6 +146,39 @@ describe('sau-cli demo', () => {
     expect(result.stdout).toMatch(/^ {2}users +0$/m);
     expect(result.stdout).toMatch(/^ {2}sessions +0$/m);
     expect(result.stderr).toContain(`namespace ${namespace}`);
+  });
+
+  it('refuses a namespace that holds data no demo wrote, and leaves it as it was', async () => {
+    const namespace = uniqueNamespace('real');
+    const monitor = new SessionMonitor({ redis: redis.url, namespace, gaugeIntervalMs: 0 });
+    await monitor.start();
+    monitor.open({ id: 's1' });
+    monitor.login('s1', 'u1');
+    await monitor.stop();
+    const reader = new SauReader({ redis: client, namespace });
+    const before = await reader.stats({ window: 'all' });
+    const day = `sau:{${namespace}}:day:${before.day!.date}`;
+    const expiresBefore = await client.call('EXPIRETIME', day);
+
+    const result = await runCli(['--redis-url', redis.url, '--namespace', namespace, 'demo']);
+    expect(expectOneLineFailure(result, 2)).toBe(
+      `sau-cli: namespace ${namespace} holds data that no demo wrote, and the demo would add invented users to it; leave out --namespace (a fresh demo-… namespace is made) or name an unused one`,
+    );
+    const after = await reader.stats({ window: 'all' });
+    expect({ ...after, at: '' }).toEqual({ ...before, at: '' });
+    expect(await client.call('EXPIRETIME', day)).toBe(expiresBefore);
+    expect(await client.exists(`sau:{${namespace}}:demo`)).toBe(0);
+  });
+
+  it('runs again in a namespace a demo made', async () => {
+    const namespace = uniqueNamespace('cli-demo');
+    const args = ['--redis-url', redis.url, '--namespace', namespace, '--json', 'demo'];
+    const short = ['--duration', '1s', '--users', '10', '--no-crash'];
+    expect((await runCli([...args, ...short])).code).toBe(0);
+    const again = await runCli([...args, ...short]);
+    expect(again.code).toBe(0);
+    const lines = jsonLines(again.stdout) as DemoLine[];
+    expect(lines[lines.length - 1].phase).toBe('final');
   });
 
   it('stops cleanly on Ctrl-C and exits 0', async () => {

@@ -111,7 +111,15 @@ describe('sau-cli metrics', () => {
     const { cli, url } = await startMetrics(redis.url, ['--namespace', chat]);
     running.push(cli);
     const port = new URL(url).port;
-    const second = await runCli(['--redis-url', redis.url, 'metrics', '--port', port]);
+    const second = await runCli([
+      '--redis-url',
+      redis.url,
+      'metrics',
+      '--port',
+      port,
+      '--namespaces',
+      chat,
+    ]);
     expect(second.code).toBe(2);
     expect(stderrLines(second.stderr)).toEqual([
       `sau-cli: 127.0.0.1:${port} is already in use: stop what listens there or choose another --port`,

@@ -30,10 +30,12 @@ describe('markActiveUsers (replay of logins into a past day)', () => {
 
   it('adds users to a past day and its month once, however often replayed', async () => {
     const { keys, today, mark } = await setup();
-    // Two past days of one month, recent enough that retention keeps them.
-    const monthStart = calendar.day(addDays(today.date, -40)).month;
-    const late = addDays(`${monthStart}-01`, 20);
-    const early = `${monthStart}-02`;
+    // Two past days of one month, recent enough that their exact sets (kept 31 days after the
+    // day) are still there, whatever today is: the month of 20 days ago, within the last 29 days.
+    const monthStart = calendar.day(addDays(today.date, -20)).month;
+    const lastOfMonth = calendar.dateAt(calendar.day(`${monthStart}-01`).monthEndMs - 1);
+    const early = [`${monthStart}-01`, addDays(today.date, -29)].sort()[1];
+    const late = [lastOfMonth, addDays(today.date, -1)].sort()[0];
     const first = await mark(late, ['alice', 'bob', 'alice']);
     expect(first).toMatchObject({ status: ScriptStatus.OK, added: 2 });
     const again = await mark(late, ['bob', 'carol']);

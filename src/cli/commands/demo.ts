@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { assertNamespace } from '../../keys';
 import { SauReader } from '../../reader/sau-reader';
 import { ZonedCalendar } from '../../time/zoned-calendar';
+import { claimDemoNamespace } from '../../demo/demo-namespace';
 import { pickRedis, type DemoRedis } from '../../demo/pick-redis';
 import { maskConnectionString } from '../../redis/mask-url';
 import { runDemo, type DemoEvent, type DemoStats, type DemoTick } from '../../demo/run-demo';
@@ -90,6 +91,7 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
         timezone: globals.timezone,
       });
       await connection.connect();
+      await claimDemoNamespace(connection.client, namespace);
       output.note(
         `demo: ${options.users} users on ${options.instances} instance${options.instances === 1 ? '' : 's'} for ${options.duration / 1000}s, ` +
           `namespace ${namespace}, Redis ${describeRedis(redis)}. Ctrl-C stops early.`,
@@ -120,7 +122,7 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
       printFinal(output, final, options.instances);
       if (redis.origin !== 'private') {
         output.note(
-          `demo: its keys stay for about two days; look again with: sau-cli stats --namespace ${namespace} --window day`,
+          `demo: its day keys expire in two days (its month's two days after the month ends); look again with: sau-cli stats --namespace ${namespace} --window day`,
         );
       }
     } finally {
