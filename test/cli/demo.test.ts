@@ -148,6 +148,33 @@ describe('sau-cli demo', () => {
     expect(result.stderr).toContain(`namespace ${namespace}`);
   });
 
+  it('Ctrl-C between the crash and its reap still leaves nothing counted', async () => {
+    const namespace = uniqueNamespace('cli-demo');
+    const cli = startCli([
+      '--redis-url',
+      redis.url,
+      '--namespace',
+      namespace,
+      '--json',
+      'demo',
+      '--duration',
+      '4s',
+    ]);
+    // The crash comes halfway; its 3 s lease has not lapsed yet when Ctrl-C arrives.
+    const crashed = JSON.parse(await cli.lineMatching(/"phase":"crashed"/)) as DemoLine;
+    expect(crashed.sessionsLeft).toBeGreaterThan(0);
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    const lines = jsonLines(result.stdout) as DemoLine[];
+    const reaped = lines.find((l) => l.phase === 'reaped');
+    expect(reaped?.sessions).toBe(crashed.sessionsLeft);
+    const final = lines[lines.length - 1];
+    expect(final.phase).toBe('final');
+    expect(final.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
+    expect(await liveKeys(namespace)).toEqual([]);
+  });
+
   it('refuses a namespace that holds data no demo wrote, and leaves it as it was', async () => {
     const namespace = uniqueNamespace('real');
     const monitor = new SessionMonitor({ redis: redis.url, namespace, gaugeIntervalMs: 0 });

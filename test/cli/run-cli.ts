@@ -17,6 +17,8 @@ export interface RunningCli {
   child: ChildProcess;
   /** Resolves once stdout holds at least `n` complete lines. */
   linesSoFar(n: number): Promise<string[]>;
+  /** Resolves with the first complete line of stdout that matches. */
+  lineMatching(pattern: RegExp): Promise<string>;
   done: Promise<CliResult>;
 }
 
@@ -66,12 +68,13 @@ function startProcess(file: string, argv: string[], env: Record<string, string>)
   });
   let stdout = '';
   let stderr = '';
-  const waiters: { n: number; resolve: (lines: string[]) => void }[] = [];
+  const waiters: { ready: (lines: string[]) => boolean; resolve: (lines: string[]) => void }[] =
+    [];
   const complete = (): string[] => stdout.split('\n').slice(0, -1);
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     for (const w of [...waiters]) {
-      if (complete().length >= w.n) {
+      if (w.ready(complete())) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(complete());
       }
@@ -83,18 +86,23 @@ function startProcess(file: string, argv: string[], env: Record<string, string>)
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started }),
     );
   });
+  const until = (ready: (lines: string[]) => boolean, what: string): Promise<string[]> =>
+    ready(complete())
+      ? Promise.resolve(complete())
+      : new Promise((resolve, reject) => {
+          waiters.push({ ready, resolve });
+          void done.then((r) =>
+            reject(new Error(`exited (${r.code}) before ${what}: ${r.stdout}${r.stderr}`)),
+          );
+        });
   return {
     child,
     done,
-    linesSoFar: (n) =>
-      complete().length >= n
-        ? Promise.resolve(complete())
-        : new Promise((resolve, reject) => {
-            waiters.push({ n, resolve });
-            void done.then((r) =>
-              reject(new Error(`exited (${r.code}) before ${n} lines: ${r.stdout}${r.stderr}`)),
-            );
-          }),
+    linesSoFar: (n) => until((lines) => lines.length >= n, `${n} lines`),
+    lineMatching: (pattern) =>
+      until((lines) => lines.some((l) => pattern.test(l)), `a line matching ${pattern}`).then(
+        (lines) => lines.find((l) => pattern.test(l)) as string,
+      ),
   };
 }
 
