@@ -68,8 +68,7 @@ function startProcess(file: string, argv: string[], env: Record<string, string>)
   });
   let stdout = '';
   let stderr = '';
-  const waiters: { ready: (lines: string[]) => boolean; resolve: (lines: string[]) => void }[] =
-    [];
+  const waiters: { ready: (lines: string[]) => boolean; resolve: (lines: string[]) => void }[] = [];
   const complete = (): string[] => stdout.split('\n').slice(0, -1);
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
