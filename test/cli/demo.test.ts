@@ -8,6 +8,7 @@ import {
   runCli,
   startCli,
   stderrLines,
+  type RunningCli,
 } from './run-cli';
 
 interface DemoLine {
@@ -148,31 +149,35 @@ describe('sau-cli demo', () => {
     expect(result.stderr).toContain(`namespace ${namespace}`);
   });
 
-  it('Ctrl-C between the crash and its reap still leaves nothing counted', async () => {
+  /** `sau-cli --json demo` in a fresh namespace, interrupted by the caller. */
+  function startDemo(duration: string) {
     const namespace = uniqueNamespace('cli-demo');
-    const cli = startCli([
-      '--redis-url',
-      redis.url,
-      '--namespace',
-      namespace,
-      '--json',
-      'demo',
-      '--duration',
-      '4s',
-    ]);
-    // The crash comes halfway; its 3 s lease has not lapsed yet when Ctrl-C arrives.
-    const crashed = JSON.parse(await cli.lineMatching(/"phase":"crashed"/)) as DemoLine;
-    expect(crashed.sessionsLeft).toBeGreaterThan(0);
+    const args = ['--redis-url', redis.url, '--namespace', namespace, '--json'];
+    return { namespace, cli: startCli([...args, 'demo', '--duration', duration]) };
+  }
+
+  /** After Ctrl-C: exit 0, final numbers at 0 live, nothing live left in Redis. */
+  async function expectStoppedCleanly(cli: RunningCli, namespace: string): Promise<DemoLine[]> {
     cli.child.kill('SIGINT');
     const result = await cli.done;
     expect(result.code).toBe(0);
+    expect(result.ms).toBeLessThan(30_000);
+    expect(result.stderr).toContain('stopping every monitor gracefully');
     const lines = jsonLines(result.stdout) as DemoLine[];
-    const reaped = lines.find((l) => l.phase === 'reaped');
-    expect(reaped?.sessions).toBe(crashed.sessionsLeft);
     const final = lines[lines.length - 1];
     expect(final.phase).toBe('final');
     expect(final.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
     expect(await liveKeys(namespace)).toEqual([]);
+    return lines;
+  }
+
+  it('Ctrl-C between the crash and its reap still leaves nothing counted', async () => {
+    const { namespace, cli } = startDemo('4s');
+    // The crash comes halfway; its 3 s lease has not lapsed yet when Ctrl-C arrives.
+    const crashed = JSON.parse(await cli.lineMatching(/"phase":"crashed"/)) as DemoLine;
+    expect(crashed.sessionsLeft).toBeGreaterThan(0);
+    const lines = await expectStoppedCleanly(cli, namespace);
+    expect(lines.find((l) => l.phase === 'reaped')?.sessions).toBe(crashed.sessionsLeft);
   });
 
   it('refuses a namespace that holds data no demo wrote, and leaves it as it was', async () => {
@@ -209,28 +214,9 @@ describe('sau-cli demo', () => {
   });
 
   it('stops cleanly on Ctrl-C and exits 0', async () => {
-    const namespace = uniqueNamespace('cli-demo');
-    const cli = startCli([
-      '--redis-url',
-      redis.url,
-      '--namespace',
-      namespace,
-      '--json',
-      'demo',
-      '--duration',
-      '60s',
-    ]);
+    const { namespace, cli } = startDemo('60s');
     await cli.linesSoFar(1);
-    cli.child.kill('SIGINT');
-    const result = await cli.done;
-    expect(result.code).toBe(0);
-    expect(result.ms).toBeLessThan(30_000);
-    const lines = jsonLines(result.stdout) as DemoLine[];
-    const final = lines[lines.length - 1];
-    expect(final.phase).toBe('final');
-    expect(final.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
-    expect(final.day.activeUsers).toBeGreaterThan(0);
-    expect(result.stderr).toContain('stopping every monitor gracefully');
-    expect(await liveKeys(namespace)).toEqual([]);
+    const lines = await expectStoppedCleanly(cli, namespace);
+    expect(lines[lines.length - 1].day.activeUsers).toBeGreaterThan(0);
   });
 });
