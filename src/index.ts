@@ -82,6 +82,7 @@ export type {
   LiveBreakdown,
   DayBreakdown,
   MonthBreakdown,
+  MonthBreakdownRow,
   LiveBreakdownRow,
   PeriodBreakdownRow,
 } from './reader/breakdown-types';
