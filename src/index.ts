@@ -16,7 +16,7 @@ export {
   type SauMetricsRegistration,
 } from './metrics/register-sau-metrics';
 export { SAU_METRICS, type SauMetricDefinition } from './metrics/sau-metric-definitions';
-export type { SauScrape, MetricsLogger } from './metrics/sau-metrics-collector';
+export type { SauScrape, MetricsLogger, UnreadablePolicy } from './metrics/sau-metrics-collector';
 export {
   startMetricsHttpServer,
   type MetricsHttpServer,

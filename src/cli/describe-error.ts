@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { SauError } from '../errors/sau-error';
+import { describeRedisTrouble } from '../redis/redis-trouble';
 import { CliError } from './cli-error';
 import { isRedisUnavailable } from './connect';
 import { ExitCode } from './exit-code';
@@ -54,7 +55,7 @@ export function describeError(err: unknown, secretUrls: readonly string[] = []):
   }
   if (isRedisUnavailable(err)) {
     return {
-      message: line(`Redis unavailable: ${(err as Error).message}`),
+      message: line(`Redis unavailable: ${describeRedisTrouble(err as Error)}`),
       exitCode: ExitCode.REDIS_UNAVAILABLE,
     };
   }

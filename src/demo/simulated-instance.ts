@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/redis-client';
 import { SessionMonitor } from '../monitor/session-monitor';
 import type { SauError } from '../errors/sau-error';
 import type { ReapReport } from '../monitor/reaper';
+import { describeRedisTrouble } from '../redis/redis-trouble';
 import type { UserAgentProfile } from './user-agents';
 
 export interface SimulatedInstanceOptions {
@@ -32,7 +33,7 @@ export class SimulatedInstance {
     this.client = options.connect();
     let down = false;
     this.client.on('error', (err: Error) => {
-      if (!down) options.onProblem(this.id, `Redis connection lost: ${err.message}`);
+      if (!down) options.onProblem(this.id, `Redis connection lost: ${describeRedisTrouble(err)}`);
       down = true;
     });
     this.client.on('ready', () => (down = false));

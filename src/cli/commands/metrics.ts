@@ -79,6 +79,8 @@ async function serveMetrics(options: MetricsOptions, command: Command): Promise<
         namespace,
         timeoutMs: options.timeout,
         logger,
+        // Prometheus must see a failed scrape (503), not a picture with a namespace missing.
+        onUnreadable: 'fail',
       });
     }
     const sau = registration as SauMetricsRegistration;
