@@ -9,7 +9,8 @@ import { runDemo, type DemoEvent, type DemoStats, type DemoTick } from '../../de
 import { createRedis } from '../connect';
 import { DEFAULT_REDIS_URL, explicitlySet, globalOptions } from '../global-options';
 import { durationAtLeast, integerUpTo } from '../option-parsers';
-import { Output, type Column } from '../output';
+import { Output } from '../output';
+import type { Column } from '../table';
 import { redact } from '../redact';
 import { shutdownSignal } from '../shutdown-signal';
 
@@ -21,15 +22,16 @@ interface DemoCommandOptions {
   crash: boolean;
 }
 
+/** Printed a row a second: the widths hold the largest counts a demo of 100,000 users reaches. */
 const COLUMNS: readonly Column[] = [
-  { key: 'time', label: 'time', width: 5 },
-  { key: 'sau', label: 'SAU', width: 5 },
-  { key: 'sessions', label: 'sessions', width: 8 },
+  { key: 'time', label: 'time', width: 5, align: 'right' },
+  { key: 'sau', label: 'SAU', width: 7 },
+  { key: 'sessions', label: 'sessions', width: 9 },
   { key: 'anonymous', label: 'anonymous', width: 9 },
   { key: 'instances', label: 'instances', width: 9 },
-  { key: 'dau', label: 'DAU', width: 5 },
-  { key: 'mau', label: 'MAU', width: 5 },
-  { key: 'logins', label: 'logins', width: 6 },
+  { key: 'dau', label: 'DAU', width: 7 },
+  { key: 'mau', label: 'MAU', width: 7 },
+  { key: 'logins', label: 'logins', width: 9 },
   { key: 'peak', label: 'peak SAU', width: 8 },
 ];
 
