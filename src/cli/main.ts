@@ -25,11 +25,16 @@ async function main(argv: string[]): Promise<void> {
   const stdoutGone = readerGone(process.stdout);
   readerGone(process.stderr);
   let exitCode: number;
+  let command: string | undefined;
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    program.hook('preAction', (_program, action) => {
+      command = action.name();
+    });
+    await program.parseAsync(argv);
     exitCode = 0;
   } catch (err) {
-    const report = describeError(err, secretUrls(argv));
+    const report = describeError(err, secretUrls(argv), command);
     if (report.message) process.stderr.write(`${report.message}\n`);
     exitCode = report.exitCode;
   }
