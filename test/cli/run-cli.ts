@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { killWithThisProcess } from '../../src/process/kill-with-this-process';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sau-cli.js');
@@ -66,6 +67,8 @@ function startProcess(file: string, argv: string[], env: Record<string, string>)
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A CLI left running by a failed test (metrics, --watch, demo) must not outlive the test run.
+  killWithThisProcess(child);
   let stdout = '';
   let stderr = '';
   const waiters: { ready: (lines: string[]) => boolean; resolve: (lines: string[]) => void }[] = [];

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { killWithThisProcess } from '../../src/process/kill-with-this-process';
 
 const FIXTURE = join(__dirname, 'fixtures', 'monitor-child.js');
 
@@ -26,6 +27,7 @@ export function startChildInstance(env: {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killWithThisProcess(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { killWithThisProcess } from '../../src/process/kill-with-this-process';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SauError, SauReader, type SessionMonitor, type Stats } from '../../src';
@@ -342,6 +343,7 @@ describe('Redis outages', () => {
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    killWithThisProcess(child);
     try {
       const lines = linesOf(child);
       expect(await lines.next(10_000)).toBe('ready');
