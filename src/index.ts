@@ -17,7 +17,7 @@ export {
   type SauMetricsRegistration,
 } from './metrics/register-sau-metrics';
 export { SAU_METRICS, type SauMetricDefinition } from './metrics/sau-metric-definitions';
-export type { SauScrape, MetricsLogger } from './metrics/sau-metrics-collector';
+export type { SauScrape, MetricsLogger, UnreadablePolicy } from './metrics/sau-metrics-collector';
 export {
   startMetricsHttpServer,
   type MetricsHttpServer,
@@ -90,6 +90,7 @@ export type {
   LiveBreakdown,
   DayBreakdown,
   MonthBreakdown,
+  MonthBreakdownRow,
   LiveBreakdownRow,
   PeriodBreakdownRow,
 } from './reader/breakdown-types';
@@ -98,5 +99,6 @@ export type { ClosedSession, ClosedSessionQuery } from './reader/closed-sessions
 export { runDoctor, type DoctorReport, type DoctorCheck } from './diagnostics/doctor';
 export { MAX_HISTORY_DAYS, type History, type HistoryQuery } from './reader/history';
 export type { Instances, InstanceInfo, InstanceState } from './reader/instances';
+export { namespaceProblems, type NamespaceCheck } from './reader/namespace-check';
 export { importRocketChatSessions, type ImportOptions } from './import/import-sessions';
 export type { ImportReport, ImportProgress, BadLine } from './import/import-report';

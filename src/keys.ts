@@ -151,6 +151,13 @@ export class Keys {
     return `${this.prefix}reporter:${instanceId}`;
   }
   /**
+   * STRING: set by `sau-cli demo` in a namespace it writes to, so it never writes into one that
+   * holds real data (src/demo/demo-namespace.ts); expires after everything a demo writes.
+   */
+  demoMarker(): string {
+    return `${this.prefix}demo`;
+  }
+  /**
    * STREAM: one entry per closed session (lua/includes/closedSessionLog.lua lists the fields),
    * ids by Redis TIME, capped by length and age.
    */

@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
 import { SauError } from '../errors/sau-error';
+import { maskConnectionString } from '../redis/mask-url';
 import { createRedisClient, type RedisClient } from '../redis/redis-client';
 import { parseRedisUrl, type RedisTarget } from '../redis/redis-url';
 import { readTlsMaterial, type TlsFiles } from '../redis/tls-material';
@@ -35,7 +36,7 @@ export interface CliRedis {
  * are a CliError with exit 2 before anything connects.
  */
 export function createRedis(url: string, tlsFiles: TlsFiles = {}): CliRedis {
-  const label = redact(url, [url]);
+  const label = maskConnectionString(url);
   const target = parseTarget(url, label);
   const tls = readTls(target, tlsFiles, label);
   let ready = false;
@@ -140,7 +141,7 @@ function parseTarget(url: string, label: string): RedisTarget {
   try {
     return parseRedisUrl(url);
   } catch (err) {
-    // The parser's message already names the masked URL; redact once more for a raw `@` it missed.
+    // The parser's message already names the masked URL; redact once more, as every message is.
     const message = err instanceof SauError ? err.message : `invalid Redis URL ${label}`;
     throw new CliError(redact(message, [url]), ExitCode.USAGE, err);
   }

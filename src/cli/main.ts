@@ -1,5 +1,6 @@
 import { buildProgram } from './index';
 import { describeError } from './describe-error';
+import { isClosedPipe, readerGone } from './reader-gone';
 
 /** How long a finished command may take to let go of its handles before the process is ended. */
 const EXIT_GRACE_MS = 2000;
@@ -19,14 +20,30 @@ async function main(argv: string[]): Promise<void> {
     );
     process.exit(1);
   });
+  // Watched before anything is printed (help text too): a reader that goes away (`| head`) ends
+  // the command quietly with exit 0, the command's own errors aside.
+  const stdoutGone = readerGone(process.stdout);
+  readerGone(process.stderr);
   let exitCode: number;
+  let command: string | undefined;
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    program.hook('preAction', (_program, action) => {
+      command = action.name();
+    });
+    await program.parseAsync(argv);
     exitCode = 0;
   } catch (err) {
-    const report = describeError(err, secretUrls(argv));
+    const report = describeError(err, secretUrls(argv), command);
     if (report.message) process.stderr.write(`${report.message}\n`);
     exitCode = report.exitCode;
+  }
+  if (exitCode === 0 && stdoutGone.aborted && !isClosedPipe(stdoutGone.reason)) {
+    // Not a closed pipe (a full disk behind a redirection, say): the output is incomplete.
+    process.stderr.write(
+      `sau-cli: cannot write to stdout: ${(stdoutGone.reason as Error).message}\n`,
+    );
+    exitCode = 1;
   }
   settled = true;
   process.exitCode = exitCode;

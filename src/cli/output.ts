@@ -1,10 +1,5 @@
-/** One column of a table printed row by row. */
-export interface Column {
-  key: string;
-  label: string;
-  /** Least width; the label's length is the default. */
-  width?: number;
-}
+import { readerGone } from './reader-gone';
+import { alignments, columnWidths, formatValue, tableLines, type Column } from './table';
 
 export interface OutputOptions {
   /** `--json`: stdout carries nothing but JSON, one value per line. */
@@ -22,6 +17,11 @@ const CLEAR_SCREEN = '\x1b[H\x1b[2J';
  */
 export class Output {
   readonly json: boolean;
+  /**
+   * Aborted once nobody reads stdout any more (a closed pipe): long or endless commands stop on
+   * it, and nothing more is written.
+   */
+  readonly stdoutGone: AbortSignal;
   private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly stderr: NodeJS.WritableStream;
   private documents = 0;
@@ -30,6 +30,9 @@ export class Output {
     this.json = options.json;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
+    this.stdoutGone = readerGone(this.stdout);
+    // A closed stderr (`2>&1 | head`) has nobody to tell; it must not crash the process either.
+    readerGone(this.stderr);
   }
 
   /**
@@ -39,7 +42,7 @@ export class Output {
    */
   document(data: object, options: { title?: string; refresh?: boolean } = {}): void {
     if (this.json) {
-      this.stdout.write(`${JSON.stringify(data)}\n`);
+      this.write(`${JSON.stringify(data)}\n`);
       return;
     }
     let text = '';
@@ -48,29 +51,43 @@ export class Output {
     if (options.title) text += `${options.title}\n`;
     text += renderDocument(data);
     this.documents++;
-    this.stdout.write(text);
+    this.write(text);
+  }
+
+  /** A whole table at once: a header, then a line a row, each column as wide as it needs. */
+  table(columns: readonly Column[], rows: readonly Record<string, unknown>[]): void {
+    if (this.json) {
+      for (const row of rows) this.write(`${JSON.stringify(row)}\n`);
+      return;
+    }
+    this.write(lines(tableLines(columns, rows)));
   }
 
   /**
-   * A table printed as its rows arrive: the header before the first row, then one aligned line a
-   * row. With `--json`, each row is one JSON line instead (`json` when given, else the row).
+   * A table printed as its rows arrive (a page or a row at a time): the header with the first,
+   * whose values (and the columns' least widths) fix the widths; a longer value later wraps inside
+   * its column, so every row stays under its header. With `--json`, each row is one JSON line
+   * instead (`json` when given, else the row).
    */
-  rows(columns: readonly Column[]): (row: Record<string, unknown>, json?: object) => void {
-    const widths = columns.map((c) => Math.max(c.label.length, c.width ?? 0));
-    let headerDone = false;
-    return (row, json) => {
+  rows(columns: readonly Column[]): RowPrinter {
+    let fixed: { widths: number[]; aligns: ('left' | 'right')[] } | undefined;
+    const page = (rows: readonly Record<string, unknown>[], json?: object): void => {
       if (this.json) {
-        this.stdout.write(`${JSON.stringify(json ?? row)}\n`);
+        for (const row of rows) this.write(`${JSON.stringify(json ?? row)}\n`);
         return;
       }
-      let text = '';
-      if (!headerDone) {
-        text += `${columns.map((c, i) => c.label.padStart(widths[i])).join('  ')}\n`;
-        headerDone = true;
-      }
-      text += `${columns.map((c, i) => formatValue(row[c.key]).padStart(widths[i])).join('  ')}\n`;
-      this.stdout.write(text);
+      if (rows.length === 0) return;
+      const header = fixed === undefined;
+      fixed ??= { widths: columnWidths(columns, rows), aligns: alignments(columns, rows) };
+      this.write(lines(tableLines(columns, rows, { ...fixed, header })));
     };
+    return Object.assign((row: Record<string, unknown>, json?: object) => page([row], json), {
+      page: (rows: readonly Record<string, unknown>[]) => page(rows),
+    });
+  }
+
+  private write(text: string): void {
+    if (!this.stdoutGone.aborted) this.stdout.write(text);
   }
 
   /** A diagnostic line on stderr. */
@@ -80,13 +97,26 @@ export class Output {
 
   /** Text printed as it is on stdout (CSV, a chart): forms that are neither JSON nor a table. */
   text(text: string): void {
-    this.stdout.write(text);
+    this.write(text);
   }
 
-  /** Resolves once stdout has room again, so a long stream of records never piles up in memory. */
+  /**
+   * Resolves once stdout has room again, so a long stream of records never piles up in memory;
+   * at once when its reader has gone ('drain' would never come).
+   */
   async drained(): Promise<void> {
     const out = this.stdout as NodeJS.WritableStream & { writableNeedDrain?: boolean };
-    if (out.writableNeedDrain) await new Promise<void>((resolve) => out.once('drain', resolve));
+    if (!out.writableNeedDrain || this.stdoutGone.aborted) return;
+    const gone = this.stdoutGone;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        out.off('drain', done);
+        gone.removeEventListener('abort', done);
+        resolve();
+      };
+      out.once('drain', done);
+      gone.addEventListener('abort', done);
+    });
   }
 
   /** True when stdout is a terminal: charts are for people, not for pipes. */
@@ -102,6 +132,12 @@ export class Output {
     if ((this.stderr as { isTTY?: boolean }).isTTY !== true) return;
     this.stderr.write(`\r\x1b[K${message}${done ? '\n' : ''}`);
   }
+}
+
+/** Prints a row (`print(row, json)`), or a page of rows (`print.page(rows)`); see Output.rows. */
+export interface RowPrinter {
+  (row: Record<string, unknown>, json?: object): void;
+  page(rows: readonly Record<string, unknown>[]): void;
 }
 
 type Line =
@@ -149,16 +185,14 @@ export function renderDocument(data: object): string {
 function renderTable(rows: Record<string, unknown>[]): string[] {
   if (rows.length === 0) return ['(none)'];
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cells = [keys.map(humanLabel), ...rows.map((r) => keys.map((k) => formatValue(r[k])))];
-  const widths = keys.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells.map((row) =>
-    row
-      .map((cell, i) =>
-        typeof rows[0][keys[i]] === 'number' ? cell.padStart(widths[i]) : cell.padEnd(widths[i]),
-      )
-      .join('  ')
-      .trimEnd(),
+  return tableLines(
+    keys.map((key) => ({ key, label: humanLabel(key) })),
+    rows,
   );
+}
+
+function lines(texts: readonly string[]): string {
+  return texts.map((line) => `${line}\n`).join('');
 }
 
 function isSection(value: unknown): boolean {
@@ -176,16 +210,4 @@ export function humanLabel(key: string): string {
     .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
     .replace(/([0-9])([A-Za-z])/g, '$1 $2')
     .toLowerCase();
-}
-
-/** Integers with thousands separators, fractions as they are, booleans as yes/no, null as `-`. */
-export function formatValue(value: unknown): string {
-  if (value === null || value === undefined) return '-';
-  if (typeof value === 'number') {
-    return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
-  }
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (Array.isArray(value)) return value.map(formatValue).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
 }

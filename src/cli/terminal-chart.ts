@@ -20,17 +20,22 @@ export function bar(value: number, max: number, width: number): string {
   return FULL.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
 }
 
-/** One character a value, scaled from 0 to the largest value; blank-free so columns line up. */
-export function sparkline(values: readonly number[]): string {
-  const max = Math.max(0, ...values);
+/**
+ * One character a value, scaled from 0 to `max` (default: the largest value), blank for 0, so
+ * columns line up.
+ */
+export function sparkline(values: readonly number[], max = Math.max(0, ...values)): string {
   return values
-    .map((v) => (max > 0 && v > 0 ? SPARKS[Math.min(7, Math.floor((v / max) * 7.999))] : ' '))
+    .map((v) =>
+      max > 0 && v > 0 ? SPARKS[Math.min(7, Math.floor((Math.min(v, max) / max) * 7.999))] : ' ',
+    )
     .join('');
 }
 
 /**
- * A bar chart with one row per label and one bar per series, each series on its own scale:
- * `2026-11-20  DAU  ████▌ 1,234`. Rows are plain text, ready for a terminal.
+ * A bar chart with one row per label and one bar per series, all on one scale (the largest value
+ * of any series fills `width`), so bars compare across series: `2026-11-20  DAU  ████▌ 1,234`.
+ * Rows are plain text, ready for a terminal.
  */
 export function barChart(
   labels: readonly string[],
@@ -39,13 +44,13 @@ export function barChart(
 ): string {
   const labelWidth = Math.max(0, ...labels.map((l) => l.length));
   const nameWidth = Math.max(0, ...series.map((s) => s.name.length));
-  const maxima = series.map((s) => Math.max(0, ...s.values));
+  const max = Math.max(0, ...series.flatMap((s) => s.values));
   const lines: string[] = [];
   labels.forEach((label, row) => {
     series.forEach((s, i) => {
       const value = s.values[row] ?? 0;
       const head = i === 0 ? label.padEnd(labelWidth) : ' '.repeat(labelWidth);
-      const drawn = bar(value, maxima[i], width);
+      const drawn = bar(value, max, width);
       lines.push(
         `${head}  ${s.name.padEnd(nameWidth)}  ${drawn.padEnd(width)} ${value.toLocaleString('en-US')}`.trimEnd(),
       );

@@ -3,6 +3,7 @@ import { SauReader } from '../reader/sau-reader';
 import type { RedisClient } from '../redis/redis-client';
 import { createRedis } from './connect';
 import { globalOptions, type GlobalOptions } from './global-options';
+import { warnAboutNamespace } from './namespace-warnings';
 import { Output } from './output';
 
 /** What a read command's body gets: a connected reader, the output, and the global options. */
@@ -16,7 +17,8 @@ export interface ReaderContext {
 
 /**
  * Runs `body` with a SauReader on a connected CLI Redis client, and closes the connection after,
- * whatever happens. The reader is built before connecting, so a bad namespace or zone is a usage
+ * whatever happens. First it warns on stderr about a namespace without data or a zone that
+ * differs from the monitors' (namespace-warnings.ts). The reader is built before connecting, so a bad namespace or zone is a usage
  * error even without Redis; an unreachable Redis is exit 3 (see connect.ts).
  */
 export async function withReader(
@@ -33,6 +35,7 @@ export async function withReader(
       timezone: globals.timezone,
     });
     await redis.connect();
+    await warnAboutNamespace(reader, output);
     await body({ reader, output, globals, client: redis.client });
   } finally {
     await redis.close();

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/redis-client';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ReapReport } from '../monitor/reaper';
 import type { SauReader } from '../reader/sau-reader';
 import type { DayStats, MonthStats, Stats } from '../reader/stats-types';
 import { seededRandom } from './random';
@@ -16,6 +17,8 @@ const TICK_MS = 1000;
  * with room to spare. Past it, the demo's reader reaps.
  */
 const REAP_WAIT_MS = 10_000;
+/** How often the demo itself tries to reap while it waits for the crashed instance's lease. */
+const REAP_POLL_MS = 250;
 
 /** `now` plus the day and the month: what the demo shows. */
 export type DemoStats = Stats & { day: DayStats; month: MonthStats };
@@ -130,20 +133,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoStats> {
       nextStep += STEP_MS;
       await pause(nextStep - Date.now(), options.signal);
     }
-    if (crash && !reaped && !options.signal.aborted) {
-      // The survivors did not get to it in time (a slow machine): have one reap now.
-      const survivor = instances.find(
-        (instance) => instance !== crash?.instance,
-      ) as SimulatedInstance;
-      const report = await survivor.reap();
-      reaped = true;
-      options.onEvent?.({
-        kind: 'reaped',
-        elapsedMs: Date.now() - startedAt,
-        by: 'reader',
-        instances: report.instances,
-        sessions: report.sessions,
-      });
+    if (crash && !reaped) {
+      // The survivors did not get to it in time (a slow machine), or Ctrl-C came between the
+      // crash and its reap: reap from here once its lease lapses, so that stopping at any moment
+      // leaves nothing counted.
+      const report = await reapCrashed(
+        // Reaping is a writer's act: a surviving instance's monitor does it.
+        () => (instances.find((i) => i !== crash?.instance) as SimulatedInstance).reap(),
+        crash.atMs,
+        () => reaped,
+      );
+      if (report) {
+        reaped = true;
+        options.onEvent?.({
+          kind: 'reaped',
+          elapsedMs: Date.now() - startedAt,
+          by: 'reader',
+          instances: report.instances,
+          sessions: report.sessions,
+        });
+      }
     }
     if (!options.signal.aborted) await tick(options, Date.now() - startedAt);
   } finally {
@@ -155,6 +164,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoStats> {
     });
   }
   return readDemoStats(options.reader);
+}
+
+/**
+ * Reaps, as soon as its lease has lapsed, the instance that crashed at `crashedAtMs`; a survivor
+ * may get there first (`reapedElsewhere`). Resolves with the pass's report, or undefined when
+ * a survivor reaped it or REAP_WAIT_MS passed.
+ */
+async function reapCrashed(
+  reap: () => Promise<ReapReport>,
+  crashedAtMs: number,
+  reapedElsewhere: () => boolean,
+): Promise<ReapReport | undefined> {
+  while (!reapedElsewhere() && Date.now() - crashedAtMs < REAP_WAIT_MS) {
+    const report = await reap();
+    if (report.sessions > 0 || report.instances > 0) return report;
+    await delay(REAP_POLL_MS);
+  }
+  return undefined;
 }
 
 /** `now`, `day` and `month` of one moment, from one reading. */

@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/redis-client';
 import { SessionMonitor } from '../monitor/session-monitor';
 import type { SauError } from '../errors/sau-error';
 import type { ReapReport } from '../monitor/reaper';
+import { describeRedisTrouble } from '../redis/redis-trouble';
 import type { UserAgentProfile } from './user-agents';
 
 export interface SimulatedInstanceOptions {
@@ -32,7 +33,7 @@ export class SimulatedInstance {
     this.client = options.connect();
     let down = false;
     this.client.on('error', (err: Error) => {
-      if (!down) options.onProblem(this.id, `Redis connection lost: ${err.message}`);
+      if (!down) options.onProblem(this.id, `Redis connection lost: ${describeRedisTrouble(err)}`);
       down = true;
     });
     this.client.on('ready', () => (down = false));
@@ -41,10 +42,13 @@ export class SimulatedInstance {
       namespace: options.namespace,
       timezone: options.timezone,
       instanceId: options.instanceId,
-      // Short lease so `instances` follows the demo closely; demo keys need not outlive two days.
+      // Short lease so `instances` follows the demo closely; demo keys need not outlive two days
+      // (a month's keys go two days after the month ends).
       heartbeatIntervalMs: 1000,
       leaseMs: 3000,
       retentionDays: 2,
+      timelineRetentionDays: 2,
+      closedSessionRetentionDays: 2,
     });
     this.monitor.on('error', (err: SauError) =>
       options.onProblem(this.id, `${err.code}: ${err.message}`),

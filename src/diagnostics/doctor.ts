@@ -3,6 +3,7 @@ import { Keys } from '../keys';
 import type { RedisClient } from '../redis/redis-client';
 import { SauReader } from '../reader/sau-reader';
 import { loadScripts } from '../scripts/script-catalog';
+import { checkNamespaceAndZone } from './namespace-checks';
 
 /** ok: nothing to do; warn: works, but look at it; fail: sau-monitor cannot count correctly. */
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -56,6 +57,7 @@ const READER_CLIENT_COMMANDS = [
   'SCARD',
   'PFCOUNT',
   'XRANGE',
+  'EXISTS',
 ];
 
 /**
@@ -116,6 +118,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     namespace: options.namespace,
     timezone: options.timezone,
   });
+  checks.push(...(await checkNamespaceAndZone(reader)));
   checks.push(await checkLeases(reader));
   checks.push(await checkGauges(reader));
   checks.push(await checkClock(client));

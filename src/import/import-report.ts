@@ -1,8 +1,11 @@
+import type { InputFormat } from './json-documents';
+
 /** Lines the importer could not read: at most this many are listed, all are counted. */
 export const MAX_BAD_LINES_LISTED = 20;
 
-/** A line that is not a usable document: not JSON, or a session without a readable date. */
+/** A document that is not usable: not JSON, or a session without a readable date. */
 export interface BadLine {
+  /** The line the document starts on. */
   line: number;
   reason: 'badJson' | 'badDate';
   message: string;
@@ -10,6 +13,8 @@ export interface BadLine {
 
 /** What `importRocketChatSessions` did. */
 export interface ImportReport {
+  /** How the documents were laid out (see JsonDocumentReader): `ndjson`, `pretty` or `array`. */
+  format: InputFormat;
   /** Lines read (blank lines included). */
   lines: number;
   /** Session documents counted (before the idempotency check: see `partsAlreadyApplied`). */

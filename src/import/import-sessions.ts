@@ -16,7 +16,7 @@ import {
   type ImportProgress,
   type ImportReport,
 } from './import-report';
-import { readLines } from './line-reader';
+import { JsonDocumentReader } from './json-documents';
 import { mapSessionDocument, type SessionRecord } from './session-record';
 
 /** Users per script call: keeps every call to a few milliseconds of Redis time. */
@@ -46,7 +46,8 @@ export interface ImportOptions {
 
 /**
  * Replays Rocket.Chat `rocketchat_sessions` documents, as `mongoexport` writes them (one JSON
- * document a line, canonical or relaxed Extended JSON), into the history: distinct users per day
+ * document a line, pretty-printed with `--pretty`, or one array with `--jsonArray`; canonical or
+ * relaxed Extended JSON), into the history: distinct users per day
  * and month, sessions, logins, session time, and breakdowns by device type, OS and browser/app.
  * Days are taken from the timestamps in `timezone`. Only `type: 'session'` documents count (see
  * mapSessionDocument). Reads the whole input first (memory grows with days × users, not with
@@ -144,7 +145,7 @@ interface AggregateContext {
   progress: (progress: ImportProgress) => void;
 }
 
-/** Reads every line into per-day aggregates, counting (or, strict, throwing on) bad lines. */
+/** Reads every document into per-day aggregates, counting (or, strict, throwing on) bad ones. */
 async function aggregate(
   input: Readable,
   lookup: DayLookup,
@@ -171,11 +172,13 @@ async function aggregate(
     return aggregate;
   };
 
-  for await (const { lineNumber, text } of readLines(input)) {
-    report.lines = lineNumber;
+  const reader = new JsonDocumentReader(input);
+  for await (const { line: lineNumber, text, linesRead } of reader.documents()) {
+    report.format = reader.format;
+    report.lines = linesRead;
     context.progress({
       phase: 'reading',
-      lines: lineNumber,
+      lines: linesRead,
       imported: report.imported,
       partsDone: 0,
       partsTotal: 0,
@@ -244,6 +247,7 @@ function spread(record: SessionRecord, dayOf: (epochMs: number) => DayAggregate)
 
 function emptyReport(): ImportReport {
   return {
+    format: 'ndjson',
     lines: 0,
     imported: 0,
     skipped: { notSession: 0, noUser: 0, badJson: 0, badDate: 0, duplicate: 0, expired: 0 },

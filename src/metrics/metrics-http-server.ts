@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { SauScrape } from './sau-metrics-collector';
+import { UnreadableGaugesError, type SauScrape } from './sau-metrics-collector';
 
 /** The path Prometheus scrapes by default. */
 export const METRICS_PATH = '/metrics';
@@ -71,13 +71,15 @@ async function answer(
   try {
     // Started before registry.metrics(), whose gauges then join this same reading.
     const scraping = options.scrape();
-    const text = await options.registry.metrics();
+    const rendering = options.registry.metrics();
     const { failures } = await scraping;
     if (failures.size > 0) {
-      const reasons = [...failures].map(([ns, err]) => `namespace ${ns}: ${err.message}`);
-      send(res, 503, `cannot read the sau gauges: ${reasons.join('; ')}\n`);
+      // With onUnreadable 'fail' the rendering rejects too; this answer says why.
+      rendering.catch(() => undefined);
+      send(res, 503, `${new UnreadableGaugesError(failures).message}\n`);
       return;
     }
+    const text = await rendering;
     res.setHeader('Content-Type', options.registry.contentType);
     res.statusCode = 200;
     res.end(req.method === 'HEAD' ? undefined : text);

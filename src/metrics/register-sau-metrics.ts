@@ -9,6 +9,7 @@ import {
   type MetricsLogger,
   type NamespaceGaugesSource,
   type SauScrape,
+  type UnreadablePolicy,
 } from './sau-metrics-collector';
 import { SAU_METRICS } from './sau-metric-definitions';
 
@@ -33,6 +34,12 @@ export type SauMetricsOptions = SauMetricsTarget & {
   timeoutMs?: number;
   /** Gets one line when a namespace stops being readable and one when it is again (default console). */
   logger?: MetricsLogger;
+  /**
+   * When a namespace cannot be read: `omit` (default) leaves its series out of the scrape; `fail`
+   * makes `registry.metrics()` reject, for an endpoint that serves nothing but these gauges and
+   * should answer an error rather than a partial picture. Set by the first registration.
+   */
+  onUnreadable?: UnreadablePolicy;
 };
 
 /** A namespace registered on a registry. */
@@ -77,6 +84,7 @@ export function registerSauMetrics(
     collector = new SauMetricsCollector(registry, {
       timeoutMs,
       logger: options.logger ?? console,
+      onUnreadable: options.onUnreadable ?? 'omit',
     });
     collectors.set(registry, collector);
   }

@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Gauges } from '../reader/gauges';
 import { NAMESPACE_LABEL, SAU_METRICS } from './sau-metric-definitions';
+import { describeRedisTrouble } from '../redis/redis-trouble';
 import { readWithTimeout } from './read-with-timeout';
 
 /** Where one namespace's gauges hash is read from at scrape time. */
@@ -23,10 +24,31 @@ export interface MetricsLogger {
   warn(message: string): void;
 }
 
+/**
+ * What a scrape does when a namespace cannot be read: `omit` leaves its series out of an
+ * otherwise normal answer (an app's endpoint with other metrics must still be served); `fail`
+ * makes `registry.metrics()` reject, so the endpoint answers an error and Prometheus records the
+ * scrape as failed (`up` = 0) rather than a partial picture (`sau-cli metrics` answers 503).
+ */
+export type UnreadablePolicy = 'omit' | 'fail';
+
 export interface SauMetricsCollectorOptions {
-  /** Longest a scrape waits for Redis before leaving a namespace out. */
+  /** Longest a scrape waits for Redis before giving the namespace up. */
   timeoutMs: number;
   logger: MetricsLogger;
+  onUnreadable: UnreadablePolicy;
+}
+
+/** The error `registry.metrics()` rejects with under the `fail` policy. */
+export class UnreadableGaugesError extends Error {
+  constructor(readonly failures: ReadonlyMap<string, Error>) {
+    super(
+      `cannot read the sau gauges: ${[...failures]
+        .map(([ns, err]) => `namespace ${ns}: ${describeRedisTrouble(err)}`)
+        .join('; ')}`,
+    );
+    this.name = 'UnreadableGaugesError';
+  }
 }
 
 /**
@@ -47,6 +69,7 @@ export class SauMetricsCollector {
     // prom-client calls every metric's collect() synchronously within one registry.metrics()
     // call, so the gauges of a scrape all join the same in-flight reading.
     const scrape = (): Promise<SauScrape> => this.scrape();
+    const failScrape = options.onUnreadable === 'fail';
     this.gauges = SAU_METRICS.map(
       (definition) =>
         new Gauge({
@@ -55,9 +78,10 @@ export class SauMetricsCollector {
           labelNames: [NAMESPACE_LABEL],
           registers: [registry],
           async collect() {
-            const { samples } = await scrape();
+            const { samples, failures } = await scrape();
             // A namespace that failed or was removed must not keep its last values.
             this.reset();
+            if (failScrape && failures.size > 0) throw new UnreadableGaugesError(failures);
             for (const [namespace, sample] of samples) {
               const value = definition.value(sample);
               if (Number.isFinite(value)) this.set({ [NAMESPACE_LABEL]: namespace }, value);
@@ -129,8 +153,12 @@ export class SauMetricsCollector {
   private failed(namespace: string, err: Error): void {
     if (this.failing.has(namespace)) return;
     this.failing.add(namespace);
+    const effect =
+      this.options.onUnreadable === 'fail'
+        ? 'every scrape fails (sau-cli metrics: 503) until it can be read'
+        : 'its sau_ metrics are left out of every scrape until it can be read';
     this.options.logger.warn(
-      `sau-monitor metrics: cannot read the gauges of namespace ${JSON.stringify(namespace)} (${err.message}); its sau_ metrics are left out until Redis answers`,
+      `sau-monitor metrics: cannot read the gauges of namespace ${JSON.stringify(namespace)}: ${describeRedisTrouble(err)}; ${effect}`,
     );
   }
 

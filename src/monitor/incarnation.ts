@@ -50,6 +50,7 @@ export class Incarnation {
       leaseMs: ctx.options.leaseMs,
       host: hostname(),
       pid: process.pid,
+      timezone: ctx.options.timezone,
     });
     ctx.clock.observe(registered.nowMs);
     this.registered();

@@ -13,6 +13,7 @@ import {
   type LiveBreakdown,
   type LiveBreakdownRow,
   type MonthBreakdown,
+  type MonthBreakdownRow,
   type PeriodBreakdownRow,
 } from './breakdown-types';
 import { dayBreakdownFields, INEXACT_FIELD, liveBreakdownFields } from './breakdown-fields';
@@ -117,12 +118,19 @@ export class BreakdownReader {
     const monthUsers = periodUsers(replies.slice(dates.length * 4));
     let userDays = 0;
     for (const total of totals.values()) userDays += total.userDays;
-    const rows: PeriodBreakdownRow[] = [...totals].map(([value, t]) => ({
-      value,
-      sessions: t.sessions,
-      sessionSeconds: Math.round(t.ms / 1000),
-      users: userDays > 0 ? Math.max(t.best, Math.round((monthUsers * t.userDays) / userDays)) : 0,
-    }));
+    const rows: MonthBreakdownRow[] = [...totals].map(([value, t]) => {
+      const usersAtLeast = t.best;
+      const usersAtMost = Math.max(usersAtLeast, Math.min(monthUsers, t.userDays));
+      const share = userDays > 0 ? Math.round((monthUsers * t.userDays) / userDays) : 0;
+      return {
+        value,
+        sessions: t.sessions,
+        sessionSeconds: Math.round(t.ms / 1000),
+        users: Math.min(usersAtMost, Math.max(usersAtLeast, share)),
+        usersAtLeast,
+        usersAtMost,
+      };
+    });
     return { by, window: 'month', month, usersExact: false, rows: sortPeriod(rows) };
   }
 
@@ -203,7 +211,7 @@ function scaledRows(day: DayRows, dayUsers: number): PeriodBreakdownRow[] {
   }));
 }
 
-function sortPeriod(rows: PeriodBreakdownRow[]): PeriodBreakdownRow[] {
+function sortPeriod<R extends PeriodBreakdownRow>(rows: R[]): R[] {
   return rows.sort(
     (a, b) =>
       b.sessions - a.sessions ||

@@ -38,6 +38,19 @@ export interface PeriodBreakdownRow {
   users: number;
 }
 
+/**
+ * One value of a month breakdown. Distinct users per value are not kept for a month (that would
+ * cost a user-value pair per monthly user and value), so `users` is an estimate between two
+ * bounds computed from the days: the truth is never below `usersAtLeast` (the value's best day)
+ * nor above `usersAtMost` (the sum of its days' users, and the month's distinct users).
+ */
+export interface MonthBreakdownRow extends PeriodBreakdownRow {
+  /** Estimate: the value's share of the month's user-days times the month's distinct users. */
+  users: number;
+  usersAtLeast: number;
+  usersAtMost: number;
+}
+
 export interface LiveBreakdown {
   by: BreakdownDimension;
   window: 'now';
@@ -65,13 +78,12 @@ export interface MonthBreakdown {
   /** `YYYY-MM`. */
   month: string;
   /**
-   * Always false: sessions and time are sums of the days, but distinct users per value are not
-   * kept for a whole month (that would cost a user-value pair per monthly user and value). `users`
-   * is the value's share of the month's user-days times the month's distinct users, and never less
-   * than the value's best day.
+   * Always false: sessions and time are sums of the days, but users per value are estimates (see
+   * MonthBreakdownRow), which undercount a value whose users come on few days while another's
+   * come every day.
    */
   usersExact: false;
-  rows: PeriodBreakdownRow[];
+  rows: MonthBreakdownRow[];
 }
 
 /** What `SauReader.breakdown()` returns, by window. */

@@ -18,6 +18,8 @@ export interface InstanceInfo {
   leaseExpiresInMs: number | null;
   /** Redis time minus the last heartbeat, in ms; null when unknown. */
   heartbeatAgeMs: number | null;
+  /** IANA zone its monitor counts days in; null when not recorded (reaping, older versions). */
+  timezone: string | null;
   /** When this incarnation registered (Redis time); null when not stored. */
   registeredAt: string | null;
   /** Live sessions it still holds (members of its sessions zset). */
@@ -66,6 +68,7 @@ export async function readInstances(client: RedisClient, keys: Keys): Promise<In
       state: l.expiry > nowMs ? 'live' : 'lapsed',
       leaseExpiresInMs: l.expiry - nowMs,
       heartbeatAgeMs: heartbeatAt === null ? null : nowMs - heartbeatAt,
+      timezone: hash.timezone || null,
       registeredAt: startedAt === null ? null : new Date(startedAt).toISOString(),
       sessions: 0,
     };
@@ -82,6 +85,7 @@ export async function readInstances(client: RedisClient, keys: Keys): Promise<In
       state: 'reaping',
       leaseExpiresInMs: null,
       heartbeatAgeMs: d.heartbeatMs > 0 ? nowMs - d.heartbeatMs : null,
+      timezone: null,
       registeredAt: null,
       sessions: 0,
     });

@@ -15,6 +15,7 @@ import { readHistory, type History, type HistoryQuery } from './history';
 import { readInstances, type Instances } from './instances';
 import { readClosedSessions, type ClosedSession, type ClosedSessionQuery } from './closed-sessions';
 import { readGauges, type Gauges } from './gauges';
+import { checkNamespace, type NamespaceCheck } from './namespace-check';
 
 /** Options of `new SauReader(...)`. */
 export interface SauReaderOptions {
@@ -146,6 +147,15 @@ export class SauReader {
    */
   gauges(): Promise<Gauges | null> {
     return readGauges(this.client, this.keys);
+  }
+
+  /**
+   * Whether the namespace has any data at all (else which namespaces this Redis holds), and the
+   * zones its live monitors count days in, to compare with the reader's: a wrong namespace or zone
+   * reads zeros, or another day, that look real. See `namespaceProblems()` for the words.
+   */
+  checkNamespace(): Promise<NamespaceCheck> {
+    return checkNamespace(this.client, this.keys, this.timezone);
   }
 
   /** Closes the connection if the reader opened it. */

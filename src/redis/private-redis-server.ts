@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
+import { killWithThisProcess, onThisProcessExit } from '../process/kill-with-this-process';
 
 /**
  * A private redis-server on a free loopback port, for the demo, the benchmark and the tests: the
- * one place that starts one, waits until it answers, and makes sure it never outlives this process.
+ * one place that starts one, waits until it answers, and makes sure it never outlives this process
+ * (see killWithThisProcess).
  */
 
 const HOST = '127.0.0.1';
@@ -224,12 +226,9 @@ async function startOnPort(port: number, options: PrivateRedisOptions): Promise<
   const removeDir = (): void => {
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
   };
-  // Synchronous on purpose: 'exit' listeners cannot wait, and SIGKILL of a private server is safe.
-  const killForGood = (): void => {
-    if (!hasExited(child)) child.kill('SIGKILL');
-    removeDir();
-  };
-  untilThisProcessExits(killForGood);
+  // However this process ends (even SIGKILL), the server goes; on a normal exit its data too.
+  killWithThisProcess(child);
+  const forgetDir = onThisProcessExit(removeDir);
 
   const url = `${options.tls ? 'rediss' : 'redis'}://${HOST}:${port}`;
   try {
@@ -241,7 +240,7 @@ async function startOnPort(port: number, options: PrivateRedisOptions): Promise<
       describeFailure: () => lastLines(`${stderr}\n${readLog(logFile)}`),
     });
   } catch (err) {
-    forget(killForGood);
+    forgetDir();
     // No pid: it never started, so no 'exit' will come.
     if (child.pid !== undefined && !hasExited(child)) {
       child.kill('SIGKILL');
@@ -271,7 +270,7 @@ async function startOnPort(port: number, options: PrivateRedisOptions): Promise<
         await exited(child);
         clearTimeout(force);
       }
-      forget(killForGood);
+      forgetDir();
       removeDir();
     },
   };
@@ -286,23 +285,6 @@ function exited(child: ChildProcess): Promise<void> {
     if (hasExited(child)) return resolve();
     child.once('exit', () => resolve());
   });
-}
-
-/**
- * Last-resort cleanups, run when this process exits however it exits. One 'exit' listener for all
- * servers, not one each: a test file with many servers would trip Node's listener-leak warning.
- */
-const atExit = new Set<() => void>();
-const runAtExit = (): void => atExit.forEach((cleanup) => cleanup());
-
-function untilThisProcessExits(cleanup: () => void): void {
-  if (atExit.size === 0) process.on('exit', runAtExit);
-  atExit.add(cleanup);
-}
-
-function forget(cleanup: () => void): void {
-  atExit.delete(cleanup);
-  if (atExit.size === 0) process.off('exit', runAtExit);
 }
 
 function failure(code: StartFailure, message: string, details = ''): Error {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/config-error';
-import { maskUrl } from './mask-url';
+import { maskConnectionString, passwordParts } from './mask-url';
 
 /** How the nodes of a connection string are used. */
 export type RedisTopology = 'standalone' | 'cluster' | 'sentinel';
@@ -53,7 +53,17 @@ const SCHEMES: Record<string, Scheme> = {
   'rediss+sentinel': { tls: true, topology: 'sentinel' },
 };
 
-/** Throws the ConfigError of one URL; typed so that TypeScript knows it never returns. */
+/** How the parser of one URL reports a problem without ever printing part of a password. */
+interface Problems {
+  /** Throws the ConfigError of the URL; typed so that TypeScript knows it never returns. */
+  fail: Fail;
+  /**
+   * A piece of the URL as a reason may quote it, or `…` when it may be part of a password: a raw
+   * `?`, `#` or `&` in a password makes the parser cut it up and misread the pieces.
+   */
+  quote: (fragment: string | number) => string;
+}
+
 type Fail = (reason: string) => never;
 
 const DEFAULT_PORT = 6379;
@@ -73,12 +83,8 @@ const QUERY_PARAMETERS: Record<RedisTopology, readonly string[]> = {
  * percent-encoded, except a raw `@` in the password, which is read as far as the last `@`.
  */
 export function parseRedisUrl(url: string): RedisTarget {
-  const fail: Fail = (reason) => {
-    throw new ConfigError(
-      `invalid Redis URL ${maskUrl(url)}: ${reason}; expected ${REDIS_URL_FORMS}`,
-      'INVALID_REDIS_URL',
-    );
-  };
+  const problems = urlProblems(url);
+  const fail: Fail = problems.fail;
   if (typeof url !== 'string' || url.trim() === '') fail('it is empty');
   if (/\s/.test(url)) fail('it contains white space');
   const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
@@ -88,9 +94,19 @@ export function parseRedisUrl(url: string): RedisTarget {
   if (!scheme) fail(`unknown scheme ${schemeName}://`);
 
   let rest = url.slice(schemeMatch[0].length);
-  if (rest.includes('#')) fail('a fragment (#…) means nothing here; percent-encode # as %23');
+  if (rest.includes('#')) {
+    fail(
+      rest.indexOf('#') < rest.lastIndexOf('@')
+        ? "a '#' in a user name or password must be percent-encoded as %23"
+        : 'a fragment (#…) means nothing here; percent-encode # as %23',
+    );
+  }
   const queryAt = rest.indexOf('?');
   const query = queryAt === -1 ? '' : rest.slice(queryAt + 1);
+  // `redis://:pa?ss@h`: an `@` after the `?` that ends no `name=value` is a raw `?` in a password.
+  if (/^[^=&]*@/.test(query) && !rest.slice(0, queryAt).includes('@')) {
+    fail("a '?' in a user name or password must be percent-encoded as %3F");
+  }
   rest = queryAt === -1 ? rest : rest.slice(0, queryAt);
   // As in WHATWG URLs, the authority ends at the first `/`, and credentials end at its last `@`.
   const pathAt = rest.indexOf('/');
@@ -107,7 +123,7 @@ export function parseRedisUrl(url: string): RedisTarget {
 
   const defaultPort = scheme.topology === 'sentinel' ? DEFAULT_SENTINEL_PORT : DEFAULT_PORT;
   if (hostList === '') fail('no host');
-  const nodes = hostList.split(',').map((text) => parseEndpoint(text, defaultPort, fail));
+  const nodes = hostList.split(',').map((text) => parseEndpoint(text, defaultPort, problems));
   const topology: RedisTopology =
     scheme.topology === 'auto' ? (nodes.length > 1 ? 'cluster' : 'standalone') : scheme.topology;
 
@@ -117,54 +133,81 @@ export function parseRedisUrl(url: string): RedisTarget {
     const user = decode(
       colon === -1 ? credentials : credentials.slice(0, colon),
       'user name',
-      fail,
+      problems,
     );
     if (user !== '') target.username = user;
-    if (colon !== -1) target.password = decode(credentials.slice(colon + 1), 'password', fail);
+    if (colon !== -1) target.password = decode(credentials.slice(colon + 1), 'password', problems);
   }
-  readPath(target, path, fail);
-  readQuery(target, query, fail);
+  readPath(target, path, problems);
+  readQuery(target, query, problems);
   return target;
 }
 
-function parseEndpoint(text: string, defaultPort: number, fail: Fail): RedisEndpoint {
+function urlProblems(url: string): Problems {
+  const secrets = typeof url === 'string' ? passwordParts(url) : [];
+  let hidden = false;
+  return {
+    fail: (reason) => {
+      const hint = hidden
+        ? ' (… stands for what may be part of a password: percent-encode its reserved characters, %23 for #, %3F for ?, %26 for &, %2F for /)'
+        : '';
+      throw new ConfigError(
+        `invalid Redis URL ${maskConnectionString(String(url))}: ${reason}${hint}; expected ${REDIS_URL_FORMS}`,
+        'INVALID_REDIS_URL',
+      );
+    },
+    quote: (fragment) => {
+      const text = String(fragment);
+      if (!secrets.some((secret) => text.includes(secret) || secret.includes(text))) return text;
+      hidden = true;
+      return '…';
+    },
+  };
+}
+
+function parseEndpoint(text: string, defaultPort: number, problems: Problems): RedisEndpoint {
+  const { fail, quote }: Problems = problems;
   const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::(\d*))?$/i.exec(text);
   if (!match) {
-    return fail(text === '' ? 'an empty host in the list' : `cannot read host:port "${text}"`);
+    return fail(
+      text === '' ? 'an empty host in the list' : `cannot read host:port "${quote(text)}"`,
+    );
   }
   const host = match[1] ?? match[2];
   if (match[3] === undefined || match[3] === '') {
-    if (match[3] === '') fail(`no port after "${host}:"`);
+    if (match[3] === '') fail(`no port after "${quote(host)}:"`);
     return { host, port: defaultPort };
   }
   const port = Number(match[3]);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    fail(`port ${match[3]} of ${host} is not between 1 and 65535`);
+    fail(`port ${quote(match[3])} of ${quote(host)} is not between 1 and 65535`);
   }
   return { host, port };
 }
 
-function readPath(target: RedisTarget, path: string, fail: Fail): void {
+function readPath(target: RedisTarget, path: string, problems: Problems): void {
+  const { fail, quote }: Problems = problems;
   const parts = path.split('/').slice(1);
   if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   if (target.topology === 'sentinel') {
     const [name, db, ...extra] = parts;
     if (name === undefined || name === '')
       fail('no master name: add /<masterName> after the sentinels');
-    if (extra.length > 0) fail(`unexpected path after the database: /${extra.join('/')}`);
-    target.masterName = decode(name, 'master name', fail);
-    if (db !== undefined) target.db = parseDb(db, fail);
+    if (extra.length > 0) fail(`unexpected path after the database: /${quote(extra.join('/'))}`);
+    target.masterName = decode(name, 'master name', problems);
+    if (db !== undefined) target.db = parseDb(db, problems);
     return;
   }
   if (parts.length > 1)
-    fail(`unexpected path /${parts.join('/')}; only a database number may follow the host`);
-  if (parts.length === 1) target.db = parseDb(parts[0], fail);
+    fail(`unexpected path /${quote(parts.join('/'))}; only a database number may follow the host`);
+  if (parts.length === 1) target.db = parseDb(parts[0], problems);
   if (target.topology === 'cluster' && target.db !== undefined && target.db !== 0) {
-    fail(`a Redis Cluster has only database 0, not ${target.db}`);
+    fail(`a Redis Cluster has only database 0, not ${quote(target.db)}`);
   }
 }
 
-function readQuery(target: RedisTarget, query: string, fail: Fail): void {
+function readQuery(target: RedisTarget, query: string, problems: Problems): void {
+  const { fail, quote }: Problems = problems;
   if (query === '') return;
   const allowed = QUERY_PARAMETERS[target.topology];
   const seen = new Set<string>();
@@ -172,11 +215,13 @@ function readQuery(target: RedisTarget, query: string, fail: Fail): void {
   for (const pair of query.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const name = decode(eq === -1 ? pair : pair.slice(0, eq), 'parameter name', fail);
-    const value = decode(eq === -1 ? '' : pair.slice(eq + 1), `value of ${name}`, fail);
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq), 'parameter name', problems);
     if (!allowed.includes(name)) {
-      fail(`unknown parameter ${name} for a ${target.topology} URL; known: ${allowed.join(', ')}`);
+      fail(
+        `unknown parameter ${quote(name)} for a ${target.topology} URL; known: ${allowed.join(', ')}`,
+      );
     }
+    const value = decode(eq === -1 ? '' : pair.slice(eq + 1), `value of ${name}`, problems);
     if (seen.has(name)) fail(`parameter ${name} given twice`);
     seen.add(name);
     switch (name) {
@@ -189,25 +234,26 @@ function readQuery(target: RedisTarget, query: string, fail: Fail): void {
         break;
       case 'db': {
         if (target.db !== undefined) fail('db given both in the path and as ?db=');
-        target.db = parseDb(value, fail);
+        target.db = parseDb(value, problems);
         break;
       }
       case 'family':
-        if (value !== '4' && value !== '6') fail(`family must be 4 or 6, not "${value}"`);
+        if (value !== '4' && value !== '6') fail(`family must be 4 or 6, not "${quote(value)}"`);
         target.family = value === '4' ? 4 : 6;
         break;
     }
   }
 }
 
-function parseDb(text: string, fail: Fail): number {
+function parseDb(text: string, problems: Problems): number {
+  const { fail, quote }: Problems = problems;
   if (!/^\d{1,7}$/.test(text) || Number(text) > MAX_DB) {
-    fail(`database "${text}" is not a database number`);
+    fail(`database "${quote(text)}" is not a database number`);
   }
   return Number(text);
 }
 
-function decode(text: string, what: string, fail: Fail): string {
+function decode(text: string, what: string, { fail }: Problems): string {
   try {
     return decodeURIComponent(text);
   } catch {

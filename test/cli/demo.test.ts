@@ -1,7 +1,15 @@
 import { Redis } from 'ioredis';
-import { SauReader } from '../../src';
+import { SauReader, SessionMonitor } from '../../src';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
-import { assertBuilt, jsonLines, runCli, startCli, stderrLines } from './run-cli';
+import {
+  assertBuilt,
+  expectOneLineFailure,
+  jsonLines,
+  runCli,
+  startCli,
+  stderrLines,
+  type RunningCli,
+} from './run-cli';
 
 interface DemoLine {
   phase: 'running' | 'final' | 'crashed' | 'reaped';
@@ -141,29 +149,74 @@ describe('sau-cli demo', () => {
     expect(result.stderr).toContain(`namespace ${namespace}`);
   });
 
-  it('stops cleanly on Ctrl-C and exits 0', async () => {
+  /** `sau-cli --json demo` in a fresh namespace, interrupted by the caller. */
+  function startDemo(duration: string) {
     const namespace = uniqueNamespace('cli-demo');
-    const cli = startCli([
-      '--redis-url',
-      redis.url,
-      '--namespace',
-      namespace,
-      '--json',
-      'demo',
-      '--duration',
-      '60s',
-    ]);
-    await cli.linesSoFar(1);
+    const args = ['--redis-url', redis.url, '--namespace', namespace, '--json'];
+    return { namespace, cli: startCli([...args, 'demo', '--duration', duration]) };
+  }
+
+  /** After Ctrl-C: exit 0, final numbers at 0 live, nothing live left in Redis. */
+  async function expectStoppedCleanly(cli: RunningCli, namespace: string): Promise<DemoLine[]> {
     cli.child.kill('SIGINT');
     const result = await cli.done;
     expect(result.code).toBe(0);
     expect(result.ms).toBeLessThan(30_000);
+    expect(result.stderr).toContain('stopping every monitor gracefully');
     const lines = jsonLines(result.stdout) as DemoLine[];
     const final = lines[lines.length - 1];
     expect(final.phase).toBe('final');
     expect(final.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
-    expect(final.day.activeUsers).toBeGreaterThan(0);
-    expect(result.stderr).toContain('stopping every monitor gracefully');
     expect(await liveKeys(namespace)).toEqual([]);
+    return lines;
+  }
+
+  it('Ctrl-C between the crash and its reap still leaves nothing counted', async () => {
+    const { namespace, cli } = startDemo('4s');
+    // The crash comes halfway; its 3 s lease has not lapsed yet when Ctrl-C arrives.
+    const crashed = JSON.parse(await cli.lineMatching(/"phase":"crashed"/)) as DemoLine;
+    expect(crashed.sessionsLeft).toBeGreaterThan(0);
+    const lines = await expectStoppedCleanly(cli, namespace);
+    expect(lines.find((l) => l.phase === 'reaped')?.sessions).toBe(crashed.sessionsLeft);
+  });
+
+  it('refuses a namespace that holds data no demo wrote, and leaves it as it was', async () => {
+    const namespace = uniqueNamespace('real');
+    const monitor = new SessionMonitor({ redis: redis.url, namespace, gaugeIntervalMs: 0 });
+    await monitor.start();
+    monitor.open({ id: 's1' });
+    monitor.login('s1', 'u1');
+    await monitor.stop();
+    const reader = new SauReader({ redis: client, namespace });
+    const before = await reader.stats({ window: 'all' });
+    const day = `sau:{${namespace}}:day:${before.day!.date}`;
+    const expiresBefore = await client.call('EXPIRETIME', day);
+
+    const result = await runCli(['--redis-url', redis.url, '--namespace', namespace, 'demo']);
+    expect(expectOneLineFailure(result, 2)).toBe(
+      `sau-cli: namespace ${namespace} holds data that no demo wrote, and the demo would add invented users to it; leave out --namespace (a fresh demo-… namespace is made) or name an unused one`,
+    );
+    const after = await reader.stats({ window: 'all' });
+    expect({ ...after, at: '' }).toEqual({ ...before, at: '' });
+    expect(await client.call('EXPIRETIME', day)).toBe(expiresBefore);
+    expect(await client.exists(`sau:{${namespace}}:demo`)).toBe(0);
+  });
+
+  it('runs again in a namespace a demo made', async () => {
+    const namespace = uniqueNamespace('cli-demo');
+    const args = ['--redis-url', redis.url, '--namespace', namespace, '--json', 'demo'];
+    const short = ['--duration', '1s', '--users', '10', '--no-crash'];
+    expect((await runCli([...args, ...short])).code).toBe(0);
+    const again = await runCli([...args, ...short]);
+    expect(again.code).toBe(0);
+    const lines = jsonLines(again.stdout) as DemoLine[];
+    expect(lines[lines.length - 1].phase).toBe('final');
+  });
+
+  it('stops cleanly on Ctrl-C and exits 0', async () => {
+    const { namespace, cli } = startDemo('60s');
+    await cli.linesSoFar(1);
+    const lines = await expectStoppedCleanly(cli, namespace);
+    expect(lines[lines.length - 1].day.activeUsers).toBeGreaterThan(0);
   });
 });

@@ -53,6 +53,15 @@ describe('sau-cli failures', () => {
     );
   });
 
+  it("a near miss of a command or option gets commander's suggestion, on the one line", async () => {
+    expect(expectOneLineFailure(await runCli(['stat']), 2)).toBe(
+      "sau-cli: unknown command 'stat' (Did you mean stats?)",
+    );
+    expect(expectOneLineFailure(await runCli(['stats', '--windw', 'day']), 2)).toBe(
+      "sau-cli: unknown option '--windw' (Did you mean --window?)",
+    );
+  });
+
   it('unreachable Redis fails at once with one line (exit 3)', async () => {
     const result = await runCli(['--redis-url', NOWHERE, 'stats']);
     const line = expectOneLineFailure(result, 3);

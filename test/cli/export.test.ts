@@ -132,6 +132,16 @@ describe('sau-cli export', () => {
     expect(rows.every((r) => r.length === 13)).toBe(true);
   });
 
+  it('--csv is --format csv, as with history, and --to defaults to --from', async () => {
+    const long = await cli('export', '--from', today, '--to', today, '--format', 'csv');
+    const short = await cli('export', '--from', today, '--csv');
+    expect(short.code).toBe(0);
+    expect(short.stdout).toBe(long.stdout);
+    expect(parseCsv(short.stdout)).toHaveLength(4);
+    const ndjson = await cli('export', '--from', today);
+    expect(jsonLines(ndjson.stdout)).toHaveLength(3);
+  });
+
   it('filters by day: other days have nothing', async () => {
     const result = await cli('export', '--from', '2020-01-01', '--to', '2020-01-31');
     expect(result.code).toBe(0);
@@ -157,6 +167,7 @@ describe('sau-cli export', () => {
     [['--from', 'yesterday', '--to', '2026-03-01'], /YYYY-MM-DD/],
     [['--to', '2026-03-01'], /--from/],
     [['--from', '2026-03-01', '--to', '2026-03-01', '--format', 'xml'], /ndjson, csv/],
+    [['--from', '2026-03-01', '--csv', '--format', 'ndjson'], /--csv and --format ndjson/],
   ])('exits 2 with one line for %j', async (args, message) => {
     const result = await cli('export', ...args);
     expect(result.code).toBe(2);

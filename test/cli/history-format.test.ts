@@ -48,22 +48,26 @@ describe('terminal chart', () => {
     expect(sparkline([])).toBe('');
   });
 
-  it('barChart: a row per label and series, each series on its own scale', () => {
+  it('barChart: a row per label and series, all series on one scale', () => {
     const chart = barChart(
       ['2026-11-20', '2026-11-21'],
       [
-        { name: 'DAU', values: [2, 4] },
-        { name: 'peak SAU', values: [1000, 0] },
+        { name: 'DAU', values: [216, 108] },
+        { name: 'peak SAU', values: [117, 0] },
       ],
-      4,
+      8,
     );
     expect(chart.split('\n')).toEqual([
-      '2026-11-20  DAU       ██   2',
-      '            peak SAU  ████ 1,000',
-      '2026-11-21  DAU       ████ 4',
-      '            peak SAU       0',
+      '2026-11-20  DAU       ████████ 216',
+      '            peak SAU  ████▍    117',
+      '2026-11-21  DAU       ████     108',
+      '            peak SAU           0',
       '',
     ]);
+  });
+
+  it('sparkline on a scale given from outside', () => {
+    expect(sparkline([4, 8], 16)).toBe('▂▄');
   });
 });
 

@@ -146,9 +146,9 @@ describe('sau-cli history', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
-      /^ *date +DAU +exact +sessions +logins +session s +session time +peak SAU +peak at$/,
+      /^date +DAU +exact +sessions +logins +session time +avg session +peak SAU +peak at$/,
     );
-    expect(lines[2]).toMatch(new RegExp(`^${today} +3 +yes +5 +4 +0 +0s +3 +${today}T`));
+    expect(lines[2]).toMatch(new RegExp(`^${today} +3 +yes +5 +4 +0s +0s +3 +${today}T`));
     expect(result.stdout).not.toMatch(/█/);
   });
 

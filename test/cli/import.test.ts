@@ -231,6 +231,63 @@ describe('sau-cli import', () => {
     expect(await snapshot(client, `sau:{${other}}:`)).toEqual({});
   });
 
+  it('reads --jsonArray and --pretty exports as it reads one document a line', async () => {
+    /**
+     * The namespace's keys and values, without the prefix and the (import-time) expiries; a
+     * HyperLogLog by its count (its bytes also cache the last PFCOUNT).
+     */
+    const content = async (ns: string) => {
+      const entries = Object.entries(await snapshot(client, `sau:{${ns}}:`));
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of entries) {
+        const { type, value } = v as { type: string; value: unknown };
+        out[key.slice(`sau:{${ns}}:`.length)] = key.endsWith(':hll')
+          ? { type, count: await client.pfcount(key) }
+          : { type, value };
+      }
+      return out;
+    };
+    const expected = await content(namespace);
+    // Every document of LINES but the broken one (line 6) and the blank line.
+    const documents = LINES.filter((_, i) => i !== 5 && i !== 6).map((l) => JSON.parse(l));
+    const layouts = {
+      array: JSON.stringify(documents),
+      'array, pretty': `${JSON.stringify(documents, null, 2)}\n`,
+      pretty: documents.map((d) => JSON.stringify(d, null, 2)).join('\n'),
+    };
+    for (const [layout, text] of Object.entries(layouts)) {
+      const other = uniqueNamespace('cli-import-layout');
+      const path = join(dir, `${layout}.json`);
+      writeFileSync(path, text);
+      const result = await runCli([
+        ...['--redis-url', redis.url, '--namespace', other, '--timezone', ZONE, '--json'],
+        ...['import', path, '--retention-days', '100000'],
+      ]);
+      expect({ layout, code: result.code, stderr: result.stderr }).toEqual({
+        layout,
+        code: 0,
+        stderr: '',
+      });
+      expect(jsonLines(result.stdout)[0]).toMatchObject({
+        format: layout.startsWith('array') ? 'array' : 'pretty',
+        imported: 3,
+        skipped: { notSession: 2, noUser: 1, badJson: 0, badDate: 0 },
+      });
+      expect(await content(other)).toEqual(expected);
+    }
+  });
+
+  it('exits 1 with the reason when nothing could be imported', async () => {
+    const path = join(dir, 'not-an-export.json');
+    writeFileSync(path, 'name,userId\nsession,u1\n');
+    const result = await cli('import', path);
+    expect(result.code).toBe(1);
+    expect(jsonLines(result.stdout)[0]).toMatchObject({ imported: 0, skipped: { badJson: 2 } });
+    expect(stderrLines(result.stderr)).toEqual([
+      `sau-cli: import: nothing imported from ${path}: 2 not a JSON object. Expected mongoexport output of rocketchat_sessions (README, "import")`,
+    ]);
+  });
+
   it('a missing file is a usage error (exit 2, one line)', async () => {
     const result = await cli('import', join(dir, 'nope.json'));
     expect(result.code).toBe(2);

@@ -4,7 +4,8 @@ import { ConfigError, InvalidArgumentError, RedisScriptError } from '../../src';
 import { CliError } from '../../src/cli/cli-error';
 import { describeError } from '../../src/cli/describe-error';
 import { parseDuration } from '../../src/cli/option-parsers';
-import { formatValue, humanLabel, Output, renderDocument } from '../../src/cli/output';
+import { humanLabel, Output, renderDocument } from '../../src/cli/output';
+import { formatValue } from '../../src/cli/table';
 import { redact } from '../../src/cli/redact';
 
 function capture(): { stream: PassThrough; text: () => string } {
@@ -76,16 +77,28 @@ describe('output', () => {
     expect(stderr.text()).toBe('a diagnostic\n');
   });
 
-  it('prints a live table header once, columns aligned', () => {
+  it('prints a live table header once, columns aligned: text left, numbers right', () => {
     const stdout = capture();
     const output = new Output({ json: false, stdout: stdout.stream });
     const row = output.rows([
       { key: 't', label: 'time', width: 5 },
-      { key: 'n', label: 'SAU' },
+      { key: 'n', label: 'SAU', width: 5 },
     ]);
     row({ t: '1s', n: 5 });
     row({ t: '10s', n: 1200 });
-    expect(stdout.text()).toBe(' time  SAU\n   1s    5\n  10s  1,200\n');
+    expect(stdout.text()).toBe('time     SAU\n1s         5\n10s    1,200\n');
+  });
+
+  it('wraps a later value longer than its column inside the column', () => {
+    const stdout = capture();
+    const output = new Output({ json: false, stdout: stdout.stream });
+    const print = output.rows([
+      { key: 'id', label: 'session' },
+      { key: 'n', label: 'n' },
+    ]);
+    print.page([{ id: 'abc', n: 1 }]);
+    print.page([{ id: 'abcdefghij', n: 2 }]);
+    expect(stdout.text()).toBe('session  n\nabc      1\nabcdefg  2\nhij\n');
   });
 });
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { killWithThisProcess } from '../../src/process/kill-with-this-process';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sau-cli.js');
@@ -17,6 +18,8 @@ export interface RunningCli {
   child: ChildProcess;
   /** Resolves once stdout holds at least `n` complete lines. */
   linesSoFar(n: number): Promise<string[]>;
+  /** Resolves with the first complete line of stdout that matches. */
+  lineMatching(pattern: RegExp): Promise<string>;
   done: Promise<CliResult>;
 }
 
@@ -29,6 +32,24 @@ export function assertBuilt(): void {
 
 /** Starts `node bin/sau-cli.js ...args`, with none of the CLI's variables inherited unless given. */
 export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
+  return startProcess(process.execPath, [BIN, ...args], env);
+}
+
+/**
+ * Runs `sau-cli ...args | head -c <bytes>` in bash: a real pipe whose reader goes away after
+ * `bytes` bytes (0: before the CLI writes anything). stdout is what head passed on, stderr the
+ * CLI's, and the code the CLI's own exit code (PIPESTATUS), not head's.
+ */
+export function runCliIntoHead(
+  bytes: number,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const pipeline = `"$0" "$@" | head -c ${bytes}; exit "\${PIPESTATUS[0]}"`;
+  return startProcess('bash', ['-c', pipeline, process.execPath, BIN, ...args], env).done;
+}
+
+function startProcess(file: string, argv: string[], env: Record<string, string>): RunningCli {
   const base = { ...process.env };
   for (const name of [
     'REDIS_URL',
@@ -41,19 +62,21 @@ export function startCli(args: string[], env: Record<string, string> = {}): Runn
     delete base[name];
   }
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(file, argv, {
     cwd: ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A CLI left running by a failed test (metrics, --watch, demo) must not outlive the test run.
+  killWithThisProcess(child);
   let stdout = '';
   let stderr = '';
-  const waiters: { n: number; resolve: (lines: string[]) => void }[] = [];
+  const waiters: { ready: (lines: string[]) => boolean; resolve: (lines: string[]) => void }[] = [];
   const complete = (): string[] => stdout.split('\n').slice(0, -1);
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     for (const w of [...waiters]) {
-      if (complete().length >= w.n) {
+      if (w.ready(complete())) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(complete());
       }
@@ -65,18 +88,23 @@ export function startCli(args: string[], env: Record<string, string> = {}): Runn
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started }),
     );
   });
+  const until = (ready: (lines: string[]) => boolean, what: string): Promise<string[]> =>
+    ready(complete())
+      ? Promise.resolve(complete())
+      : new Promise((resolve, reject) => {
+          waiters.push({ ready, resolve });
+          void done.then((r) =>
+            reject(new Error(`exited (${r.code}) before ${what}: ${r.stdout}${r.stderr}`)),
+          );
+        });
   return {
     child,
     done,
-    linesSoFar: (n) =>
-      complete().length >= n
-        ? Promise.resolve(complete())
-        : new Promise((resolve, reject) => {
-            waiters.push({ n, resolve });
-            void done.then((r) =>
-              reject(new Error(`exited (${r.code}) before ${n} lines: ${r.stdout}${r.stderr}`)),
-            );
-          }),
+    linesSoFar: (n) => until((lines) => lines.length >= n, `${n} lines`),
+    lineMatching: (pattern) =>
+      until((lines) => lines.some((l) => pattern.test(l)), `a line matching ${pattern}`).then(
+        (lines) => lines.find((l) => pattern.test(l)) as string,
+      ),
   };
 }
 

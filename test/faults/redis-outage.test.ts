@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { linesOf } from '../support/child-lines';
+import { killWithThisProcess } from '../../src/process/kill-with-this-process';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SauError, SauReader, type SessionMonitor, type Stats } from '../../src';
@@ -302,6 +303,7 @@ describe('Redis outages', () => {
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    killWithThisProcess(child);
     try {
       const lines = linesOf(child);
       expect(await lines.next(10_000)).toBe('ready');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killWithThisProcess } from '../../src/process/kill-with-this-process';
 import { freePort, waitForPing } from '../support/redis-server';
 
 /**
@@ -60,6 +61,7 @@ export class RestartableRedis {
     const child = spawn('redis-server', ['--port', String(this.port), ...this.args], {
       stdio: 'ignore',
     });
+    killWithThisProcess(child);
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;

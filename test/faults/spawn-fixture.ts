@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { killWithThisProcess } from '../../src/process/kill-with-this-process';
 
 /** A fixture process (test/faults/fixtures, built dist), started and ready. */
 export interface FixtureProcess {
@@ -27,6 +28,7 @@ export function spawnFixture(
     },
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
+  killWithThisProcess(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {

@@ -65,11 +65,13 @@ const REFUSED =
   /NOPERM|user executing the script can't (run this command|access at least one of the keys)/;
 const REFUSED_COMMAND = /^NOPERM/;
 
-/** One line on stderr naming the refusal, exit 1, and no stack trace. */
-function expectClearRefusal(result: CliResult): void {
+/** One line on stderr naming the refusal and the command that ran, exit 1, no stack trace. */
+function expectClearRefusal(result: CliResult, command: string): void {
   expect(result.stderr).toMatch(/^sau-cli: [^\n]+\n$/);
   expect(result.stderr).toMatch(REFUSED);
-  expect(result.stderr).toMatch(/need a writer user such as sau-writer/);
+  expect(result.stderr).toContain(
+    `; \`${command}\` writes, so it needs a writer user such as sau-writer`,
+  );
   expect(result.code).toBe(1);
 }
 
@@ -180,7 +182,7 @@ describeWithRedis('redis.conf.example users (ACL)', () => {
     expect(lapsed).toEqual({ lapsed: ['doomed'], reaping: [] });
 
     // 2. The reader may look but not reap: a clear one-line refusal, and nothing changes.
-    expectClearRefusal(await cli(readerUrl, 'reap'));
+    expectClearRefusal(await cli(readerUrl, 'reap'), 'reap');
     const stillDead = await cli(readerUrl, '--json', 'instances');
     expect(stillDead.code).toBe(0);
     expect(jsonLines(stillDead.stdout)[0]).toMatchObject({
@@ -239,7 +241,10 @@ describeWithRedis('redis.conf.example users (ACL)', () => {
           device: { type: 'browser', name: 'Firefox', os: { name: 'Linux' } },
         })}\n`,
       );
-      expectClearRefusal(await cli(readerUrl, 'import', file));
+      expectClearRefusal(await cli(readerUrl, 'import', file), 'import');
+      // The demo writes too (into a namespace of its own): the refusal names it, not `reap`.
+      const demo = ['--namespace', `${namespace}-demo`, 'demo', '--duration', '1s'];
+      expectClearRefusal(await runCli(['--redis-url', readerUrl, ...demo]), 'demo');
       const imported = await cli(writerUrl, '--json', 'import', file);
       expect(imported.code).toBe(0);
       expect(jsonLines(imported.stdout)[0]).toMatchObject({ imported: 1, partsApplied: 1 });

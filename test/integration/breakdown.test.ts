@@ -184,14 +184,24 @@ describe('SauReader.breakdown', () => {
     expect(month).toMatchObject({ by: 'os', window: 'month', month: '2031-01', usersExact: false });
     const windowsSeconds = dayOne.rows.find((r) => r.value === 'Windows')!.sessionSeconds;
     // Month users: 3 (alice, bob, carol). User-days: Windows 2 + 1, iOS 1 + 1, so Windows gets
-    // 3 x 3/5 = 1.8 → 2, iOS 3 x 2/5 = 1.2 → 1 (never below its best day: 1).
+    // 3 x 3/5 = 1.8 → 2, iOS 3 x 2/5 = 1.2 → 1 (never below its best day: 1). The truth (2 and 2)
+    // lies between the bounds: the best day, and the days' sum (at most the month's 3 users).
     expect(month.rows).toEqual([
-      { value: 'Windows', sessions: 3, sessionSeconds: windowsSeconds, users: 2 },
+      {
+        value: 'Windows',
+        sessions: 3,
+        sessionSeconds: windowsSeconds,
+        users: 2,
+        usersAtLeast: 2,
+        usersAtMost: 3,
+      },
       {
         value: 'iOS',
         sessions: 2,
         sessionSeconds: dayOne.rows.find((r) => r.value === 'iOS')!.sessionSeconds,
         users: 1,
+        usersAtLeast: 1,
+        usersAtMost: 2,
       },
     ]);
     const stats = await reader.stats({ window: 'month', date: '2031-01-20' });

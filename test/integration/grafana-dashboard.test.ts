@@ -79,6 +79,8 @@ interface Panel {
   id: number;
   type: string;
   title: string;
+  description?: string;
+  fieldConfig?: { defaults?: { custom?: { insertNulls?: number | false; spanNulls?: unknown } } };
   datasource?: { type?: string; uid?: string };
   targets?: RedisTarget[];
   transformations?: Transformation[];
@@ -592,6 +594,27 @@ describe('Grafana dashboard and provisioning (grafana/)', () => {
     ]);
   });
 
+  it('draws a gap in the timeline charts where no monitor sampled', () => {
+    // Grafana joins consecutive points however far apart unless a field sets insertNulls: the
+    // largest spacing still drawn as a line. A sampler takeover leaves up to 40 s (4 intervals of
+    // the default 10 s) without a sample; longer than that is a real gap.
+    const defaultIntervalMs = 10_000;
+    const timeline = allPanels(loadDashboard()).filter((p) =>
+      p.targets?.some((t) => (t.keyName ?? t.query ?? '').includes(':timeline')),
+    );
+    expect(timeline.map((p) => p.title)).toEqual(['SAU and sessions', 'DAU, WAU, MAU']);
+    for (const panel of timeline) {
+      const custom = panel.fieldConfig?.defaults?.custom ?? {};
+      expect({ panel: panel.title, spanNulls: custom.spanNulls }).toEqual({
+        panel: panel.title,
+        spanNulls: false,
+      });
+      expect(custom.insertNulls).toBeGreaterThan(4 * defaultIntervalMs);
+      expect(custom.insertNulls).toBeLessThanOrEqual(10 * defaultIntervalMs);
+      expect(panel.description).toMatch(/gap/i);
+    }
+  });
+
   it('provisions a redis-datasource the dashboard finds, and the dashboard from its folder', () => {
     const dashboard = loadDashboard();
     const datasourceVar = dashboard.templating.list.find((v) => v.type === 'datasource');
@@ -603,6 +626,7 @@ describe('Grafana dashboard and provisioning (grafana/)', () => {
     for (const file of [
       ['provisioning', 'datasources', 'sau-redis.yaml'],
       ['examples', 'sau-redis-cluster.yaml'],
+      ['examples', 'sau-redis-tls.yaml'],
     ]) {
       const yaml = readYaml(...file);
       expect(yaml.apiVersion).toBe(1);
@@ -617,7 +641,15 @@ describe('Grafana dashboard and provisioning (grafana/)', () => {
       expect(urls.length).toBe(jsonData.client === 'cluster' ? 3 : 1);
       for (const url of urls) expect(url).toMatch(/^(redis:\/\/)?[\w.-]+:\d+$/);
       // The password comes from Grafana's environment, never from the file.
-      expect((source.secureJsonData as Record<string, Yaml>).password).toMatch(/^\$\{?[A-Z_]+\}?$/);
+      const secure = source.secureJsonData as Record<string, Yaml>;
+      expect(secure.password).toMatch(/^\$\{?[A-Z_]+\}?$/);
+      if (jsonData.tlsAuth !== undefined) {
+        // The plugin knows no rediss://: TLS is tlsAuth, with PEM text in secureJsonData.
+        expect(jsonData).toMatchObject({ tlsAuth: true, tlsSkipVerify: false });
+        for (const pem of ['tlsCACert', 'tlsClientCert', 'tlsClientKey']) {
+          expect(secure[pem]).toMatch(/^\$__file\{\/[\w/.-]+\}$/);
+        }
+      }
     }
 
     const providers = readYaml('provisioning', 'dashboards', 'sau-monitor.yaml').providers as Array<
@@ -633,6 +665,9 @@ describe('Grafana dashboard and provisioning (grafana/)', () => {
     expect(section).toContain('grafana-cli plugins install redis-datasource');
     expect(section).toContain(`grafana/dashboards/sau-monitor.json ${path}/`);
     expect(section).toContain(`uid \`${dashboard.uid}\``);
+    for (const setting of ['jsonData.tlsAuth', 'secureJsonData.tlsCACert', 'sau-redis-tls.yaml']) {
+      expect(section).toContain(setting);
+    }
 
     // Every query goes to that data source and to a key of the chosen namespace, with a command
     // the README lists for the read-only user's rights.

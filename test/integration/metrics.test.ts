@@ -240,6 +240,9 @@ describe('Prometheus metrics from the gauges hash', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`namespace "${chat}"`);
     expect(warnings[0]).toContain('Redis did not answer within 300 ms');
+    expect(warnings[0]).toMatch(
+      /its sau_ metrics are left out of every scrape until it can be read$/,
+    );
 
     // After the pause the values come back, with one line saying so.
     await new Promise((r) => setTimeout(r, Math.max(0, 1600 - (Date.now() - pausedAt))));
@@ -247,6 +250,31 @@ describe('Prometheus metrics from the gauges hash', () => {
     expect(values.get(chat)?.get('sau_users')).toBe(2);
     expect(warnings).toHaveLength(2);
     expect(warnings[1]).toContain('can be read again');
+  });
+
+  it("onUnreadable 'fail': the whole scrape fails, and the log says so", async () => {
+    const { chat } = await twoSampledNamespaces();
+    const registry = new Registry();
+    registerSauMetrics(registry, {
+      redis: redis.client(),
+      namespace: chat,
+      timeoutMs: 300,
+      logger,
+      onUnreadable: 'fail',
+    });
+    await redis.client().client('PAUSE', 800, 'ALL');
+    await expect(registry.metrics()).rejects.toThrow(
+      `cannot read the sau gauges: namespace ${chat}: Redis did not answer within 300 ms`,
+    );
+    expect(warnings).toEqual([
+      `sau-monitor metrics: cannot read the gauges of namespace "${chat}": Redis did not answer within 300 ms; every scrape fails (sau-cli metrics: 503) until it can be read`,
+    ]);
+    await new Promise((r) => setTimeout(r, 900));
+    expect(
+      sauValues(parseExposition(await registry.metrics()))
+        .get(chat)
+        ?.get('sau_users'),
+    ).toBe(2);
   });
 
   describe('grafana/redis-exporter.lua (redis_exporter --script)', () => {

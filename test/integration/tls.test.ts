@@ -190,6 +190,7 @@ describe('rediss:// (TLS)', () => {
         /^sau-cli: cannot reach Redis at [^\n]*certificate required[^\n]*\n$/,
       );
 
+      const namespace = uniqueNamespace('mtls');
       const withCert = await runCli([
         ...base,
         '--tls-cert',
@@ -197,10 +198,13 @@ describe('rediss:// (TLS)', () => {
         '--tls-key',
         certs!.clientKeyFile,
         '--namespace',
-        uniqueNamespace('mtls'),
+        namespace,
         'stats',
       ]);
-      expect(withCert.stderr).toBe('');
+      // Connected and read: the only line on stderr is that this new Redis holds no data.
+      expect(withCert.stderr).toBe(
+        `sau-cli: warning: namespace ${namespace} has no data at all (a typo?); no namespace holds data on this Redis\n`,
+      );
       expect(withCert.code).toBe(0);
       expect((jsonLines(withCert.stdout)[0] as { now: unknown }).now).toEqual({
         users: 0,

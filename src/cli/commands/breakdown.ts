@@ -42,9 +42,25 @@ export function registerBreakdownCommand(program: Command): Command {
         throw new CliError('--date needs --window day or month', ExitCode.USAGE);
       }
       await withReader(command, async ({ reader, output }) => {
-        output.document(
-          await reader.breakdown({ by: options.by, window: options.window, date: options.date }),
-        );
+        const breakdown = await reader.breakdown({
+          by: options.by,
+          window: options.window,
+          date: options.date,
+        });
+        if (output.json || breakdown.window !== 'month') {
+          output.document(breakdown);
+          return;
+        }
+        // A month's users per value are estimates: the table says so in the column itself.
+        output.document({
+          ...breakdown,
+          rows: breakdown.rows.map(({ users, usersAtLeast, usersAtMost, ...row }) => ({
+            ...row,
+            usersEstimate: users,
+            usersAtLeast,
+            usersAtMost,
+          })),
+        });
       });
     });
 }

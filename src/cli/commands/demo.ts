@@ -2,12 +2,15 @@ import { Option, type Command } from 'commander';
 import { assertNamespace } from '../../keys';
 import { SauReader } from '../../reader/sau-reader';
 import { ZonedCalendar } from '../../time/zoned-calendar';
+import { claimDemoNamespace } from '../../demo/demo-namespace';
 import { pickRedis, type DemoRedis } from '../../demo/pick-redis';
+import { maskConnectionString } from '../../redis/mask-url';
 import { runDemo, type DemoEvent, type DemoStats, type DemoTick } from '../../demo/run-demo';
 import { createRedis } from '../connect';
 import { DEFAULT_REDIS_URL, explicitlySet, globalOptions } from '../global-options';
 import { durationAtLeast, integerUpTo } from '../option-parsers';
-import { Output, type Column } from '../output';
+import { Output } from '../output';
+import type { Column } from '../table';
 import { redact } from '../redact';
 import { shutdownSignal } from '../shutdown-signal';
 
@@ -19,15 +22,16 @@ interface DemoCommandOptions {
   crash: boolean;
 }
 
+/** Printed a row a second: the widths hold the largest counts a demo of 100,000 users reaches. */
 const COLUMNS: readonly Column[] = [
-  { key: 'time', label: 'time', width: 5 },
-  { key: 'sau', label: 'SAU', width: 5 },
-  { key: 'sessions', label: 'sessions', width: 8 },
+  { key: 'time', label: 'time', width: 5, align: 'right' },
+  { key: 'sau', label: 'SAU', width: 7 },
+  { key: 'sessions', label: 'sessions', width: 9 },
   { key: 'anonymous', label: 'anonymous', width: 9 },
   { key: 'instances', label: 'instances', width: 9 },
-  { key: 'dau', label: 'DAU', width: 5 },
-  { key: 'mau', label: 'MAU', width: 5 },
-  { key: 'logins', label: 'logins', width: 6 },
+  { key: 'dau', label: 'DAU', width: 7 },
+  { key: 'mau', label: 'MAU', width: 7 },
+  { key: 'logins', label: 'logins', width: 9 },
   { key: 'peak', label: 'peak SAU', width: 8 },
 ];
 
@@ -89,6 +93,7 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
         timezone: globals.timezone,
       });
       await connection.connect();
+      await claimDemoNamespace(connection.client, namespace);
       output.note(
         `demo: ${options.users} users on ${options.instances} instance${options.instances === 1 ? '' : 's'} for ${options.duration / 1000}s, ` +
           `namespace ${namespace}, Redis ${describeRedis(redis)}. Ctrl-C stops early.`,
@@ -104,7 +109,8 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
         durationMs: options.duration,
         seed: options.seed,
         reader,
-        signal: shutdown.signal,
+        // Ctrl-C, or the reader of stdout going away (`| head`): both stop every monitor gracefully.
+        signal: AbortSignal.any([shutdown.signal, output.stdoutGone]),
         onTick: (tick) =>
           row(tableRow(tick), {
             phase: 'running',
@@ -118,7 +124,7 @@ async function runDemoCommand(options: DemoCommandOptions, command: Command): Pr
       printFinal(output, final, options.instances);
       if (redis.origin !== 'private') {
         output.note(
-          `demo: its keys stay for about two days; look again with: sau-cli stats --namespace ${namespace} --window day`,
+          `demo: its day keys expire in two days (its month's two days after the month ends); look again with: sau-cli stats --namespace ${namespace} --window day`,
         );
       }
     } finally {
@@ -178,7 +184,7 @@ function printFinal(output: Output, stats: DemoStats, instances: number): void {
 }
 
 function describeRedis(redis: DemoRedis): string {
-  const where = redact(redis.url, [redis.url]);
+  const where = maskConnectionString(redis.url);
   if (redis.origin === 'private') return `${where} (a private redis-server, stopped at the end)`;
   if (redis.origin === 'default') return `${where} (found running)`;
   return where;

@@ -10,8 +10,9 @@ type Format = (typeof FORMATS)[number];
 
 interface ExportOptions {
   from: string;
-  to: string;
+  to?: string;
   format: Format;
+  csv?: boolean;
 }
 
 /** The exported fields, in CSV column order; times as ISO 8601, durations in ms. */
@@ -47,37 +48,54 @@ export function registerExportCommand(program: Command): Command {
         .makeOptionMandatory(),
     )
     .addOption(
-      new Option('--to <YYYY-MM-DD>', 'last day, inclusive')
-        .argParser(parseDateOption)
-        .makeOptionMandatory(),
+      new Option('--to <YYYY-MM-DD>', 'last day, inclusive (default: --from)').argParser(
+        parseDateOption,
+      ),
     )
     .addOption(
       new Option('--format <format>', 'one JSON object a line, or CSV with a header')
         .choices(FORMATS)
         .default('ndjson'),
     )
+    .option('--csv', 'the same as --format csv (as history --csv)')
     .action(async (options: ExportOptions, command: Command) => {
-      if (options.from > options.to) {
-        throw new CliError(`--from ${options.from} is after --to ${options.to}`, ExitCode.USAGE);
+      const to = options.to ?? options.from;
+      if (options.from > to) {
+        throw new CliError(`--from ${options.from} is after --to ${to}`, ExitCode.USAGE);
       }
+      const format = formatOf(options, command);
       await withReader(command, async ({ reader, output, globals }) => {
-        if (globals.json && options.format === 'csv') {
-          throw new CliError('--json prints NDJSON; leave out --format csv', ExitCode.USAGE);
+        if (globals.json && format === 'csv') {
+          throw new CliError('--json prints NDJSON; leave out --csv', ExitCode.USAGE);
         }
-        const line = options.format === 'csv' ? csvLine : jsonLine;
-        let chunk = options.format === 'csv' ? csvRow(FIELDS) : '';
+        const line = format === 'csv' ? csvLine : jsonLine;
+        let chunk = format === 'csv' ? csvRow(FIELDS) : '';
         let lines = 0;
-        for await (const session of reader.closedSessions({ from: options.from, to: options.to })) {
+        for await (const session of reader.closedSessions({ from: options.from, to })) {
           chunk += line(recordOf(session));
           if (++lines % CHUNK === 0) {
             output.text(chunk);
             chunk = '';
             await output.drained();
+            // `| head`: the rest would be read from Redis for nobody.
+            if (output.stdoutGone.aborted) return;
           }
         }
         if (chunk !== '') output.text(chunk);
       });
     });
+}
+
+/** `--csv` is `--format csv`; with an explicit `--format ndjson` it is a contradiction. */
+function formatOf(options: ExportOptions, command: Command): Format {
+  if (!options.csv) return options.format;
+  if (command.getOptionValueSource('format') === 'cli' && options.format !== 'csv') {
+    throw new CliError(
+      `--csv and --format ${options.format} contradict each other`,
+      ExitCode.USAGE,
+    );
+  }
+  return 'csv';
 }
 
 function recordOf(s: ClosedSession): ExportRecord {

@@ -5,7 +5,8 @@ import { toCsv } from '../csv';
 import { ExitCode } from '../exit-code';
 import { humanDuration } from '../human-duration';
 import { integerUpTo, parseDateOption } from '../option-parsers';
-import type { Column, Output } from '../output';
+import type { Output } from '../output';
+import type { Column } from '../table';
 import { barChart, sparkline } from '../terminal-chart';
 import { withReader } from '../with-reader';
 
@@ -20,16 +21,17 @@ const BAR_CHART_DAYS = 60;
 /** Sparkline characters per line. */
 const SPARK_WIDTH = 100;
 
+/** The human table; the CSV and JSON carry the seconds as numbers (sessionSeconds, …). */
 const COLUMNS: Column[] = [
   { key: 'date', label: 'date' },
   { key: 'activeUsers', label: 'DAU' },
   { key: 'exact', label: 'exact' },
   { key: 'sessions', label: 'sessions' },
   { key: 'logins', label: 'logins' },
-  { key: 'sessionSeconds', label: 'session s' },
-  { key: 'sessionTime', label: 'session time' },
+  { key: 'sessionTime', label: 'session time', align: 'right' },
+  { key: 'averageSession', label: 'avg session', align: 'right' },
   { key: 'peakUsers', label: 'peak SAU' },
-  { key: 'peakAt', label: 'peak at', width: 24 },
+  { key: 'peakAt', label: 'peak at' },
 ];
 
 const CSV_COLUMNS = [
@@ -74,14 +76,15 @@ export function registerHistoryCommand(program: Command): Command {
 }
 
 function printTable(history: History, output: Output): void {
-  const row = output.rows(COLUMNS);
-  for (const day of history.days) {
-    row({
+  output.table(
+    COLUMNS,
+    history.days.map((day) => ({
       ...day,
       sessionTime: humanDuration(day.sessionSeconds),
-      peakAt: day.peakAt ?? '-',
-    });
-  }
+      averageSession: humanDuration(day.averageSessionSeconds),
+    })),
+  );
+  // A chart is for people: only on a terminal, never in a pipe or a file.
   if (!output.stdoutIsTTY) return;
   const dates = history.days.map((d) => d.date);
   const series = [
@@ -93,10 +96,13 @@ function printTable(history: History, output: Output): void {
     output.text(barChart(dates, series));
     return;
   }
+  // One scale for the whole chart, so a series half the other's height draws half as high.
+  const max = Math.max(0, ...series.flatMap((s) => s.values));
+  output.text(`one scale for both: a full block is ${max.toLocaleString('en-US')}\n`);
   for (const s of series) {
     output.text(`${s.name} (max ${Math.max(0, ...s.values).toLocaleString('en-US')})\n`);
-    // One scale for the whole series; each line is a slice of it.
-    const line = sparkline(s.values);
+    // Each line is a slice of the one scale.
+    const line = sparkline(s.values, max);
     for (let i = 0; i < dates.length; i += SPARK_WIDTH) {
       output.text(`  ${dates[i]}  ${line.slice(i, i + SPARK_WIDTH)}\n`);
     }

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { importRocketChatSessions } from '../../import/import-sessions';
-import type { ImportProgress } from '../../import/import-report';
+import type { ImportProgress, ImportReport } from '../../import/import-report';
 import { CliError } from '../cli-error';
 import { createRedis } from '../connect';
 import { ExitCode } from '../exit-code';
@@ -17,14 +17,17 @@ interface ImportCliOptions {
   retentionDays: number;
 }
 
-/** `sau-cli import FILE`: Rocket.Chat `rocketchat_sessions` (mongoexport NDJSON) into history. */
+/** `sau-cli import FILE`: Rocket.Chat `rocketchat_sessions` (mongoexport output) into history. */
 export function registerImportCommand(program: Command): Command {
   return program
     .command('import')
     .description(
-      'replay Rocket.Chat rocketchat_sessions documents (mongoexport NDJSON) into history',
+      'replay Rocket.Chat rocketchat_sessions documents (mongoexport output) into history',
     )
-    .argument('<file>', 'mongoexport output, one JSON document a line; - for stdin')
+    .argument(
+      '<file>',
+      'mongoexport output (one document a line, --pretty or --jsonArray); - for stdin',
+    )
     .option('--strict', 'stop at the first bad line (nothing is written then)')
     .option('--progress', 'report progress on stderr every second (default: when it is a terminal)')
     .addOption(
@@ -56,6 +59,12 @@ async function runImport(file: string, options: ImportCliOptions, command: Comma
     });
     output.document(report);
     if (report.closedDays.length > 0) output.note(closedDaysLine(report.closedDays));
+    if (report.imported === 0) {
+      throw new CliError(
+        `import: nothing imported from ${file === '-' ? 'stdin' : file}: ${whyNothing(report)}`,
+        ExitCode.FAILURE,
+      );
+    }
   } finally {
     input.destroy();
     await redis.close();
@@ -83,6 +92,23 @@ function closedDaysLine(days: string[]): string {
       ? `${days.slice(0, 10).join(', ')} and ${days.length - 10} more`
       : days.join(', ');
   return `sau-cli: import: ${days.length} day(s) not written (${listed}): each already holds a frozen exact user count whose user set has expired, so new users could not be told from counted ones`;
+}
+
+/** Why an import counted no session, in the words of its report. */
+function whyNothing(report: ImportReport): string {
+  const { notSession, noUser, badJson, badDate, duplicate, expired } = report.skipped;
+  const reasons = [
+    [badJson, 'not a JSON object'],
+    [badDate, 'without a readable date or session id'],
+    [noUser, 'without a user (never logged in)'],
+    [notSession, 'aggregates, not sessions'],
+    [expired, 'older than --retention-days'],
+    [duplicate, 'duplicates'],
+  ]
+    .filter(([count]) => (count as number) > 0)
+    .map(([count, what]) => `${(count as number).toLocaleString('en-US')} ${what}`);
+  if (reasons.length === 0) return 'no document found (an empty input?)';
+  return `${reasons.join(', ')}. Expected mongoexport output of rocketchat_sessions (README, "import")`;
 }
 
 function progressLine(p: ImportProgress): string {

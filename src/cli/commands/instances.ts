@@ -32,6 +32,7 @@ function humanRow(i: InstanceInfo): Record<string, unknown> {
     lease: i.leaseExpiresInMs === null ? null : signedAge(i.leaseExpiresInMs),
     heartbeat: i.heartbeatAgeMs === null ? null : `${humanDuration(i.heartbeatAgeMs / 1000)} ago`,
     incarnation: i.incarnation,
+    timezone: i.timezone,
     host: i.host,
     pid: i.pid === null ? null : String(i.pid),
     registeredAt: i.registeredAt,

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Registry } from 'prom-client';
 import { Keys } from '../../keys';
+import { SauReader } from '../../reader/sau-reader';
 import { startMetricsHttpServer, type MetricsHttpServer } from '../../metrics/metrics-http-server';
 import {
   DEFAULT_METRICS_TIMEOUT_MS,
@@ -11,6 +12,7 @@ import { CliError } from '../cli-error';
 import { createRedis } from '../connect';
 import { ExitCode } from '../exit-code';
 import { globalOptions } from '../global-options';
+import { warnAboutNamespace } from '../namespace-warnings';
 import { durationAtLeast } from '../option-parsers';
 import { Output } from '../output';
 import { redact } from '../redact';
@@ -63,6 +65,11 @@ async function serveMetrics(options: MetricsOptions, command: Command): Promise<
   let server: MetricsHttpServer | undefined;
   try {
     await redis.connect();
+    for (const namespace of namespaces) {
+      // The gauges are sampled in the monitors' own zone: only a namespace without data matters.
+      const reader = new SauReader({ redis: redis.client, namespace });
+      await warnAboutNamespace(reader, output, { timezone: false });
+    }
     const registry = new Registry();
     const logger = { warn: (message: string) => output.note(redact(message, [globals.redisUrl])) };
     let registration: SauMetricsRegistration | undefined;
@@ -72,6 +79,8 @@ async function serveMetrics(options: MetricsOptions, command: Command): Promise<
         namespace,
         timeoutMs: options.timeout,
         logger,
+        // Prometheus must see a failed scrape (503), not a picture with a namespace missing.
+        onUnreadable: 'fail',
       });
     }
     const sau = registration as SauMetricsRegistration;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MAX_SESSION_PAGE } from '../../reader/session-listing';
 import type { LiveSession } from '../../reader/session-types';
 import { integerUpTo } from '../option-parsers';
-import type { Column } from '../output';
+import type { Column } from '../table';
 import { withReader } from '../with-reader';
 
 interface SessionsOptions {
@@ -13,14 +13,15 @@ interface SessionsOptions {
   all?: boolean;
 }
 
+/** Widths come from the first page (and these least widths); see Output.rows. */
 const COLUMNS: Column[] = [
-  { key: 'id', label: 'session', width: 12 },
-  { key: 'instance', label: 'instance', width: 12 },
-  { key: 'userId', label: 'user', width: 10 },
+  { key: 'id', label: 'session' },
+  { key: 'instance', label: 'instance' },
+  { key: 'userId', label: 'user', width: 8 },
   { key: 'clientAddress', label: 'address', width: 15 },
-  { key: 'deviceType', label: 'device', width: 8 },
-  { key: 'os', label: 'os', width: 14 },
-  { key: 'client', label: 'browser/app', width: 18 },
+  { key: 'deviceType', label: 'device', width: 10 },
+  { key: 'os', label: 'os', width: 10 },
+  { key: 'client', label: 'browser/app', width: 14 },
   { key: 'connectedAt', label: 'connected at', width: 24 },
   { key: 'loginAt', label: 'login at', width: 24 },
 ];
@@ -46,7 +47,7 @@ export function registerSessionsCommand(program: Command): Command {
         const print = output.rows(COLUMNS);
         let shown = 0;
         const show = (sessions: LiveSession[]): void => {
-          for (const s of sessions) print(humanRow(s));
+          print.page(sessions.map(humanRow));
           shown += sessions.length;
         };
         if (!options.all) {
@@ -59,12 +60,13 @@ export function registerSessionsCommand(program: Command): Command {
         }
         const all: LiveSession[] = [];
         let cursor: string | undefined = options.cursor;
+        // Until the last page, or until the reader of stdout goes away (`| head`).
         do {
           const page = await reader.sessions({ ...query, cursor });
           if (output.json) all.push(...page.sessions);
           else show(page.sessions);
           cursor = page.cursor ?? undefined;
-        } while (cursor !== undefined);
+        } while (cursor !== undefined && !output.stdoutGone.aborted);
         if (output.json) output.document({ sessions: all, cursor: null });
         else if (shown === 0) output.text('(no live sessions)\n');
       });

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { SauReader } from '../../reader/sau-reader';
 import { STATS_WINDOWS, type StatsWindow } from '../../reader/stats-types';
+import { maskConnectionString } from '../../redis/mask-url';
+import { describeRedisTrouble } from '../../redis/redis-trouble';
 import { isRedisUnavailable } from '../connect';
 import { durationAtLeast, parseDateOption } from '../option-parsers';
 import type { Output } from '../output';
@@ -53,7 +55,10 @@ async function runStats(options: StatsOptions, command: Command): Promise<void> 
   });
 }
 
-/** Re-reads every `intervalMs` until Ctrl-C; a Redis blip is reported and retried, not fatal. */
+/**
+ * Re-reads every `intervalMs` until Ctrl-C; Redis going away is said once (and its return once)
+ * on stderr, and retried, not fatal.
+ */
 async function watch(
   reader: SauReader,
   query: { window: StatsWindow; date?: string },
@@ -62,18 +67,31 @@ async function watch(
   redisUrl: string,
 ): Promise<void> {
   const shutdown = shutdownSignal();
+  // Ctrl-C, or the reader of stdout going away (`| head`), ends the watch the same way.
+  const stop = AbortSignal.any([shutdown.signal, output.stdoutGone]);
+  const where = maskConnectionString(redisUrl);
+  let failing = false;
   try {
-    while (!shutdown.signal.aborted) {
+    while (!stop.aborted) {
       const started = Date.now();
       try {
         output.document(await reader.stats(query), { refresh: true });
+        if (failing) output.note(`sau-cli: Redis at ${where} answers again`);
+        failing = false;
       } catch (err) {
         if (!isRedisUnavailable(err)) throw err;
-        output.note(
-          redact(`sau-cli: reading failed, retrying: ${(err as Error).message}`, [redisUrl]),
-        );
+        if (!failing) {
+          const trouble = describeRedisTrouble(err as Error);
+          output.note(
+            redact(
+              `sau-cli: cannot read Redis at ${where}: ${trouble}; trying again every ${intervalMs / 1000} s`,
+              [redisUrl],
+            ),
+          );
+        }
+        failing = true;
       }
-      await sleep(Math.max(0, intervalMs - (Date.now() - started)), shutdown.signal);
+      await sleep(Math.max(0, intervalMs - (Date.now() - started)), stop);
     }
   } finally {
     shutdown.dispose();
