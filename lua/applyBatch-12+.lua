@@ -57,8 +57,9 @@
       C + M profile ids of the closed and carried sessions, for their time by value
       U user changes in event order, three arguments each: index in KEYS of the user's live users
         hash, user id, +1 or -1
-      P profiles, five arguments each: id, content, change of live sessions, of logged-in live
-        sessions, sessions opened today
+      P profiles, eleven arguments each: id, content, the fields of its values (d:, o:, b:, then
+        the logged-in D:, O:, B:), change of live sessions, of logged-in live sessions, sessions
+        opened today
       A user ids active today (each once)
       Q pairs, two arguments each: user id, profile id of a session it was active on today
       L closed-session log fields (src/session/closed-record.ts)
@@ -95,7 +96,7 @@ local PAIRS_FROM = NEW_FROM + nN
 local PROFILE_IDS_FROM = PAIRS_FROM + 2 * (nM + nW)
 local U_FROM = PROFILE_IDS_FROM + nC + nM
 local P_FROM = U_FROM + 3 * nU
-local A_FROM = P_FROM + 5 * nP
+local A_FROM = P_FROM + 11 * nP
 local Q_FROM = A_FROM + nA
 local L_FROM = Q_FROM + 2 * nQ
 local CHUNK = 1000
@@ -140,17 +141,16 @@ local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
 local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, breakdownUsersKey)
 local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, true)
 local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, true)
-want(dayFb, INEXACT)
-for at = P_FROM, A_FROM - 1, 5 do wantProfile(breakdown, ARGV[at], ARGV[at + 1]) end
+for at = P_FROM, A_FROM - 1, 11 do
+  local p = wantProfile(breakdown, ARGV[at], ARGV[at + 1], { ARGV[at + 2], ARGV[at + 3], ARGV[at + 4] },
+    { ARGV[at + 5], ARGV[at + 6], ARGV[at + 7] })
+  p.live, p.loggedIn, p.opened = tonumber(ARGV[at + 8]), tonumber(ARGV[at + 9]), tonumber(ARGV[at + 10])
+end
 loadFields(liveFb)
 loadFields(dayFb)
 if prevFb then loadFields(prevFb) end
 if nA > 0 then loadFields(monthFb) end
 resolveProfiles(breakdown)
-for at = P_FROM, A_FROM - 1, 5 do
-  local c = changesOf(breakdown, ARGV[at])
-  c.live, c.loggedIn, c.opened = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
-end
 live.opened, live.logins, live.closed = tonumber(ARGV[29]), tonumber(ARGV[30]), tonumber(ARGV[31])
 live.sessions, live.anonymous = tonumber(ARGV[32]), tonumber(ARGV[33])
 
@@ -187,7 +187,7 @@ if nA + nQ > 0 then
   local dayWasExact, countBefore = day.exact, day.count
   addActiveUsers(day, month, ARGV, A_FROM, Q_FROM - 1)
   if day.exact then
-    breakdownUsersActive(breakdown, { unpack(ARGV, Q_FROM, L_FROM - 1) })
+    breakdownUsersActive(breakdown, ARGV, Q_FROM, L_FROM - 1)
   else
     -- Users by value count exactly only while the day does: those of the batches before the one
     -- that went past the threshold, which the breakdowns now say they cover.

@@ -88,17 +88,16 @@ local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
 local prevFb = beforeDay and newFieldBatch(prevDayKey) or nil
 local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
 local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, nil)
-for at = P_FROM, L_FROM - 1, 3 do wantProfile(breakdown, ARGV[at], nil) end
+for at = P_FROM, L_FROM - 1, 3 do
+  local p = wantProfileById(breakdown, ARGV[at])
+  p.live, p.loggedIn = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+end
 loadFields(liveFb)
 -- The profiles' records give their values, whose fields are read next.
 if profilesNeedValues(breakdown) then loadFields(liveFb) end
 loadFields(dayFb)
 if prevFb then loadFields(prevFb) end
 resolveProfiles(breakdown)
-for at = P_FROM, L_FROM - 1, 3 do
-  local c = changesOf(breakdown, ARGV[at])
-  c.live, c.loggedIn = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
-end
 for i = 1, nM do
   breakdownCredited(breakdown, ARGV[PROFILE_IDS_FROM + i - 1], creditTime(live, scores[i], closeMs))
 end

@@ -70,14 +70,19 @@ local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, false
 -- Every value the part names, to be read with the day's counters in one HMGET.
 for _, field in ipairs({ 'sessions', 'logins', 'closed', 'sessionMs', INEXACT }) do want(dayFb, field) end
 for d = 1, 3 do
-  want(dayFb, '#' .. LETTERS[d])
-  want(dayFb, LETTERS[d] .. ':' .. OTHER)
+  want(dayFb, COUNT_FIELDS[d])
+  want(dayFb, OTHER_FIELDS[d])
 end
 for i = FIRST_ROW, FIRST_USER - 1, 4 do want(dayFb, LETTERS[tonumber(ARGV[i])] .. ':' .. ARGV[i + 1]) end
 for i = FIRST_USER + 1, #ARGV, 2 do
   for _, entry in ipairs(splitText(ARGV[i], US)) do
     if DIMENSIONS[string.sub(entry, 1, 1)] then want(dayFb, string.sub(entry, 1, 1) .. ':' .. string.sub(entry, 2)) end
   end
+end
+-- The day's value decisions (cap) and pending counts (includes/breakdownFields).
+local capped, dayState = { cap = breakdownCap }, newDayState()
+local function fieldOf(d, value)
+  return dayField(capped, dayFb, dayState, LETTERS[d] .. ':' .. value, d)
 end
 loadFields(dayFb)
 loadFields(monthFb)
@@ -90,9 +95,9 @@ addToField(dayFb, 'logins', logins)
 addToField(dayFb, 'closed', closed)
 addToField(dayFb, 'sessionMs', sessionMs)
 for i = FIRST_ROW, FIRST_USER - 1, 4 do
-  local d = tonumber(ARGV[i])
-  addToDay(dayFb, breakdownCap, d, ARGV[i + 1], 1, tonumber(ARGV[i + 2]))
-  addToDay(dayFb, breakdownCap, d, ARGV[i + 1], 2, tonumber(ARGV[i + 3]))
+  local field = fieldOf(tonumber(ARGV[i]), ARGV[i + 1])
+  addToDay(dayState, field, 1, tonumber(ARGV[i + 2]))
+  addToDay(dayState, field, 2, tonumber(ARGV[i + 3]))
 end
 
 local userIds = {}
@@ -111,11 +116,11 @@ if day.exact then
     for _, entry in ipairs(splitText(values, US)) do
       local d = DIMENSIONS[string.sub(entry, 1, 1)]
       if d then
-        local value = admitDay(dayFb, breakdownCap, d, string.sub(entry, 2))
-        local stored = LETTERS[d] .. value .. US
+        local field = fieldOf(d, string.sub(entry, 2))
+        local stored = LETTERS[d] .. string.sub(field, 3) .. US
         if not string.find(seen, US .. stored, 1, true) then
           seen = seen .. stored
-          addToDay(dayFb, breakdownCap, d, value, 3, 1)
+          addToDay(dayState, field, 3, 1)
           changed = true
         end
       end
@@ -128,6 +133,7 @@ if day.exact then
 end
 if usersTouched then extendExpiry(breakdownUsersKey, breakdownUsersExpireAt) end
 
+applyDay(dayFb, dayState)
 saveUserTally(day, daySetExpireAt)
 saveUserTally(month, monthSetExpireAt)
 if not day.exact and not fieldValue(dayFb, INEXACT) then

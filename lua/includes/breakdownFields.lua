@@ -27,11 +27,17 @@
 --
 -- "" counts as "unknown". Each dimension admits at most `cap` values besides "other" and
 -- "unknown" (live: at a time; a day: in all); any further value counts as "other".
+--
+-- Strings cost: every concatenation makes one. A profile's field names come from the writer (or
+-- are built once per profile), decisions are cached per call, and a day field is parsed and
+-- formatted once per call however many changes it gets.
 local US = '\31'
 local OTHER, UNKNOWN = 'other', 'unknown'
 local INEXACT = '|inexact'
 local LETTERS = { 'd', 'o', 'b' }
-local LOGGED_IN_LETTERS = { 'D', 'O', 'B' }
+local OTHER_FIELDS = { 'd:other', 'o:other', 'b:other' }
+local OTHER_LOGGED_IN_FIELDS = { 'D:other', 'O:other', 'B:other' }
+local COUNT_FIELDS = { '#d', '#o', '#b' }
 -- Which of the five content fields holds each dimension's value.
 local DIMENSION_FIELDS = { 1, 2, 4 }
 local MAX_USERS_UNPACK = 1000
@@ -50,104 +56,99 @@ local function splitText(text, sep)
   end
 end
 
--- The three breakdown values of a profile's content ("unknown" where empty).
-local function rawValues(content)
-  local fields = splitText(content, US)
-  local raw = {}
-  for d = 1, 3 do
-    local v = fields[DIMENSION_FIELDS[d]] or ''
-    raw[d] = v ~= '' and v or UNKNOWN
-  end
-  return raw
-end
-
-local function wantValues(fb, raw)
-  for d = 1, 3 do
-    want(fb, LETTERS[d] .. ':' .. raw[d])
-    want(fb, LETTERS[d] .. ':' .. OTHER)
-    want(fb, '#' .. LETTERS[d])
-  end
-end
-
--- A day's value of dimension `d`: itself if the day has it or room for it, else "other".
-local function admitDay(fb, cap, d, value)
-  if value == OTHER or value == UNKNOWN then return value end
-  local letter = LETTERS[d]
-  if fieldValue(fb, letter .. ':' .. value) then return value end
-  local admitted = fieldNumber(fb, '#' .. letter)
-  if admitted >= cap then return OTHER end
-  setField(fb, '#' .. letter, admitted + 1)
-  -- Present from now on, so the value is admitted once however often this call sees it.
-  setField(fb, letter .. ':' .. value, '0|0|0')
-  return value
-end
-
-local function addToDay(fb, cap, d, value, slot, delta)
-  if delta == 0 then return end
-  local field = LETTERS[d] .. ':' .. admitDay(fb, cap, d, value)
-  local old = fieldValue(fb, field)
-  local counts = old and splitText(old, '|') or {}
-  local n = {}
-  for s = 1, 3 do n[s] = tonumber(counts[s]) or 0 end
-  n[slot] = n[slot] + delta
-  setField(fb, field, int(n[1]) .. '|' .. int(n[2]) .. '|' .. int(n[3]))
+-- A day hash's decisions and pending counts during one call.
+local function newDayState()
+  return { fields = {}, pending = {}, order = {} }
 end
 
 -- liveFb: the live totals hash; dayFb, prevFb: the day's and the day before's hash (prevFb may be
 -- nil when no time can go to the day before); usersKey: the day's users hash, or nil.
 local function newBreakdown(cap, liveFb, dayFb, prevFb, usersKey)
+  for d = 1, 3 do
+    want(liveFb, OTHER_FIELDS[d])
+    want(liveFb, OTHER_LOGGED_IN_FIELDS[d])
+    want(liveFb, COUNT_FIELDS[d])
+    want(dayFb, OTHER_FIELDS[d])
+    want(dayFb, COUNT_FIELDS[d])
+    if prevFb then
+      want(prevFb, OTHER_FIELDS[d])
+      want(prevFb, COUNT_FIELDS[d])
+    end
+  end
+  want(dayFb, INEXACT)
   return { cap = cap, live = liveFb, day = dayFb, prev = prevFb, usersKey = usersKey,
-           profiles = {}, profileOrder = {}, changes = {}, admitted = {} }
+           profiles = {}, profileOrder = {}, admitted = {},
+           livePending = {}, liveDims = {}, dayState = newDayState(),
+           prevState = prevFb and newDayState() or nil }
 end
 
--- Names the fields a profile needs. `content` is what the writer sent for it, or nil when the
--- caller only has its id (a reaper): then resolveProfiles reads it from its record first.
-local function wantProfile(b, id, content)
-  if b.profiles[id] then return end
-  local p = { id = id, content = content }
+-- Names the fields of a profile whose field names the writer sent: `valueFields` (d:, o:, b: of
+-- its three values) and `loggedInFields` (D:, O:, B:), tables of three.
+local function wantProfile(b, id, content, valueFields, loggedInFields)
+  if b.profiles[id] then return b.profiles[id] end
+  local p = { id = id, content = content, vf = valueFields, lf = loggedInFields,
+              live = 0, loggedIn = 0, opened = 0, dayMs = 0, prevDayMs = 0 }
   b.profiles[id] = p
   b.profileOrder[#b.profileOrder + 1] = p
-  if id ~= '' then want(b.live, 'p:' .. id) end
-  if content then
-    p.raw = rawValues(content)
-    wantValues(b.live, p.raw)
-    for d = 1, 3 do want(b.live, LOGGED_IN_LETTERS[d] .. ':' .. p.raw[d]) end
-    for d = 1, 3 do want(b.live, LOGGED_IN_LETTERS[d] .. ':' .. OTHER) end
-    wantValues(b.day, p.raw)
-    if b.prev then wantValues(b.prev, p.raw) end
+  if id ~= '' then
+    p.pf = 'p:' .. id
+    want(b.live, p.pf)
   end
+  if valueFields then
+    for d = 1, 3 do
+      want(b.live, valueFields[d])
+      want(b.live, loggedInFields[d])
+      want(b.day, valueFields[d])
+      if b.prev then want(b.prev, valueFields[d]) end
+    end
+  end
+  return p
 end
 
--- After the first load: profiles known only by id get their content from their records, and
--- name their value fields (the caller loads again); returns whether another load is needed.
+-- A profile the caller knows only by id (a reaper): named now, its value fields once its record
+-- is read (profilesNeedValues).
+local function wantProfileById(b, id)
+  return wantProfile(b, id, nil, nil, nil)
+end
+
+-- After the first load: profiles known only by id get their content from their records and name
+-- their value fields; returns whether the caller must load again.
 local function profilesNeedValues(b)
   local more = false
   for _, p in ipairs(b.profileOrder) do
-    local id = p.id
-    if not p.content then
-      local text = id ~= '' and fieldValue(b.live, 'p:' .. id)
+    if not p.vf then
+      local text = p.pf and fieldValue(b.live, p.pf)
       p.content = text and string.sub(text, string.find(text, '|', 1, true) + 4) or ''
-      p.raw = rawValues(p.content)
-      wantValues(b.live, p.raw)
+      local fields = splitText(p.content, US)
+      p.vf, p.lf = {}, {}
       for d = 1, 3 do
-        want(b.live, LOGGED_IN_LETTERS[d] .. ':' .. p.raw[d])
-        want(b.live, LOGGED_IN_LETTERS[d] .. ':' .. OTHER)
+        local v = fields[DIMENSION_FIELDS[d]] or ''
+        if v == '' then v = UNKNOWN end
+        p.vf[d] = LETTERS[d] .. ':' .. v
+        p.lf[d] = string.upper(LETTERS[d]) .. ':' .. v
+        want(b.live, p.vf[d])
+        want(b.live, p.lf[d])
+        want(b.day, p.vf[d])
+        if b.prev then want(b.prev, p.vf[d]) end
       end
-      wantValues(b.day, p.raw)
-      if b.prev then wantValues(b.prev, p.raw) end
       more = true
     end
   end
   return more
 end
 
+-- Whether a field name is the one of "other" or "unknown" (which take no place among the values).
+local function unlimited(field)
+  local v = string.sub(field, 3)
+  return v == OTHER or v == UNKNOWN
+end
+
 -- After loading: each profile's record, created (its live values admitted now, in the order the
 -- writer named the profiles: the order of their first events) when no live session has it yet.
--- Sets p.live, the values its sessions count under live.
+-- Sets the fields its sessions count under live (p.liveField, p.liveLoggedInField).
 local function resolveProfiles(b)
   for _, p in ipairs(b.profileOrder) do
-    local id = p.id
-    local text = id ~= '' and fieldValue(b.live, 'p:' .. id)
+    local text = p.pf and fieldValue(b.live, p.pf)
     if text then
       local bar = string.find(text, '|', 1, true)
       p.count = tonumber(string.sub(text, 1, bar - 1))
@@ -156,14 +157,13 @@ local function resolveProfiles(b)
       p.count = 0
       p.flags = ''
       for d = 1, 3 do
-        local v, letter = p.raw[d], LETTERS[d]
-        local field = letter .. ':' .. v
-        local admitted = v == OTHER or v == UNKNOWN or fieldValue(b.live, field) or b.admitted[field]
+        local field = p.vf[d]
+        local admitted = unlimited(field) or fieldValue(b.live, field) or b.admitted[field]
         if not admitted then
-          local n = fieldNumber(b.live, '#' .. letter)
+          local n = fieldNumber(b.live, COUNT_FIELDS[d])
           if n < b.cap then
             admitted = true
-            setField(b.live, '#' .. letter, n + 1)
+            setField(b.live, COUNT_FIELDS[d], n + 1)
             -- Its field appears with the value's first session; see applyBreakdown.
             b.admitted[field] = d
           end
@@ -171,73 +171,93 @@ local function resolveProfiles(b)
         p.flags = p.flags .. (admitted and '0' or '1')
       end
     end
-    p.live = {}
-    for d = 1, 3 do p.live[d] = string.sub(p.flags, d, d) == '1' and OTHER or p.raw[d] end
+    p.liveField, p.liveLoggedInField = {}, {}
+    for d = 1, 3 do
+      local other = string.sub(p.flags, d, d) == '1'
+      p.liveField[d] = other and OTHER_FIELDS[d] or p.vf[d]
+      p.liveLoggedInField[d] = other and OTHER_LOGGED_IN_FIELDS[d] or p.lf[d]
+    end
   end
 end
 
--- Changes of one call, summed per client profile ("" for none).
-local function changesOf(b, profileId)
-  local c = b.changes[profileId]
-  if not c then
-    c = { live = 0, loggedIn = 0, opened = 0, dayMs = 0, prevDayMs = 0 }
-    b.changes[profileId] = c
+-- The field a day counts a profile's value of dimension `d` under: its own if the day has it or
+-- room for it, else "other". Decided once per call and field.
+local function dayField(b, fb, state, field, d)
+  local decided = state.fields[field]
+  if decided then return decided end
+  if unlimited(field) or fieldValue(fb, field) then
+    decided = field
+  else
+    local n = fieldNumber(fb, COUNT_FIELDS[d])
+    if n < b.cap then
+      setField(fb, COUNT_FIELDS[d], n + 1)
+      decided = field
+    else
+      decided = OTHER_FIELDS[d]
+    end
   end
-  return c
+  state.fields[field] = decided
+  return decided
+end
+
+-- Adds to slot 1 (sessions opened), 2 (ms) or 3 (users) of a day field, pending until applied.
+local function addToDay(state, field, slot, delta)
+  local counts = state.pending[field]
+  if not counts then
+    counts = { 0, 0, 0 }
+    state.pending[field] = counts
+    state.order[#state.order + 1] = field
+  end
+  counts[slot] = counts[slot] + delta
 end
 
 -- Session time credited: the part before today's midnight to the day before, the rest to today.
 local function breakdownCredited(b, profileId, prevDayMs, dayMs)
   if prevDayMs <= 0 and dayMs <= 0 then return end
-  local c = changesOf(b, profileId)
-  c.prevDayMs = c.prevDayMs + prevDayMs
-  c.dayMs = c.dayMs + dayMs
+  local p = b.profiles[profileId]
+  p.prevDayMs = p.prevDayMs + prevDayMs
+  p.dayMs = p.dayMs + dayMs
 end
 
--- A live count of dimension `d`; `letters` says which kind. A value's field goes at 0 and, unless
--- it is other or unknown, frees its place among the dimension's values.
-local function addToLive(b, letters, d, value, delta)
-  if delta == 0 then return end
-  local field = letters[d] .. ':' .. value
-  local n = fieldNumber(b.live, field) + delta
-  if n > 0 then
-    setField(b.live, field, n)
-    return
-  end
-  setField(b.live, field, nil)
-  if letters == LETTERS and value ~= OTHER and value ~= UNKNOWN then
-    addToField(b.live, '#' .. LETTERS[d], -1, true)
-  end
-end
-
--- Users active today on sessions of a profile (user id, profile id, …): each counted once
--- per value it uses, while the day is exact. The day's users hash holds, per user, each value it
--- was active with ("<letter><value>" entries between US characters): one HMGET, one HSET a call.
-local function breakdownUsersActive(b, userProfiles)
-  if not b.usersKey or #userProfiles == 0 then return end
+-- Users active today on sessions of a profile (userProfiles[from..to]: user id, profile id, …):
+-- each counted once per value it uses, while the day is exact. The day's users hash holds, per
+-- user, each value it was active with ("<letter><value>" entries between US characters): one
+-- HMGET, one HSET a call.
+local function breakdownUsersActive(b, userProfiles, from, to)
+  if not b.usersKey or to < from then return end
+  local state = b.dayState
   local users, index = {}, {}
-  for i = 1, #userProfiles, 2 do
-    if not index[userProfiles[i]] then
-      users[#users + 1] = userProfiles[i]
-      index[userProfiles[i]] = #users
+  for i = from, to, 2 do
+    local userId = userProfiles[i]
+    if not index[userId] then
+      users[#users + 1] = userId
+      index[userId] = #users
     end
   end
   local seen = {}
-  for from = 1, #users, MAX_USERS_UNPACK do
-    local to = math.min(#users, from + MAX_USERS_UNPACK - 1)
-    local got = redis.call('HMGET', b.usersKey, unpack(users, from, to))
-    for i = from, to do seen[i] = got[i - from + 1] or US end
+  for first = 1, #users, MAX_USERS_UNPACK do
+    local last = math.min(#users, first + MAX_USERS_UNPACK - 1)
+    local got = redis.call('HMGET', b.usersKey, unpack(users, first, last))
+    for i = first, last do seen[i] = got[i - first + 1] or US end
   end
   local changed = {}
-  for i = 1, #userProfiles, 2 do
+  for i = from, to, 2 do
     local u = index[userProfiles[i]]
     local p = b.profiles[userProfiles[i + 1]]
+    if not p.entries then
+      -- "<letter><value>" of each value the day counts the profile under, and how to find it.
+      p.entries, p.needles, p.dayFields = {}, {}, {}
+      for d = 1, 3 do
+        local field = dayField(b, b.day, state, p.vf[d], d)
+        p.dayFields[d] = field
+        p.entries[d] = LETTERS[d] .. string.sub(field, 3) .. US
+        p.needles[d] = US .. p.entries[d]
+      end
+    end
     for d = 1, 3 do
-      local value = admitDay(b.day, b.cap, d, p.raw[d])
-      local entry = LETTERS[d] .. value .. US
-      if not string.find(seen[u], US .. entry, 1, true) then
-        seen[u] = seen[u] .. entry
-        addToDay(b.day, b.cap, d, value, 3, 1)
+      if not string.find(seen[u], p.needles[d], 1, true) then
+        seen[u] = seen[u] .. p.entries[d]
+        addToDay(state, p.dayFields[d], 3, 1)
         changed[u] = true
       end
     end
@@ -263,28 +283,65 @@ local function freezeBreakdownUsers(b, usersCovered)
   setField(b.day, INEXACT, usersCovered)
 end
 
+local function addToLive(b, field, d, delta)
+  if delta == 0 then return end
+  b.livePending[field] = (b.livePending[field] or 0) + delta
+  b.liveDims[field] = d
+end
+
+-- Writes a day's pending counts: each field parsed and formatted once.
+local function applyDay(fb, state)
+  for _, field in ipairs(state.order) do
+    local counts = state.pending[field]
+    local old = fieldValue(fb, field)
+    if old then
+      local a = string.find(old, '|', 1, true)
+      local z = string.find(old, '|', a + 1, true)
+      counts[1] = counts[1] + tonumber(string.sub(old, 1, a - 1))
+      counts[2] = counts[2] + tonumber(string.sub(old, a + 1, z - 1))
+      counts[3] = counts[3] + tonumber(string.sub(old, z + 1))
+    end
+    setField(fb, field, int(counts[1]) .. '|' .. int(counts[2]) .. '|' .. int(counts[3]))
+  end
+end
+
 -- Spreads the per-profile changes over the value fields, and keeps the profiles' live counts.
 local function applyBreakdown(b)
-  for id, c in pairs(b.changes) do
-    local p = b.profiles[id]
+  local day, prev = b.dayState, b.prevState
+  for _, p in ipairs(b.profileOrder) do
     for d = 1, 3 do
-      addToLive(b, LETTERS, d, p.live[d], c.live)
-      addToLive(b, LOGGED_IN_LETTERS, d, p.live[d], c.loggedIn)
-      addToDay(b.day, b.cap, d, p.raw[d], 1, c.opened)
-      if c.dayMs > 0 then addToDay(b.day, b.cap, d, p.raw[d], 2, c.dayMs) end
-      if c.prevDayMs > 0 then addToDay(b.prev, b.cap, d, p.raw[d], 2, c.prevDayMs) end
+      addToLive(b, p.liveField[d], d, p.live)
+      addToLive(b, p.liveLoggedInField[d], d, p.loggedIn)
+      if p.opened ~= 0 then addToDay(day, dayField(b, b.day, day, p.vf[d], d), 1, p.opened) end
+      if p.dayMs > 0 then addToDay(day, dayField(b, b.day, day, p.vf[d], d), 2, p.dayMs) end
+      if p.prevDayMs > 0 then addToDay(prev, dayField(b, b.prev, prev, p.vf[d], d), 2, p.prevDayMs) end
     end
-    if id ~= '' and c.live ~= 0 then
-      p.count = p.count + c.live
+    if p.pf and p.live ~= 0 then
+      p.count = p.count + p.live
       if p.count > 0 then
-        setField(b.live, 'p:' .. id, int(p.count) .. '|' .. p.flags .. p.content)
+        setField(b.live, p.pf, int(p.count) .. '|' .. p.flags .. p.content)
       else
-        setField(b.live, 'p:' .. id, nil)
+        setField(b.live, p.pf, nil)
+      end
+    end
+  end
+  for field, delta in pairs(b.livePending) do
+    local n = fieldNumber(b.live, field) + delta
+    if n > 0 then
+      setField(b.live, field, n)
+    else
+      -- A value's field goes at 0 and, unless it is other or unknown, frees its place.
+      setField(b.live, field, nil)
+      local letter = string.sub(field, 1, 1)
+      if (letter == 'd' or letter == 'o' or letter == 'b') and not unlimited(field) then
+        addToField(b.live, COUNT_FIELDS[b.liveDims[field]], -1, true)
       end
     end
   end
   -- A value admitted for a profile whose sessions all ended in this same call holds no place.
   for field, d in pairs(b.admitted) do
-    if fieldNumber(b.live, field) <= 0 then addToField(b.live, '#' .. LETTERS[d], -1, true) end
+    if fieldNumber(b.live, field) <= 0 then addToField(b.live, COUNT_FIELDS[d], -1, true) end
   end
+  applyDay(b.day, day)
+  if prev then applyDay(b.prev, prev) end
 end

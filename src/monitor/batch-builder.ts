@@ -257,12 +257,13 @@ export function buildBatch(
       adding.push(sessionId);
     } else if (!next) {
       payload.closes.push(oldMember);
-      payload.closeProfiles.push(before.profileId);
+      payload.closeProfiles.push(profile(before)[0]);
       closing.push(sessionId);
       if (before.stampMs < day.startMs) payload.touchesPrevDay = true;
     } else if (carried) {
       payload.carries.push(oldMember, memberOf(next));
-      payload.carryProfiles.push(before.profileId);
+      // Its time by value needs its profile's fields, even when nothing else changes it.
+      payload.carryProfiles.push(profile(before)[0]);
       carrying.push(sessionId);
       payload.touchesPrevDay = true;
     } else {

@@ -27,3 +27,25 @@ export function breakdownCapOf(cap: number | undefined): number {
   }
   return value;
 }
+
+/** Which of a profile content's five US-separated fields holds each dimension's value. */
+const CONTENT_FIELD_OF_DIMENSION = [0, 1, 3];
+const US = '\x1f';
+
+/**
+ * The hash fields a client profile's sessions count under (lua/includes/breakdownFields.lua):
+ * `d:`, `o:`, `b:` and the logged-in `D:`, `O:`, `B:` of its three values, `''` as `unknown`.
+ * Built by the writer so the script makes no strings of its own.
+ */
+export function breakdownFieldsOf(content: string): string[] {
+  const parts = content.split(US);
+  const values = CONTENT_FIELD_OF_DIMENSION.map((i) => parts[i] || 'unknown');
+  return [
+    `d:${values[0]}`,
+    `o:${values[1]}`,
+    `b:${values[2]}`,
+    `D:${values[0]}`,
+    `O:${values[1]}`,
+    `B:${values[2]}`,
+  ];
+}

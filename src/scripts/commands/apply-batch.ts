@@ -3,7 +3,7 @@ import { addDays, type ZonedDay } from '../../time/zoned-calendar';
 import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptArg, ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
-import { breakdownCapOf } from '../../session/breakdown-dimensions';
+import { breakdownCapOf, breakdownFieldsOf } from '../../session/breakdown-dimensions';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 
 /** Who used which value on a day is only needed while the day can still be written to. */
@@ -157,7 +157,9 @@ export async function applyBatch(
   for (const p of payload.closeProfiles) args.push(p);
   for (const p of payload.carryProfiles) args.push(p);
   for (const u of users) args.push(u);
-  for (const profile of payload.profiles) for (const p of profile) args.push(p);
+  for (const [id, content, live, loggedIn, opened] of payload.profiles) {
+    args.push(id, content, ...breakdownFieldsOf(content), live, loggedIn, opened);
+  }
   for (const u of payload.activeUsers) args.push(u);
   for (const p of payload.pairs) args.push(p);
   for (const f of payload.logFields) args.push(f);
