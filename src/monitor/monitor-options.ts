@@ -15,7 +15,7 @@ import {
 } from '../scripts/closed-log-limits';
 
 /** Sessions one close or reap call handles unless told otherwise (bench/reap.js measures it). */
-export const DEFAULT_CLOSE_BATCH_SIZE = 1000;
+export const DEFAULT_CLOSE_BATCH_SIZE = 250;
 /**
  * Most events one batch, and most sessions one close call, may carry: a script call's arguments
  * are bounded (Lua's unpack), and larger calls would block Redis longer without being faster.

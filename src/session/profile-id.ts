@@ -9,6 +9,16 @@ import { createHash } from 'node:crypto';
  */
 export function profileIdOf(content: string): string {
   if (content === '') return '';
-  const digest = createHash('sha1').update(content).digest();
-  return (digest.readBigUInt64BE(0) >> 13n).toString(36).padStart(10, '0');
+  let id = recentIds.get(content);
+  if (id === undefined) {
+    const digest = createHash('sha1').update(content).digest();
+    id = (digest.readBigUInt64BE(0) >> 13n).toString(36).padStart(10, '0');
+    // A server sees a few hundred profiles: hashing each once saves a SHA-1 per session opened.
+    if (recentIds.size >= MAX_REMEMBERED) recentIds.clear();
+    recentIds.set(content, id);
+  }
+  return id;
 }
+
+const MAX_REMEMBERED = 4096;
+const recentIds = new Map<string, string>();
