@@ -61,7 +61,7 @@ local DIMENSIONS = { d = 1, o = 2, b = 3 }
 --- @include "includes/expiry"
 --- @include "includes/fieldBatch"
 --- @include "includes/userTally"
---- @include "includes/breakdownFields"
+--- @include "includes/breakdownDays"
 
 if rcall('HEXISTS', importsKey, digest) == 1 then return {0, 0} end
 local dayFb, monthFb = newFieldBatch(dayKey), newFieldBatch(monthKey)

@@ -158,8 +158,8 @@ export class Keys {
     return `${this.prefix}demo`;
   }
   /**
-   * STREAM: one entry per closed session (lua/includes/closedSessionLog.lua lists the fields),
-   * ids by Redis TIME, capped by length and age.
+   * STREAM: one entry per script call that closes sessions, with a field per session
+   * (src/session/closed-record.ts lists the fields), ids by Redis TIME, capped by length and age.
    */
   closedSessions(): string {
     return `${this.prefix}closed`;

@@ -1,5 +1,6 @@
 --- @include "redisTime"
 --- @include "fieldBatch"
+--- @include "breakdownDays"
 
 -- Breakdowns of sessions by device type (d), OS (o) and browser/app (b), kept as fields of hashes
 -- the scripts read and write whole once per call anyway (fieldBatch):
@@ -31,35 +32,11 @@
 -- Strings cost: every concatenation makes one. A profile's field names come from the writer (or
 -- are built once per profile), decisions are cached per call, and a day field is parsed and
 -- formatted once per call however many changes it gets.
-local US = '\31'
-local OTHER, UNKNOWN = 'other', 'unknown'
-local INEXACT = '|inexact'
-local LETTERS = { 'd', 'o', 'b' }
-local OTHER_FIELDS = { 'd:other', 'o:other', 'b:other' }
+
 local OTHER_LOGGED_IN_FIELDS = { 'D:other', 'O:other', 'B:other' }
-local COUNT_FIELDS = { '#d', '#o', '#b' }
 -- Which of the five content fields holds each dimension's value.
 local DIMENSION_FIELDS = { 1, 2, 4 }
 local MAX_USERS_UNPACK = 1000
-
--- Every piece of `text` between separators, empty pieces included.
-local function splitText(text, sep)
-  local parts, from = {}, 1
-  while true do
-    local at = string.find(text, sep, from, true)
-    if not at then
-      parts[#parts + 1] = string.sub(text, from)
-      return parts
-    end
-    parts[#parts + 1] = string.sub(text, from, at - 1)
-    from = at + 1
-  end
-end
-
--- A day hash's decisions and pending counts during one call.
-local function newDayState()
-  return { fields = {}, pending = {}, order = {} }
-end
 
 -- liveFb: the live totals hash; dayFb, prevFb: the day's and the day before's hash (prevFb may be
 -- nil when no time can go to the day before); usersKey: the day's users hash, or nil.
@@ -137,12 +114,6 @@ local function profilesNeedValues(b)
   return more
 end
 
--- Whether a field name is the one of "other" or "unknown" (which take no place among the values).
-local function unlimited(field)
-  local v = string.sub(field, 3)
-  return v == OTHER or v == UNKNOWN
-end
-
 -- After loading: each profile's record, created (its live values admitted now, in the order the
 -- writer named the profiles: the order of their first events) when no live session has it yet.
 -- Sets the fields its sessions count under live (p.liveField, p.liveLoggedInField).
@@ -178,37 +149,6 @@ local function resolveProfiles(b)
       p.liveLoggedInField[d] = other and OTHER_LOGGED_IN_FIELDS[d] or p.lf[d]
     end
   end
-end
-
--- The field a day counts a profile's value of dimension `d` under: its own if the day has it or
--- room for it, else "other". Decided once per call and field.
-local function dayField(b, fb, state, field, d)
-  local decided = state.fields[field]
-  if decided then return decided end
-  if unlimited(field) or fieldValue(fb, field) then
-    decided = field
-  else
-    local n = fieldNumber(fb, COUNT_FIELDS[d])
-    if n < b.cap then
-      setField(fb, COUNT_FIELDS[d], n + 1)
-      decided = field
-    else
-      decided = OTHER_FIELDS[d]
-    end
-  end
-  state.fields[field] = decided
-  return decided
-end
-
--- Adds to slot 1 (sessions opened), 2 (ms) or 3 (users) of a day field, pending until applied.
-local function addToDay(state, field, slot, delta)
-  local counts = state.pending[field]
-  if not counts then
-    counts = { 0, 0, 0 }
-    state.pending[field] = counts
-    state.order[#state.order + 1] = field
-  end
-  counts[slot] = counts[slot] + delta
 end
 
 -- Session time credited: the part before today's midnight to the day before, the rest to today.
@@ -287,22 +227,6 @@ local function addToLive(b, field, d, delta)
   if delta == 0 then return end
   b.livePending[field] = (b.livePending[field] or 0) + delta
   b.liveDims[field] = d
-end
-
--- Writes a day's pending counts: each field parsed and formatted once.
-local function applyDay(fb, state)
-  for _, field in ipairs(state.order) do
-    local counts = state.pending[field]
-    local old = fieldValue(fb, field)
-    if old then
-      local a = string.find(old, '|', 1, true)
-      local z = string.find(old, '|', a + 1, true)
-      counts[1] = counts[1] + tonumber(string.sub(old, 1, a - 1))
-      counts[2] = counts[2] + tonumber(string.sub(old, a + 1, z - 1))
-      counts[3] = counts[3] + tonumber(string.sub(old, z + 1))
-    end
-    setField(fb, field, int(counts[1]) .. '|' .. int(counts[2]) .. '|' .. int(counts[3]))
-  end
 end
 
 -- Spreads the per-profile changes over the value fields, and keeps the profiles' live counts.

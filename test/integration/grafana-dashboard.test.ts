@@ -332,7 +332,7 @@ async function checkDashboard(
       }
       const view = breakdownView(panel);
       // A live breakdown is named after what it shows of the live totals hash.
-      const part = view ? `live:by:${view.by}` : key.slice(truth.keys.prefix.length);
+      const part = view ? `live breakdown ${view.by}` : key.slice(truth.keys.prefix.length);
       for (const column of shownColumns(panel, result.fields)) {
         if (STREAM_COLUMNS.has(column)) continue;
         const name = column === 'Value' && result.command === 'hget' ? result.argv[2] : column;
@@ -523,8 +523,8 @@ describe('Grafana dashboard and provisioning (grafana/)', () => {
       expect(first.shown).toContain(`timeseries timeline ${field}`);
     }
     const breakdownPanels = [...first.shown].filter((s) => /^(bargauge|piechart) /.test(s));
-    expect(breakdownPanels.some((s) => s.includes(' live:by:device '))).toBe(true);
-    expect(breakdownPanels.some((s) => s.includes(' live:by:os '))).toBe(true);
+    expect(breakdownPanels.some((s) => s.includes(' live breakdown device '))).toBe(true);
+    expect(breakdownPanels.some((s) => s.includes(' live breakdown os '))).toBe(true);
 
     // Things change and a second sample lands: the time series now has two points, the last one
     // the new numbers, and every stat follows.
