@@ -221,7 +221,7 @@ function reapRows(reap) {
     [
       'reap',
       'sessions of a SIGKILLed instance (half logged in), ' +
-        `${reap.closeBatchSize} sessions per call, one SauReader`,
+        `${reap.closeBatchSize} sessions per call, one SauReaper`,
     ],
   ];
   for (const [i, size] of reap.bySize.entries()) {
