@@ -5,6 +5,7 @@ import type { ScriptArg, ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
 import { breakdownCapOf, breakdownFieldsOf } from '../../session/breakdown-dimensions';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
+import { liveUserArgs } from '../live-user-args';
 
 /** Who used which value on a day is only needed while the day can still be written to. */
 const PAIRS_GRACE_S = 3600;
@@ -97,18 +98,7 @@ export async function applyBatch(
     keys.dayBreakdownUsers(day.date),
     keys.closedSessions(),
   ];
-  const users: ScriptArg[] = [];
-  const keyIndex = new Map<string, number>();
-  for (const [userId, delta] of payload.userChanges) {
-    const key = keys.liveUsersOf(userId);
-    let index = keyIndex.get(key);
-    if (index === undefined) {
-      scriptKeys.push(key);
-      index = scriptKeys.length;
-      keyIndex.set(key, index);
-    }
-    users.push(index, userId, delta);
-  }
+  const users = liveUserArgs(keys, scriptKeys, payload.userChanges);
   const args: ScriptArg[] = [
     input.incarnation,
     day.startMs,

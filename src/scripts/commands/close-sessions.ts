@@ -7,6 +7,7 @@ import { breakdownCapOf } from '../../session/breakdown-dimensions';
 import { closedSessionField } from '../../session/closed-record';
 import { parseMember } from '../../session/session-member';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
+import { liveUserArgs } from '../live-user-args';
 
 /** Another reaper closing the same chunk makes a call read again; this many times at most in a row. */
 const MAX_STALE_READS = 10;
@@ -114,18 +115,11 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     }
     profileSessions.set(session.profileId, counts);
   }
-  const users: ScriptArg[] = [];
-  const keyIndex = new Map<string, number>();
-  for (const [userId, sessions] of userSessions) {
-    const key = keys.liveUsersOf(userId);
-    let index = keyIndex.get(key);
-    if (index === undefined) {
-      scriptKeys.push(key);
-      index = scriptKeys.length;
-      keyIndex.set(key, index);
-    }
-    users.push(index, userId, -sessions);
-  }
+  const users = liveUserArgs(
+    keys,
+    scriptKeys,
+    [...userSessions].map(([userId, sessions]) => [userId, -sessions] as const),
+  );
   const profiles: ScriptArg[] = [];
   for (const [id, [live, loggedIn]] of profileSessions) profiles.push(id, live, loggedIn);
   return { members, profileIds, users, profiles, logFields, anonymous };
