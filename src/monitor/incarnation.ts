@@ -72,6 +72,9 @@ export class Incarnation {
     this.reincarnating ??= (async () => {
       const { ctx } = this;
       this.resyncs++;
+      // The batch being sent may come back refused while this registers, and is then dropped:
+      // its logins are taken now, before the drain loop lets go of it.
+      const sentLogins = loginsOf(this.inFlight() ?? []);
       if (cause === 'SUPERSEDED') this.takeOwnIdentity();
       else {
         ctx.report(
@@ -88,17 +91,12 @@ export class Incarnation {
         snapshot.push('r', sessionId, ctx.sessions.restoreArgument(sessionId));
         if (userId) live.add(userId);
       }
-      // Logins not yet known to be in Redis: the batch being sent and the queued events.
-      const lostLogins = new Set<string>();
-      const visit = (op: string, _sessionId: string, arg: string): void => {
-        if (op !== 'i') return;
-        const userId = arg.split('\0')[0];
-        if (!live.has(userId)) lostLogins.add(userId);
-      };
-      const inFlight = this.inFlight() ?? [];
-      for (let i = 0; i < inFlight.length; i += 3) visit(inFlight[i], '', inFlight[i + 2]);
-      ctx.queue.forEach(visit);
-      for (const userId of lostLogins) snapshot.push('a', '', userId);
+      // Logins not yet known to be in Redis: the batch being sent then or now, the queued events.
+      const lostLogins = new Set([...sentLogins, ...loginsOf(this.inFlight() ?? [])]);
+      ctx.queue.forEach((op, _sessionId, arg) => {
+        if (op === 'i') lostLogins.add(loginUserOf(arg));
+      });
+      for (const userId of lostLogins) if (!live.has(userId)) snapshot.push('a', '', userId);
       ctx.queue.replaceWith(snapshot);
     })().finally(() => {
       this.reincarnating = undefined;
@@ -156,4 +154,18 @@ export class Incarnation {
       ),
     );
   }
+}
+
+/** The user of a login event's argument (`userId\0loginSec`). */
+function loginUserOf(arg: string): string {
+  return arg.split('\0')[0];
+}
+
+/** The users of the login events among flat event triples. */
+function loginsOf(events: readonly string[]): string[] {
+  const users: string[] = [];
+  for (let i = 0; i < events.length; i += 3) {
+    if (events[i] === 'i') users.push(loginUserOf(events[i + 2]));
+  }
+  return users;
 }
