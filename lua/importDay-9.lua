@@ -80,9 +80,9 @@ for i = FIRST_USER + 1, #ARGV, 2 do
   end
 end
 -- The day's value decisions (cap) and pending counts (includes/breakdownFields).
-local capped, dayState = { cap = breakdownCap }, newDayState()
+local dayState = newDayState(dayFb, breakdownCap)
 local function fieldOf(d, value)
-  return dayField(capped, dayFb, dayState, LETTERS[d] .. ':' .. value, d)
+  return dayField(dayState, LETTERS[d] .. ':' .. value, d)
 end
 loadFields(dayFb)
 loadFields(monthFb)
@@ -133,7 +133,7 @@ if day.exact then
 end
 if usersTouched then extendExpiry(breakdownUsersKey, breakdownUsersExpireAt) end
 
-applyDay(dayFb, dayState)
+applyDay(dayState)
 saveUserTally(day, daySetExpireAt)
 saveUserTally(month, monthSetExpireAt)
 if not day.exact and not fieldValue(dayFb, INEXACT) then

@@ -31,21 +31,23 @@ local function unlimited(field)
   return v == OTHER or v == UNKNOWN
 end
 
--- A day hash's decisions and pending counts during one call.
-local function newDayState()
-  return { fields = {}, pending = {}, order = {} }
+-- A day hash (a field batch), the values it admits (`cap` a dimension), and its decisions and
+-- pending counts during one call.
+local function newDayState(fb, cap)
+  return { fb = fb, cap = cap, fields = {}, pending = {}, order = {} }
 end
 
 -- The field a day counts a profile's value of dimension `d` under: its own if the day has it or
 -- room for it, else "other". Decided once per call and field.
-local function dayField(b, fb, state, field, d)
+local function dayField(state, field, d)
   local decided = state.fields[field]
   if decided then return decided end
+  local fb = state.fb
   if unlimited(field) or fieldValue(fb, field) then
     decided = field
   else
     local n = fieldNumber(fb, COUNT_FIELDS[d])
-    if n < b.cap then
+    if n < state.cap then
       setField(fb, COUNT_FIELDS[d], n + 1)
       decided = field
     else
@@ -68,7 +70,8 @@ local function addToDay(state, field, slot, delta)
 end
 
 -- Writes a day's pending counts: each field parsed and formatted once.
-local function applyDay(fb, state)
+local function applyDay(state)
+  local fb = state.fb
   for _, field in ipairs(state.order) do
     local counts = state.pending[field]
     local old = fieldValue(fb, field)

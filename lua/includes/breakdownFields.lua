@@ -55,8 +55,18 @@ local function newBreakdown(cap, liveFb, dayFb, prevFb, usersKey)
   want(dayFb, INEXACT)
   return { cap = cap, live = liveFb, day = dayFb, prev = prevFb, usersKey = usersKey,
            profiles = {}, profileOrder = {}, admitted = {},
-           livePending = {}, liveDims = {}, dayState = newDayState(),
-           prevState = prevFb and newDayState() or nil }
+           livePending = {}, liveDims = {}, dayState = newDayState(dayFb, cap),
+           prevState = prevFb and newDayState(prevFb, cap) or nil }
+end
+
+-- Names a profile's value fields (p.vf, p.lf) for the next load of the live and day hashes.
+local function wantValueFields(b, p)
+  for d = 1, 3 do
+    want(b.live, p.vf[d])
+    want(b.live, p.lf[d])
+    want(b.day, p.vf[d])
+    if b.prev then want(b.prev, p.vf[d]) end
+  end
 end
 
 -- Names the fields of a profile whose field names the writer sent: `valueFields` (d:, o:, b: of
@@ -71,14 +81,7 @@ local function wantProfile(b, id, content, valueFields, loggedInFields)
     p.pf = 'p:' .. id
     want(b.live, p.pf)
   end
-  if valueFields then
-    for d = 1, 3 do
-      want(b.live, valueFields[d])
-      want(b.live, loggedInFields[d])
-      want(b.day, valueFields[d])
-      if b.prev then want(b.prev, valueFields[d]) end
-    end
-  end
+  if valueFields then wantValueFields(b, p) end
   return p
 end
 
@@ -103,11 +106,8 @@ local function profilesNeedValues(b)
         if v == '' then v = UNKNOWN end
         p.vf[d] = LETTERS[d] .. ':' .. v
         p.lf[d] = string.upper(LETTERS[d]) .. ':' .. v
-        want(b.live, p.vf[d])
-        want(b.live, p.lf[d])
-        want(b.day, p.vf[d])
-        if b.prev then want(b.prev, p.vf[d]) end
       end
+      wantValueFields(b, p)
       more = true
     end
   end
@@ -188,7 +188,7 @@ local function breakdownUsersActive(b, userProfiles, from, to)
       -- "<letter><value>" of each value the day counts the profile under, and how to find it.
       p.entries, p.needles, p.dayFields = {}, {}, {}
       for d = 1, 3 do
-        local field = dayField(b, b.day, state, p.vf[d], d)
+        local field = dayField(state, p.vf[d], d)
         p.dayFields[d] = field
         p.entries[d] = LETTERS[d] .. string.sub(field, 3) .. US
         p.needles[d] = US .. p.entries[d]
@@ -223,6 +223,8 @@ local function freezeBreakdownUsers(b, usersCovered)
   setField(b.day, INEXACT, usersCovered)
 end
 
+-- `d`: the dimension of a value field (d:, o:, b:), whose values take places up to the cap; nil
+-- for a logged-in field (D:, O:, B:), which takes none.
 local function addToLive(b, field, d, delta)
   if delta == 0 then return end
   b.livePending[field] = (b.livePending[field] or 0) + delta
@@ -235,10 +237,10 @@ local function applyBreakdown(b)
   for _, p in ipairs(b.profileOrder) do
     for d = 1, 3 do
       addToLive(b, p.liveField[d], d, p.live)
-      addToLive(b, p.liveLoggedInField[d], d, p.loggedIn)
-      if p.opened ~= 0 then addToDay(day, dayField(b, b.day, day, p.vf[d], d), 1, p.opened) end
-      if p.dayMs > 0 then addToDay(day, dayField(b, b.day, day, p.vf[d], d), 2, p.dayMs) end
-      if p.prevDayMs > 0 then addToDay(prev, dayField(b, b.prev, prev, p.vf[d], d), 2, p.prevDayMs) end
+      addToLive(b, p.liveLoggedInField[d], nil, p.loggedIn)
+      if p.opened ~= 0 then addToDay(day, dayField(day, p.vf[d], d), 1, p.opened) end
+      if p.dayMs > 0 then addToDay(day, dayField(day, p.vf[d], d), 2, p.dayMs) end
+      if p.prevDayMs > 0 then addToDay(prev, dayField(prev, p.vf[d], d), 2, p.prevDayMs) end
     end
     if p.pf and p.live ~= 0 then
       p.count = p.count + p.live
@@ -256,16 +258,14 @@ local function applyBreakdown(b)
     else
       -- A value's field goes at 0 and, unless it is other or unknown, frees its place.
       setField(b.live, field, nil)
-      local letter = string.sub(field, 1, 1)
-      if (letter == 'd' or letter == 'o' or letter == 'b') and not unlimited(field) then
-        addToField(b.live, COUNT_FIELDS[b.liveDims[field]], -1, true)
-      end
+      local d = b.liveDims[field]
+      if d and not unlimited(field) then addToField(b.live, COUNT_FIELDS[d], -1, true) end
     end
   end
   -- A value admitted for a profile whose sessions all ended in this same call holds no place.
   for field, d in pairs(b.admitted) do
     if fieldNumber(b.live, field) <= 0 then addToField(b.live, COUNT_FIELDS[d], -1, true) end
   end
-  applyDay(b.day, day)
-  if prev then applyDay(b.prev, prev) end
+  applyDay(day)
+  if prev then applyDay(prev) end
 end
