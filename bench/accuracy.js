@@ -8,7 +8,7 @@
  *   HyperLogLog that was fed from the first user on (Redis's HLL: 0.81 % standard error).
  *
  * Users are counted through the markActiveUsers script (the same user tally a login runs in
- * applyEvents), `BATCH_USERS` users a call, into a namespace of its own per case, removed after.
+ * applyBatch), `BATCH_USERS` users a call, into a namespace of its own per case, removed after.
  */
 const { Redis } = require('ioredis');
 const { SauReader } = require('../dist');

@@ -4,6 +4,7 @@ import { profileIdOf } from '../session/profile-id';
 import { memberOf, parseMember } from '../session/session-member';
 import { splitSessionMeta } from '../session/session-meta';
 import type { ActiveToday } from './active-today';
+import { splitLogin } from './login-argument';
 import type { MirroredSession, SessionMirror } from './session-mirror';
 
 /**
@@ -187,8 +188,7 @@ export function buildBatch(
       applied++;
     } else if (op === 'i') {
       if (!current) continue;
-      const nul = arg.indexOf('\0');
-      const userId = nul < 0 ? arg : arg.slice(0, nul);
+      const [userId, loginSec] = splitLogin(arg);
       if (current.userId !== userId) {
         if (current.userId) payload.userChanges.push([current.userId, -1]);
         else {
@@ -197,7 +197,6 @@ export function buildBatch(
         }
         payload.userChanges.push([userId, 1]);
         payload.logins++;
-        const loginSec = nul < 0 ? 0 : parseInt(arg.slice(nul + 1), 36) || 0;
         update(sessionId, current, { ...current, userId, loginSec });
         applied++;
       }

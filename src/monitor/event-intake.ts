@@ -2,6 +2,7 @@ import { RejectedEventError, type RejectionReason } from '../errors/rejected-eve
 import type { SessionOp } from './batch-builder';
 import type { ClientMetaEncoder } from './client-meta';
 import type { DrainLoop } from './drain-loop';
+import { encodeLogin } from './login-argument';
 import type { MonitorContext } from './monitor-context';
 import type { LoginRecovery } from './recovery';
 import { idProblem, type SessionInfo } from './session-input';
@@ -46,7 +47,7 @@ export class EventIntake {
     }
     const loginSec = this.ctx.sessions.login(sessionId, userId);
     const seq = this.ctx.queue.headSeq + this.ctx.queue.size;
-    if (this.enqueue('i', sessionId, `${userId}\0${loginSec.toString(36)}`)) {
+    if (this.enqueue('i', sessionId, encodeLogin(userId, loginSec))) {
       // Kept until Redis has it, to be replayed into its own day after a failover.
       this.recovery.remember(userId, seq);
     }

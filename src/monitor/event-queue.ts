@@ -4,8 +4,8 @@ import type { SessionOp } from './batch-builder';
 const COMPACT_AFTER = 3 * 65_536;
 
 /**
- * Events waiting for Redis, as flat (op, session id, user id) triples: the exact ARGV layout of
- * applyEvents, so a batch is sent without copying into objects first. Order is preserved, which
+ * Events waiting for Redis, as flat (op, session id, argument) triples (batch-builder.ts lists
+ * them), so a batch is taken without copying into objects first. Order is preserved, which
  * keeps every session's events in order. Taking from the front moves an offset instead of
  * splicing, so draining a million queued events after an outage costs linear time, not quadratic.
  */

@@ -5,6 +5,7 @@ import { registerInstance } from '../scripts/commands/register-instance';
 import { releaseInstance } from '../scripts/commands/release-instance';
 import { closeIncarnation } from './close-incarnation';
 import { derivedInstanceId } from './derived-instance-id';
+import { splitLogin } from './login-argument';
 import { connectionOf, type MonitorContext } from './monitor-context';
 
 /**
@@ -94,7 +95,7 @@ export class Incarnation {
       // Logins not yet known to be in Redis: the batch being sent then or now, the queued events.
       const lostLogins = new Set([...sentLogins, ...loginsOf(this.inFlight() ?? [])]);
       ctx.queue.forEach((op, _sessionId, arg) => {
-        if (op === 'i') lostLogins.add(loginUserOf(arg));
+        if (op === 'i') lostLogins.add(splitLogin(arg)[0]);
       });
       for (const userId of lostLogins) if (!live.has(userId)) snapshot.push('a', '', userId);
       ctx.queue.replaceWith(snapshot);
@@ -156,16 +157,11 @@ export class Incarnation {
   }
 }
 
-/** The user of a login event's argument (`userId\0loginSec`). */
-function loginUserOf(arg: string): string {
-  return arg.split('\0')[0];
-}
-
 /** The users of the login events among flat event triples. */
 function loginsOf(events: readonly string[]): string[] {
   const users: string[] = [];
   for (let i = 0; i < events.length; i += 3) {
-    if (events[i] === 'i') users.push(loginUserOf(events[i + 2]));
+    if (events[i] === 'i') users.push(splitLogin(events[i + 2])[0]);
   }
   return users;
 }

@@ -4,6 +4,7 @@ import { markActiveUsers } from '../scripts/commands/mark-active-users';
 import { expiryOf } from '../time/retention';
 import type { AppliedPart } from './batch-writer';
 import type { Drift } from './drift-repair';
+import { splitLogin } from './login-argument';
 import { connectionOf, type MonitorContext } from './monitor-context';
 import type { Resync } from './resync';
 
@@ -59,7 +60,7 @@ export class LoginRecovery {
     for (let i = 0; i < events.length; i += 3) {
       const op = events[i];
       if (op === 'i' || op === 'a')
-        ctx.recentLogins.record(part.date, events[i + 2].split('\0')[0]);
+        ctx.recentLogins.record(part.date, splitLogin(events[i + 2])[0]);
       else if (op === 'm') {
         const userId = ctx.sessions.userOf(events[i + 1]);
         if (userId) ctx.recentLogins.record(part.date, userId);

@@ -26,7 +26,7 @@ interface DayRows {
 }
 
 /**
- * Reads the breakdowns the scripts keep (lua/includes/sessionBreakdown.lua): one pipeline, one
+ * Reads the breakdowns the scripts keep (lua/includes/breakdownFields.lua): one pipeline, one
  * round trip, plus one for Redis TIME when the date is not given.
  */
 export class BreakdownReader {

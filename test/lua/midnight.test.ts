@@ -16,7 +16,7 @@ import { expiryOf } from '../../src/time/retention';
  * that ends 1.5 s from now (the scripts accept any bounds that contain TIME), lets TIME cross that
  * boundary, and checks both days.
  */
-describe('midnight rollover (applyEvents "m")', () => {
+describe('midnight rollover (applyBatch "m")', () => {
   const redis = useRedis();
 
   it('counts a session open across midnight on both days and splits its time', async () => {

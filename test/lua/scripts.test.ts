@@ -65,7 +65,7 @@ describe('Lua script contracts', () => {
     return { client, keys, runner, incarnation, today, apply, close, state };
   }
 
-  describe('applyEvents', () => {
+  describe('applyBatch', () => {
     it('refuses a day that does not contain Redis TIME with -1 and writes nothing', async () => {
       const { apply, state, today, client } = await setup();
       const before = await state();

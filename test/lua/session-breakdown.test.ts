@@ -32,7 +32,7 @@ import {
   profilesHash,
 } from '../support/breakdown-hashes';
 
-/** applyEvents and closeSessions with session metadata: profiles, live and day breakdowns. */
+/** applyBatch and closeSessions with session metadata: profiles, live and day breakdowns. */
 describe('session metadata and breakdowns in the scripts', () => {
   const redis = useRedis();
   const calendar = new ZonedCalendar('UTC');
