@@ -6,7 +6,8 @@
 //   node scripts/test-at.js 2027-02-28T23:58:30Z [--tz Europe/Berlin] [jest arguments…]
 //
 // The instant is where the clock stands when jest starts: a suite that takes two minutes started
-// at 23:58:30 crosses midnight while it runs, which is the point. --tz sets TZ for node (the
+// at 23:58:30 crosses midnight while it runs, which is the point (a test file due to start in the
+// last 40 s of a UTC day waits for the next: test/support/file-clear-of-midnight.ts). --tz sets TZ for node (the
 // process's own zone; counts use the zone each monitor is given).
 const { spawnSync } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');

@@ -211,6 +211,9 @@ export function buildBatch(
       if (!current) continue;
       const before = t ? t.before : current;
       close(sessionId, current, before && before.stampMs - before.carriedSec * 1000);
+      // Closed after a midnight its instance has not carried it over yet: its user was online on
+      // the new day too, as a carry-over would have counted.
+      if (current.userId && current.stampMs < day.startMs) active(current.userId, current);
       applied++;
     } else if (op === 'm') {
       midnight = true;

@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { SessionMonitor } from '../../src';
+import { redisDate, writeOnOneDay } from '../support/expect-today';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
 import { assertBuilt, jsonLines, expectOneLineFailure, runCli, type CliResult } from './run-cli';
 
@@ -22,9 +24,12 @@ function daysBefore(date: string, n: number): string {
 
 describe('sau-cli history', () => {
   let redis: TestRedis;
-  let monitor: SessionMonitor;
-  const namespace = uniqueNamespace('cli-history');
+  let client: Redis;
+  let monitor: SessionMonitor | undefined;
+  let namespace: string;
   const problems: Error[] = [];
+  // The date the events were written on. The suite also runs across a midnight, so every reading
+  // but the one of the default end date names that day.
   let today: string;
 
   function cli(...args: string[]): Promise<CliResult> {
@@ -47,28 +52,33 @@ describe('sau-cli history', () => {
   beforeAll(async () => {
     assertBuilt();
     redis = await startRedis();
-    monitor = new SessionMonitor({ redis: redis.url, namespace, instanceId: 'cli-history-1' });
-    monitor.on('error', (err: Error) => problems.push(err));
-    await monitor.start();
-    // 3 users (u1 twice), 5 sessions, 4 logins; s5 closes at once.
-    for (const id of ['s1', 's2', 's3', 's4', 's5']) monitor.open({ id });
-    monitor.login('s1', 'u1');
-    monitor.login('s2', 'u1');
-    monitor.login('s3', 'u2');
-    monitor.login('s4', 'u3');
-    monitor.close('s5');
-    await monitor.flush();
-    today = new Date(Date.now()).toISOString().slice(0, 10);
+    client = new Redis(redis.url);
+    today = await writeOnOneDay(client, async () => {
+      await monitor?.stop();
+      namespace = uniqueNamespace('cli-history');
+      monitor = new SessionMonitor({ redis: redis.url, namespace, instanceId: 'cli-history-1' });
+      monitor.on('error', (err: Error) => problems.push(err));
+      await monitor.start();
+      // 3 users (u1 twice), 5 sessions, 4 logins; s5 closes at once.
+      for (const id of ['s1', 's2', 's3', 's4', 's5']) monitor.open({ id });
+      monitor.login('s1', 'u1');
+      monitor.login('s2', 'u1');
+      monitor.login('s3', 'u2');
+      monitor.login('s4', 'u3');
+      monitor.close('s5');
+      await monitor.flush();
+    });
   });
 
   afterAll(async () => {
     await monitor?.stop();
+    client?.disconnect();
     await redis?.stop();
     expect(problems).toEqual([]);
   });
 
-  it('--json: one record a day, oldest first, ending today', async () => {
-    const out = await historyJson('--days', '3');
+  it('--json: one record a day, oldest first', async () => {
+    const out = await historyJson('--days', '3', '--date', today);
     expect(out.namespace).toBe(namespace);
     expect(out.timezone).toBe('UTC');
     expect(out.days.map((d) => d.date)).toEqual([
@@ -103,31 +113,34 @@ describe('sau-cli history', () => {
 
   it('matches stats --window day for today', async () => {
     const [history, stats] = await Promise.all([
-      historyJson('--days', '1'),
-      cli('--json', 'stats', '--window', 'day'),
+      historyJson('--days', '1', '--date', today),
+      cli('--json', 'stats', '--window', 'day', '--date', today),
     ]);
     const day = (jsonLines(stats.stdout)[0] as { day: DayJson }).day;
     expect(history.days).toEqual([day]);
   });
 
-  it('--date ends the history on another day; the default is 30 days', async () => {
+  it('--date ends the history on another day; the default is 30 days ending today', async () => {
     const out = await historyJson('--days', '2', '--date', '2020-03-01');
     expect(out.days.map((d) => d.date)).toEqual(['2020-02-29', '2020-03-01']);
     expect(out.days.every((d) => d.sessions === 0 && d.activeUsers === 0)).toBe(true);
+    const before = await redisDate(client);
     const month = await historyJson();
+    const after = await redisDate(client);
     expect(month.days).toHaveLength(30);
-    expect(month.days[29].date).toBe(today);
+    // Today is Redis's date when the command read it: `before`, or `after` if midnight came between.
+    expect([before, after]).toContain(month.days[29].date);
   });
 
   it('reads 400 days in one go', async () => {
-    const out = await historyJson('--days', '400');
+    const out = await historyJson('--days', '400', '--date', today);
     expect(out.days).toHaveLength(400);
     expect(out.days[399]).toMatchObject({ date: today, activeUsers: 3, sessions: 5 });
     expect(out.days.slice(0, 399).reduce((n, d) => n + d.sessions, 0)).toBe(0);
   });
 
   it('--csv: RFC 4180 with a header', async () => {
-    const result = await cli('history', '--days', '2', '--csv');
+    const result = await cli('history', '--days', '2', '--date', today, '--csv');
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\r\n');
@@ -141,7 +154,7 @@ describe('sau-cli history', () => {
   });
 
   it('prints a table (no chart when stdout is not a terminal)', async () => {
-    const result = await cli('history', '--days', '2');
+    const result = await cli('history', '--days', '2', '--date', today);
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);

@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { SessionMonitor } from '../../src';
+import { writeOnOneDay } from '../support/expect-today';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
 import { assertBuilt, jsonLines, runCli, startCli } from './run-cli';
 
@@ -17,9 +19,13 @@ const CHROME =
 
 describe('sau-cli stats', () => {
   let redis: TestRedis;
-  let monitor: SessionMonitor;
-  const namespace = uniqueNamespace('cli-stats');
+  let client: Redis;
+  let monitor: SessionMonitor | undefined;
+  let namespace: string;
   const problems: Error[] = [];
+  // The date the events were written on: the suite also runs across a midnight, so the readings of
+  // the day, week and month name it rather than take "today".
+  let today: string;
 
   async function stats(...args: string[]): Promise<StatsJson> {
     const result = await runCli([
@@ -41,21 +47,27 @@ describe('sau-cli stats', () => {
   beforeAll(async () => {
     assertBuilt();
     redis = await startRedis();
-    monitor = new SessionMonitor({ redis: redis.url, namespace, instanceId: 'cli-test-1' });
-    monitor.on('error', (err: Error) => problems.push(err));
-    await monitor.start();
-    // u1 in two tabs, u2 in one, and one anonymous session: 2 users, 4 sessions, 3 logins.
-    for (const id of ['s1', 's2', 's3', 's4']) {
-      monitor.open({ id, userAgent: CHROME, clientAddress: '192.0.2.7' });
-    }
-    monitor.login('s1', 'u1');
-    monitor.login('s2', 'u1');
-    monitor.login('s3', 'u2');
-    await monitor.flush();
+    client = new Redis(redis.url);
+    today = await writeOnOneDay(client, async () => {
+      await monitor?.stop();
+      namespace = uniqueNamespace('cli-stats');
+      monitor = new SessionMonitor({ redis: redis.url, namespace, instanceId: 'cli-test-1' });
+      monitor.on('error', (err: Error) => problems.push(err));
+      await monitor.start();
+      // u1 in two tabs, u2 in one, and one anonymous session: 2 users, 4 sessions, 3 logins.
+      for (const id of ['s1', 's2', 's3', 's4']) {
+        monitor.open({ id, userAgent: CHROME, clientAddress: '192.0.2.7' });
+      }
+      monitor.login('s1', 'u1');
+      monitor.login('s2', 'u1');
+      monitor.login('s3', 'u2');
+      await monitor.flush();
+    });
   });
 
   afterAll(async () => {
     await monitor?.stop();
+    client?.disconnect();
     await redis?.stop();
     expect(problems).toEqual([]);
   });
@@ -70,10 +82,10 @@ describe('sau-cli stats', () => {
   });
 
   it('--window day adds the day: DAU, sessions, logins, peak', async () => {
-    const out = await stats('--window', 'day');
+    const out = await stats('--window', 'day', '--date', today);
     expect(Object.keys(out).sort()).toEqual(['at', 'day', 'namespace', 'now', 'timezone']);
     expect(out.day).toEqual({
-      date: out.at.slice(0, 10),
+      date: today,
       activeUsers: 2,
       exact: true,
       sessions: 4,
@@ -85,9 +97,8 @@ describe('sau-cli stats', () => {
     });
   });
 
-  it('--window week covers the 7 days ending today', async () => {
-    const out = await stats('--window', 'week');
-    const today = out.at.slice(0, 10);
+  it('--window week covers the 7 days ending on the date', async () => {
+    const out = await stats('--window', 'week', '--date', today);
     const from = new Date(Date.parse(`${today}T00:00:00Z`) - 6 * 86_400_000)
       .toISOString()
       .slice(0, 10);
@@ -96,10 +107,10 @@ describe('sau-cli stats', () => {
   });
 
   it('--window month adds MAU, rolling 30 days and stickiness', async () => {
-    const out = await stats('--window', 'month');
+    const out = await stats('--window', 'month', '--date', today);
     expect(Object.keys(out).sort()).toEqual(['at', 'month', 'namespace', 'now', 'timezone']);
     expect(out.month).toEqual({
-      month: out.at.slice(0, 7),
+      month: today.slice(0, 7),
       activeUsers: 2,
       exact: true,
       rolling30: 2,
@@ -144,6 +155,8 @@ describe('sau-cli stats', () => {
       'stats',
       '--window',
       'day',
+      '--date',
+      today,
     ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
@@ -182,16 +195,16 @@ describe('sau-cli stats', () => {
   });
 
   it('after the monitor stops: SAU and sessions 0, DAU keeps both users', async () => {
-    monitor.close('s1');
-    await monitor.flush();
+    monitor!.close('s1');
+    await monitor!.flush();
     expect((await stats()).now).toEqual({
       users: 2,
       sessions: 3,
       anonymousSessions: 1,
       instances: 1,
     });
-    await monitor.stop();
-    const out = await stats('--window', 'day');
+    await monitor!.stop();
+    const out = await stats('--window', 'day', '--date', today);
     expect(out.now).toEqual({ users: 0, sessions: 0, anonymousSessions: 0, instances: 0 });
     expect(out.day).toMatchObject({ activeUsers: 2, sessions: 4, logins: 3, peakUsers: 2 });
   });

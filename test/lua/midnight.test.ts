@@ -19,9 +19,10 @@ import { expiryOf } from '../../src/time/retention';
 describe('midnight rollover (applyBatch "m")', () => {
   const redis = useRedis();
 
-  it('counts a session open across midnight on both days and splits its time', async () => {
+  /** One registered instance n1 of a fresh namespace, and two days whose midnight is 1.5 s away. */
+  async function instanceBeforeMidnight(label: string) {
     const client = redis.client();
-    const keys = new Keys(uniqueNamespace('midnight'));
+    const keys = new Keys(uniqueNamespace(label));
     const runner = new ScriptRunner(client);
     await registerInstance(runner, keys, {
       instanceId: 'n1',
@@ -30,8 +31,7 @@ describe('midnight rollover (applyBatch "m")', () => {
       host: 'h',
       pid: 1,
     });
-    const t0 = await redisNowMs(client);
-    const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1500);
+    const days = daysAroundMidnight(await redisNowMs(client), 1500);
     const apply = (day: ZonedDay, events: string[]) =>
       writeEvents(runner, keys, {
         instanceId: 'n1',
@@ -41,6 +41,12 @@ describe('midnight rollover (applyBatch "m")', () => {
         exactThreshold: 100,
         events,
       });
+    return { client, keys, runner, apply, ...days };
+  }
+
+  it('counts a session open across midnight on both days and splits its time', async () => {
+    const { client, keys, runner, apply, midnight, dayOne, dayTwo } =
+      await instanceBeforeMidnight('midnight');
 
     const opened = await apply(dayOne, ['o', 's1', '', 'i', 's1', 'alice', 'o', 's2', '']);
     expect(opened.status).toBe(ScriptStatus.OK);
@@ -82,6 +88,35 @@ describe('midnight rollover (applyBatch "m")', () => {
     const dayTwoMs = Number(await client.hget(keys.day('2031-02-01'), 'sessionMs'));
     expect(dayTwoMs).toBe(2 * (closed.closeMs - midnight));
     expect(dayOneMs + dayTwoMs).toBe(2 * (closed.closeMs - opened.nowMs));
+    expect(await client.hgetall(keys.live())).toEqual({
+      sessions: '0',
+      anonymous: '0',
+      users: '0',
+    });
+  });
+
+  it('counts the user of a session closed after midnight, before its carry-over, on the new day', async () => {
+    const { client, keys, apply, midnight, dayOne, dayTwo } =
+      await instanceBeforeMidnight('midnight-close');
+    const opened = await apply(dayOne, ['o', 's1', '', 'i', 's1', 'alice', 'o', 's2', '']);
+    expect(opened.status).toBe(ScriptStatus.OK);
+    await new Promise((r) => setTimeout(r, midnight - opened.nowMs + 50));
+
+    // Alice leaves after midnight, before any "m": she was online on day two.
+    const closed = await apply(dayTwo, ['c', 's1', '', 'c', 's2', '']);
+    expect(closed.status).toBe(ScriptStatus.OK);
+    expect(await client.smembers(keys.dayUsers('2031-02-01'))).toEqual(['alice']);
+    expect(await client.smembers(keys.monthUsers('2031-02'))).toEqual(['alice']);
+    expect(await client.hmget(keys.day('2031-02-01'), 'users', 'sessions', 'logins')).toEqual([
+      '1',
+      null,
+      null,
+    ]);
+    // Each session's time is split at midnight by the close itself.
+    const dayOneMs = Number(await client.hget(keys.day('2031-01-31'), 'sessionMs'));
+    const dayTwoMs = Number(await client.hget(keys.day('2031-02-01'), 'sessionMs'));
+    expect(dayOneMs).toBe(2 * (midnight - opened.nowMs));
+    expect(dayTwoMs).toBe(2 * (closed.nowMs - midnight));
     expect(await client.hgetall(keys.live())).toEqual({
       sessions: '0',
       anonymous: '0',
