@@ -19,29 +19,26 @@ export async function redisDate(client: Redis): Promise<string> {
 }
 
 /**
- * Waits, when Redis's day (in `zone`) ends within `needMs`, until the next day has begun, so that a
- * test whose events and readings must all fall on one day runs wholly on one. The suite also runs
- * with the clock set just before a midnight (scripts/test-at.js); there this costs up to `needMs`.
+ * Waits, when Redis's day (UTC) ends within `needMs`, until the next day has begun, so that a test
+ * whose events and readings must all fall on one day runs wholly on one. The suite also runs with
+ * the clock set just before a midnight (scripts/test-at.js); there this costs up to `needMs`.
  */
-export async function clearOfMidnight(client: Redis, needMs: number, zone = 'UTC'): Promise<void> {
+export async function clearOfMidnight(client: Redis, needMs: number): Promise<void> {
   const nowMs = await redisNowMs(client);
-  const leftMs = new ZonedCalendar(zone).dayAt(nowMs).endMs - nowMs;
+  const leftMs = UTC.dayAt(nowMs).endMs - nowMs;
   if (leftMs < needMs) await new Promise((r) => setTimeout(r, leftMs + 50));
 }
 
 /**
  * Runs `write` until one run of it starts and ends on the same date by Redis's clock, and gives
  * that date: writes that straddle midnight split over two days, and a test that then reads "today"
- * finds half of them. Midnight comes once a day, so a second try always fits; `write` gets the try's
- * number to write somewhere fresh (a new namespace) when it runs again.
+ * finds half of them. Midnight comes once a day, so a second try always fits; `write` must write
+ * somewhere fresh (a new namespace) each time it runs.
  */
-export async function writeOnOneDay(
-  client: Redis,
-  write: (attempt: number) => Promise<void>,
-): Promise<string> {
+export async function writeOnOneDay(client: Redis, write: () => Promise<void>): Promise<string> {
   for (let attempt = 1; ; attempt += 1) {
     const before = await redisDate(client);
-    await write(attempt);
+    await write();
     if ((await redisDate(client)) === before) return before;
     if (attempt === 2) throw new Error('two tries each straddled a midnight: the clock jumps');
   }
