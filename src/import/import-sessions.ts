@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Keys } from '../keys';
 import { ImportLineError } from '../errors/import-line-error';
-import { connectRedis, type RedisInput } from '../redis/redis-client';
+import { connectQuietRedis, type RedisInput } from '../redis/redis-client';
 import { ScriptRunner } from '../scripts/script-runner';
 import { breakdownCapOf } from '../session/breakdown-dimensions';
 import { importDay, type ImportPartOutcome } from '../scripts/commands/import-day';
@@ -65,8 +65,7 @@ export async function importRocketChatSessions(
   assertPositiveInteger('retentionDays', retentionDays);
   assertPositiveInteger('exactThreshold', exactThreshold);
   const breakdownCap = breakdownCapOf(options.breakdownCap);
-  const { client, owned } = connectRedis(options.redis);
-  if (owned) client.on('error', () => undefined);
+  const { client, owned } = connectQuietRedis(options.redis);
   try {
     const [seconds] = await client.time();
     const nowS = Number(seconds);

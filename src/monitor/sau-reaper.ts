@@ -1,5 +1,5 @@
 import { Keys } from '../keys';
-import { connectRedis, type RedisClient, type RedisInput } from '../redis/redis-client';
+import { connectQuietRedis, type RedisClient, type RedisInput } from '../redis/redis-client';
 import { ScriptRunner } from '../scripts/script-runner';
 import { closedLogLimitsOf } from '../scripts/closed-log-limits';
 import { deadInstances, type DeadIncarnation } from '../scripts/commands/expired-leases';
@@ -40,11 +40,9 @@ export class SauReaper {
 
   constructor(options: SauReaperOptions = {}) {
     this.keys = new Keys(options.namespace ?? 'default');
-    const { client, owned } = connectRedis(options.redis);
+    const { client, owned } = connectQuietRedis(options.redis);
     this.client = client;
     this.ownsClient = owned;
-    // Failed calls reject on their own; without a listener ioredis would also print each retry.
-    if (owned) client.on('error', () => undefined);
     this.runner = new ScriptRunner(client);
     this.reaper = new Reaper(this.runner, this.keys, new ZonedCalendar(options.timezone ?? 'UTC'), {
       closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,

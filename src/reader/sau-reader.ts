@@ -1,6 +1,6 @@
 import { Keys } from '../keys';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { connectRedis, type RedisClient, type RedisInput } from '../redis/redis-client';
+import { connectQuietRedis, type RedisClient, type RedisInput } from '../redis/redis-client';
 import { ScriptRunner } from '../scripts/script-runner';
 import { readStats, type RawStats } from '../scripts/commands/read-stats';
 import { addDays, parseDate, ZonedCalendar } from '../time/zoned-calendar';
@@ -49,11 +49,9 @@ export class SauReader {
     this.calendar = new ZonedCalendar(this.timezone);
     this.exactThreshold = options.exactThreshold ?? 10_000;
     assertPositiveInteger('exactThreshold', this.exactThreshold);
-    const { client, owned } = connectRedis(options.redis);
+    const { client, owned } = connectQuietRedis(options.redis);
     this.client = client;
     this.ownsClient = owned;
-    // Failed calls reject on their own; without a listener ioredis would also print each retry.
-    if (owned) client.on('error', () => undefined);
     this.runner = new ScriptRunner(client);
     this.breakdowns = new BreakdownReader(client, this.keys, this.calendar);
     this.lister = new SessionLister(client, this.runner, this.keys);

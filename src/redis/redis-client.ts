@@ -42,6 +42,19 @@ export function connectRedis(
   return { client, owned: true };
 }
 
+/**
+ * connectRedis for callers whose failed calls reject on their own (reader, reaper, import): a client
+ * opened here gets an error listener, since without one ioredis would also print each retry.
+ */
+export function connectQuietRedis(input: RedisInput | undefined): {
+  client: RedisClient;
+  owned: boolean;
+} {
+  const connected = connectRedis(input);
+  if (connected.owned) connected.client.on('error', () => undefined);
+  return connected;
+}
+
 /** A client for a parsed connection string: a Redis (standalone or Sentinel) or a Cluster. */
 export function createRedisClient(target: RedisTarget, tuning: ClientTuning = {}): RedisClient {
   const auth: RedisOptions = {};
