@@ -2,7 +2,7 @@ import { SauReader } from '../../src';
 import { useRedis } from '../support/use-redis';
 import { uniqueNamespace } from '../support/redis-server';
 import { expectNowBecomes, redisNowMs, waitFor } from '../support/monitor-harness';
-import { expectToday, redisDate } from '../support/expect-today';
+import { clearOfMidnight, expectToday } from '../support/expect-today';
 import type { EventShape } from '../support/rocket-chat-broker';
 import type { FixtureProcess } from './spawn-fixture';
 import {
@@ -46,7 +46,8 @@ describe.each(['long', 'sau'] as const)('Rocket.Chat processes killed, %s events
     };
     const reader = new SauReader({ redis: env.REDIS_URL, namespace: env.NAMESPACE });
     readers.push(reader);
-    const startDate = await redisDate(redis.client());
+    // Each test's events and readings fall on one day (a test takes a few seconds).
+    const startDate = await clearOfMidnight(redis.client(), 15_000);
     const broker = new BrokerStandIn();
     const apps: AppProcess[] = [];
     for (const APP_ID of ['app-a', 'app-b']) {

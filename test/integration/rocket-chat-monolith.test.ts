@@ -4,7 +4,7 @@ import { useMonitors } from '../support/monitor-harness';
 import { MeteorStandIn } from '../support/meteor-stand-in';
 import { SauEventsStandIn, type EventShape } from '../support/rocket-chat-broker';
 import { installSauMonitorHooks } from '../support/rocket-chat-hooks-stand-in';
-import { expectToday, redisDate } from '../support/expect-today';
+import { clearOfMidnight, expectToday } from '../support/expect-today';
 import {
   attachToRocketChat,
   type RocketChatAdapter,
@@ -26,7 +26,8 @@ describe.each(['long', 'sau'] as const)('attachToRocketChat, monolith, %s events
   async function setup(options: { attachLater?: boolean } = {}) {
     const namespace = uniqueNamespace('rc-mono');
     const reader = harness.reader({ namespace });
-    const startDate = await redisDate(redis.client());
+    // Each test's events and readings fall on one day (a test takes a second or two).
+    const startDate = await clearOfMidnight(redis.client(), 10_000);
     const app = async (instanceId: string) => {
       const { monitor, errors } = await harness.start({ namespace, instanceId });
       const meteor = new MeteorStandIn();

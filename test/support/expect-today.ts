@@ -20,13 +20,16 @@ export async function redisDate(client: Redis): Promise<string> {
 
 /**
  * Waits, when Redis's day (UTC) ends within `needMs`, until the next day has begun, so that a test
- * whose events and readings must all fall on one day runs wholly on one. The suite also runs with
- * the clock set just before a midnight (scripts/test-at.js); there this costs up to `needMs`.
+ * whose events and readings must all fall on one day runs wholly on one; gives that day's date. The
+ * suite also runs with the clock set just before a midnight (scripts/test-at.js); there this costs
+ * up to `needMs`.
  */
-export async function clearOfMidnight(client: Redis, needMs: number): Promise<void> {
+export async function clearOfMidnight(client: Redis, needMs: number): Promise<string> {
   const nowMs = await redisNowMs(client);
   const leftMs = UTC.dayAt(nowMs).endMs - nowMs;
-  if (leftMs < needMs) await new Promise((r) => setTimeout(r, leftMs + 50));
+  if (leftMs >= needMs) return UTC.dateAt(nowMs);
+  await new Promise((r) => setTimeout(r, leftMs + 50));
+  return redisDate(client);
 }
 
 /**
@@ -45,17 +48,16 @@ export async function writeOnOneDay(client: Redis, write: () => Promise<void>): 
 }
 
 /**
- * Asserts today's numbers (and the month's), read in one reading, unless Redis's date is no
- * longer `startDate`: a test that crossed midnight split its events over two days, and no exact
- * number of either day can hold (the suite also runs with the clock set just before midnight).
+ * Asserts a day's numbers (and its month's), read in one reading. `date` is the day the test's
+ * events fall on (clearOfMidnight): named, not "today", so that a wrong number cannot hide behind
+ * a midnight.
  */
 export async function expectToday(
   reader: SauReader,
-  startDate: string,
+  date: string,
   expected: TodayExpectation,
 ): Promise<void> {
-  const { day, month } = await reader.stats({ window: 'all' });
-  if (day!.date !== startDate) return;
+  const { day, month } = await reader.stats({ window: 'all', date });
   const { activeUsers, sessions, logins } = day!;
   const actual: TodayExpectation = { activeUsers, sessions, logins };
   if (expected.monthActiveUsers !== undefined) actual.monthActiveUsers = month!.activeUsers;

@@ -9,7 +9,7 @@ import type { SauError } from '../../src/errors/sau-error';
 import { MeteorStandIn } from './meteor-stand-in';
 import { uniqueNamespace } from './redis-server';
 import { useMonitors } from './monitor-harness';
-import { expectToday, redisDate, type TodayExpectation } from './expect-today';
+import { clearOfMidnight, expectToday, type TodayExpectation } from './expect-today';
 import type { Redis } from 'ioredis';
 
 /** One Meteor stand-in with attachToMeteor on a started monitor, and what a test reads. */
@@ -46,7 +46,8 @@ export function useMeteorAdapter(
     const namespace = uniqueNamespace('meteor');
     const { monitor, errors } = await harness.start({ namespace, instanceId: 'meteor-1' });
     const reader = harness.reader({ namespace });
-    const startDate = await redisDate(client());
+    // Each test's events and readings fall on one day (a test takes a second or two).
+    const startDate = await clearOfMidnight(client(), 10_000);
     // Meteor runs server code (and so the app's call to attach) inside a Fiber.
     const detach = meteor.runInFiber(() =>
       attachToMeteor(monitor, meteor, { reconcileIntervalMs: 0, ...adapterOptions }),

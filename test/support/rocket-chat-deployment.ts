@@ -8,7 +8,7 @@ import {
   type Broadcast,
   type EventShape,
 } from './rocket-chat-broker';
-import { expectToday, redisDate } from './expect-today';
+import { clearOfMidnight, expectToday } from './expect-today';
 import {
   attachToRocketChat,
   type RocketChatAdapter,
@@ -43,7 +43,8 @@ export function useInProcessDeployment(
   ) {
     const namespace = uniqueNamespace('rc-ms');
     const reader = harness.reader({ namespace });
-    const startDate = await redisDate(client());
+    // Each test's events and readings fall on one day (a test takes a few seconds).
+    const startDate = await clearOfMidnight(client(), 15_000);
     const app = async (instanceId: string) => {
       const { monitor, errors } = await harness.start({
         namespace,
