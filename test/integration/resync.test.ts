@@ -66,7 +66,9 @@ describe('periodic resync', () => {
   });
 
   it('repairs on its own every resyncIntervalMs', async () => {
-    const { reader } = await drifted(200);
+    // Long enough that the first resync comes after drifted() has read the drift (on a loaded
+    // machine 200 ms was not: the resync repaired it first), short enough to wait for.
+    const { reader } = await drifted(1000);
     const now = await waitFor(
       async () => (await reader.stats()).now,
       (live) => live.users === 1,
