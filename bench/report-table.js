@@ -221,7 +221,7 @@ function reapRows(reap) {
     [
       'reap',
       'sessions of a SIGKILLed instance (half logged in), ' +
-        `${reap.closeBatchSize} sessions per call, one SauReaper`,
+        `${reap.closeBatchSize} sessions per call, ${reap.callsInFlight} calls in flight, one SauReaper`,
     ],
   ];
   for (const [i, size] of reap.bySize.entries()) {
@@ -244,7 +244,7 @@ function reapRows(reap) {
       [
         `${at} close calls`,
         `${size.closeCalls} calls, p50 ${size.closeCallMs.p50} ms, p99 ${size.closeCallMs.p99} ms; ` +
-          `${size.usecPerSession} us/session in Redis; longest round trip ${size.maxRoundTripMs} ms`,
+          `${size.usecPerSession} us/session in Redis; longest wait between answers ${size.maxWaitMs} ms`,
       ],
       [
         `${at} redis side`,

@@ -1,10 +1,17 @@
 import type { Keys } from '../keys';
 import type { ScriptRunner } from '../scripts/script-runner';
 import { ScriptStatus } from '../scripts/script-status';
-import { closeSessions } from '../scripts/commands/close-sessions';
+import { closeReadSessions, type CloseSessionsResult } from '../scripts/commands/close-sessions';
 import type { ZonedCalendar } from '../time/zoned-calendar';
 import { expiryOf } from '../time/retention';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
+
+/**
+ * Close calls sent before the first of them answers. Redis closes one chunk while this process
+ * reads and sums the next, instead of each side waiting for the other; every call is still one
+ * bounded script, and other clients' commands run between them.
+ */
+export const CHUNKS_IN_FLIGHT = 8;
 
 export interface CloseIncarnationInput {
   instanceId: string;
@@ -26,7 +33,14 @@ export interface CloseIncarnationInput {
 /**
  * Closes every session of one incarnation in bounded batches (one short script call each), so a
  * million sessions never block Redis. Safe to run from several processes at once: each session is
- * removed by exactly one call. Returns the sessions this caller closed.
+ * removed by exactly one call, whose script checks every member it was given. Returns the
+ * sessions this caller closed.
+ *
+ * One ZRANGE reads a window of CHUNKS_IN_FLIGHT batches, whose close calls go out back to back.
+ * The next window's read goes out just before the window's last close, so Redis runs it after the
+ * other closes, and it skips the last batch's sessions, which are then the first in the set. When
+ * that guess is wrong (a call found its sessions closed by another caller, or its instant in
+ * another day) nothing was written by that call, and the next window is read from the start.
  */
 export async function closeIncarnation(
   runner: ScriptRunner,
@@ -34,25 +48,67 @@ export async function closeIncarnation(
   calendar: ZonedCalendar,
   input: CloseIncarnationInput,
 ): Promise<number> {
+  const sessionsKey = keys.instanceSessions(input.instanceId, input.incarnation);
+  const windowSize = input.batchSize * CHUNKS_IN_FLIGHT;
+  const readFrom = (rank: number) =>
+    runner.client.zrange(sessionsKey, rank, rank + windowSize - 1, 'WITHSCORES');
   let day = calendar.dayAt(input.expectedAtMs);
   let closed = 0;
+  let reported = false;
+  let window = await readFrom(0);
+  let fromStart = true;
   for (;;) {
-    const result = await closeSessions(runner, keys, {
-      instanceId: input.instanceId,
-      incarnation: input.incarnation,
-      instant: input.instant,
-      day,
-      expiry: expiryOf(day, input.retentionDays),
-      batchSize: input.batchSize,
-      breakdownCap: input.breakdownCap,
-      closedLog: input.closedLog,
-    });
-    if (result.status === ScriptStatus.WRONG_DAY) {
-      day = calendar.dayAt(result.closeMs);
+    if (window.length === 0) {
+      // Read from the start, an empty window means no session is left; read ahead, it may not.
+      if (fromStart) break;
+      window = await readFrom(0);
+      fromStart = true;
       continue;
     }
-    closed += result.closed;
-    input.onBatch?.(closed, result.left);
-    if (result.left === 0) return closed;
+    const chunks = chunksOf(window, input.batchSize);
+    const expiry = expiryOf(day, input.retentionDays);
+    const calls: Promise<CloseSessionsResult>[] = [];
+    let ahead: Promise<string[]> | undefined;
+    for (const [i, chunk] of chunks.entries()) {
+      if (i === chunks.length - 1) {
+        ahead = readFrom(chunk.length / 2);
+        // Awaited below unless a close fails first; then its error is not the one to report.
+        ahead.catch(() => undefined);
+      }
+      const { instanceId, incarnation, instant, batchSize, breakdownCap, closedLog } = input;
+      const chunkInput = {
+        instanceId,
+        incarnation,
+        instant,
+        day,
+        expiry,
+        batchSize,
+        breakdownCap,
+        closedLog,
+      };
+      calls.push(closeReadSessions(runner, keys, chunkInput, chunk));
+    }
+    let readAgain = false;
+    for (const result of await Promise.all(calls)) {
+      if (result.status === ScriptStatus.WRONG_DAY) day = calendar.dayAt(result.closeMs);
+      if (result.status < 0) {
+        readAgain = true;
+        continue;
+      }
+      closed += result.closed;
+      reported = true;
+      input.onBatch?.(closed, result.left);
+    }
+    window = readAgain ? await readFrom(0) : await ahead!;
+    fromStart = readAgain;
   }
+  if (!reported) input.onBatch?.(closed, 0);
+  return closed;
+}
+
+/** ZRANGE WITHSCORES pairs, `size` sessions (2 * size entries) per chunk. */
+function chunksOf(read: string[], size: number): string[][] {
+  const chunks: string[][] = [];
+  for (let i = 0; i < read.length; i += 2 * size) chunks.push(read.slice(i, i + 2 * size));
+  return chunks;
 }

@@ -44,46 +44,59 @@ export async function closeSessions(
   keys: Keys,
   input: CloseSessionsInput,
 ): Promise<CloseSessionsResult> {
-  const { day } = input;
   const sessionsKey = keys.instanceSessions(input.instanceId, input.incarnation);
-  const previousDate = addDays(day.date, -1);
-  const closedLog = input.closedLog ?? closedLogLimitsOf();
   for (let reads = 1; ; reads++) {
     const read = await runner.client.zrange(sessionsKey, 0, input.batchSize - 1, 'WITHSCORES');
-    const scriptKeys = [
-      keys.live(),
-      sessionsKey,
-      keys.day(day.date),
-      keys.day(previousDate),
-      keys.instance(input.instanceId),
-      keys.closedSessions(),
-    ];
-    const chunk = summarise(read, keys, scriptKeys);
-    const reply = (await runner.run('closeSessions', scriptKeys, [
-      input.instant,
-      day.startMs,
-      day.endMs,
-      input.expiry.day,
-      input.expiry.previousDay,
-      breakdownCapOf(input.breakdownCap),
-      input.instanceId,
-      closedLog.maxLen,
-      closedLog.retentionMs,
-      chunk.members.length,
-      chunk.users.length / 3,
-      chunk.profiles.length / 3,
-      chunk.logFields.length,
-      chunk.anonymous,
-      ...chunk.members,
-      ...chunk.profileIds,
-      ...chunk.users,
-      ...chunk.profiles,
-      ...chunk.logFields,
-    ])) as number[];
-    if (reply[0] === ScriptStatus.STALE_CHUNK && reads < MAX_STALE_READS) continue;
-    if (reply[0] < 0) return { status: reply[0], left: -1, closed: 0, closeMs: reply[1] };
-    return { status: reply[0], left: reply[1], closed: reply[2], closeMs: reply[3] };
+    const result = await closeReadSessions(runner, keys, input, read);
+    if (result.status !== ScriptStatus.STALE_CHUNK || reads >= MAX_STALE_READS) return result;
   }
+}
+
+/**
+ * Closes the sessions `read` (ZRANGE WITHSCORES of the incarnation's sessions: member, score, …)
+ * in one script call. STALE_CHUNK when one of them was closed since it was read: nothing was
+ * written, read again.
+ */
+export async function closeReadSessions(
+  runner: ScriptRunner,
+  keys: Keys,
+  input: CloseSessionsInput,
+  read: string[],
+): Promise<CloseSessionsResult> {
+  const { day } = input;
+  const closedLog = input.closedLog ?? closedLogLimitsOf();
+  const scriptKeys = [
+    keys.live(),
+    keys.instanceSessions(input.instanceId, input.incarnation),
+    keys.day(day.date),
+    keys.day(addDays(day.date, -1)),
+    keys.instance(input.instanceId),
+    keys.closedSessions(),
+  ];
+  const chunk = summarise(read, keys, scriptKeys);
+  const reply = (await runner.run('closeSessions', scriptKeys, [
+    input.instant,
+    day.startMs,
+    day.endMs,
+    input.expiry.day,
+    input.expiry.previousDay,
+    breakdownCapOf(input.breakdownCap),
+    input.instanceId,
+    closedLog.maxLen,
+    closedLog.retentionMs,
+    chunk.members.length,
+    chunk.users.length / 3,
+    chunk.profiles.length / 3,
+    chunk.logFields.length,
+    chunk.anonymous,
+    ...chunk.members,
+    ...chunk.profileIds,
+    ...chunk.users,
+    ...chunk.profiles,
+    ...chunk.logFields,
+  ])) as number[];
+  if (reply[0] < 0) return { status: reply[0], left: -1, closed: 0, closeMs: reply[1] };
+  return { status: reply[0], left: reply[1], closed: reply[2], closeMs: reply[3] };
 }
 
 /**
