@@ -47,7 +47,7 @@ function ingestRows({ ingest, naive, peer }) {
       'ingest',
       `${n(ingest.events)} events (${n(ingest.sessions)} sessions x open+login+close, ` +
         `${n(ingest.distinctUsers)} users, ${n(ingest.liveSessions)} live), the same stream for every peer; ` +
-        `one connection each, one call in flight (the Centrifugo-style peer: ${peer.ingest.inFlight})`,
+        `one connection each; calls in flight: naive 1, monitor 2 (batches), Centrifugo-style peer ${peer.ingest.inFlight}`,
     ],
   ];
   for (const run of ingest.bySize) {

@@ -49,11 +49,13 @@
              log fields L
     ARGV[29..33] sessions opened today, logins, sessions closed, change of live sessions, change
              of anonymous live sessions
-    ARGV[34..] the sections, in order:
+    ARGV[34] sequence number Redis must be at for this batch to apply, or -1 for any up to ARGV[5]:
+             a batch sent before the one ahead of it answered holds only if that one applied
+    ARGV[35..] the sections, in order:
       C + M + W old members: the sessions closed, carried over midnight, rewritten (login, logout)
       N new members: sessions opened, or restored (held by the instance, not in Redis)
-      M + W pairs of score and new member: carried ones at the day start, rewritten ones at their
-        old score
+      M + W new members of the carried sessions (scored at the day start) and the rewritten ones
+        (at their old score, as ZMSCORE read it)
       C + M profile ids of the closed and carried sessions, for their time by value
       U user changes in event order, three arguments each: index in KEYS of the user's live users
         hash, user id, +1 or -1
@@ -71,6 +73,7 @@
     {-4, nowMs} when the instance hash is gone (a reaper took this incarnation for dead)
     {-6, nowMs, positions (from 1) among the old, then new, members that are not as expected...}
     {-7, nowMs, next sequence number, appliedAtMs} when only the start of the batch was applied
+    {-9, nowMs, next sequence number} when Redis is not at ARGV[34] (the batch ahead did not apply)
 ]]
 local rcall = redis.call
 local liveKey, instanceKey, sessionsKey = KEYS[1], KEYS[2], KEYS[3]
@@ -90,10 +93,11 @@ local touchesPrevDay = ARGV[19] == '1'
 local nC, nM, nW, nN = tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23])
 local nU, nP, nA, nQ = tonumber(ARGV[24]), tonumber(ARGV[25]), tonumber(ARGV[26]), tonumber(ARGV[27])
 local nL = tonumber(ARGV[28])
-local OLD_FROM = 34
+local afterSeq = tonumber(ARGV[34])
+local OLD_FROM = 35
 local NEW_FROM = OLD_FROM + nC + nM + nW
-local PAIRS_FROM = NEW_FROM + nN
-local PROFILE_IDS_FROM = PAIRS_FROM + 2 * (nM + nW)
+local MOVED_FROM = NEW_FROM + nN
+local PROFILE_IDS_FROM = MOVED_FROM + nM + nW
 local U_FROM = PROFILE_IDS_FROM + nC + nM
 local P_FROM = U_FROM + 3 * nU
 local A_FROM = P_FROM + 11 * nP
@@ -118,12 +122,13 @@ local nextSeq = tonumber(owner[2] or '0')
 local appliedAt = tonumber(owner[3] or nowMs)
 if nextSeq >= firstSeq + eventCount then return {1, nowMs, appliedAt} end
 if nextSeq > firstSeq then return {-7, nowMs, nextSeq, appliedAt} end
+if afterSeq >= 0 and nextSeq ~= afterSeq then return {-9, nowMs, nextSeq} end
 
 -- Every member checked before anything is written: olds present, new sessions absent.
 local nOld = nC + nM + nW
 local scores, bad = {}, {}
-for from = OLD_FROM, PAIRS_FROM - 1, CHUNK do
-  local to = math.min(PAIRS_FROM - 1, from + CHUNK - 1)
+for from = OLD_FROM, MOVED_FROM - 1, CHUNK do
+  local to = math.min(MOVED_FROM - 1, from + CHUNK - 1)
   local got = rcall('ZMSCORE', sessionsKey, unpack(ARGV, from, to))
   for i = from, to do
     local at = i - OLD_FROM + 1
@@ -160,7 +165,7 @@ for from = OLD_FROM, NEW_FROM - 1, CHUNK do
 end
 if nN > 0 then
   local added = {}
-  for i = NEW_FROM, PAIRS_FROM - 1 do
+  for i = NEW_FROM, MOVED_FROM - 1 do
     added[#added + 1] = nowMs
     added[#added + 1] = ARGV[i]
   end
@@ -168,8 +173,15 @@ if nN > 0 then
     rcall('ZADD', sessionsKey, unpack(added, from, math.min(#added, from + 2 * CHUNK - 1)))
   end
 end
-for from = PAIRS_FROM, PROFILE_IDS_FROM - 1, 2 * CHUNK do
-  rcall('ZADD', sessionsKey, unpack(ARGV, from, math.min(PROFILE_IDS_FROM - 1, from + 2 * CHUNK - 1)))
+if nM + nW > 0 then
+  local moved, dayStart = {}, int(dayStartMs)
+  for i = 1, nM + nW do
+    moved[#moved + 1] = i <= nM and dayStart or scores[nC + i]
+    moved[#moved + 1] = ARGV[MOVED_FROM + i - 1]
+  end
+  for from = 1, #moved, 2 * CHUNK do
+    rcall('ZADD', sessionsKey, unpack(moved, from, math.min(#moved, from + 2 * CHUNK - 1)))
+  end
 end
 
 -- Time of the closed sessions to now, of the carried ones to the day start.

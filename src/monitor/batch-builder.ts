@@ -33,7 +33,10 @@ interface Touched {
 /** A batch ready for lua/applyBatch, and what the mirror becomes once it is applied. */
 export interface BuiltBatch {
   payload: BatchPayload;
-  /** Events it covers, from the first given: fewer when a session closed in it opened again. */
+  /**
+   * Events it covers, from the first given: fewer when a session closed in it opened again, or
+   * (built ahead) when it closes a session a batch in flight opens; none if the first does.
+   */
   eventCount: number;
   /** Events that changed something (a duplicate open, an unknown close… change nothing). */
   applied: number;
@@ -210,6 +213,9 @@ export function buildBatch(
     } else if (op === 'c') {
       if (!current) continue;
       const before = t ? t.before : current;
+      // Opened by a batch still in flight (this one is built ahead): when it connected is known
+      // once that one answers, and the closed-session log needs it. This close waits for it.
+      if (before && Number.isNaN(before.stampMs)) break;
       close(sessionId, current, before && before.stampMs - before.carriedSec * 1000);
       // Closed after a midnight its instance has not carried it over yet: its user was online on
       // the new day too, as a carry-over would have counted.
@@ -271,7 +277,7 @@ export function buildBatch(
     } else {
       const newMember = memberOf(next);
       if (newMember === oldMember) continue;
-      payload.rewrites.push(oldMember, newMember, before.stampMs);
+      payload.rewrites.push(oldMember, newMember);
       rewriting.push(sessionId);
     }
   }

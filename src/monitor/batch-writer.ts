@@ -1,7 +1,7 @@
 import type { Keys } from '../keys';
 import type { ScriptRunner } from '../scripts/script-runner';
 import { ScriptStatus } from '../scripts/script-status';
-import { applyBatch } from '../scripts/commands/apply-batch';
+import { applyBatch, type ApplyBatchResult } from '../scripts/commands/apply-batch';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
 import { expiryOf } from '../time/retention';
 import type { ZonedCalendar, ZonedDay } from '../time/zoned-calendar';
@@ -13,6 +13,9 @@ import { performance } from 'node:perf_hooks';
 
 /** How often the closed-session log is trimmed by age. */
 const TRIM_INTERVAL_MS = 60_000;
+
+/** Batches in flight at most: one is answered while Redis runs the next. */
+const MAX_IN_FLIGHT = 2;
 
 /** A day boundary moves at most once between two tries; more means the clock estimate is stale. */
 const MAX_DAY_RETRIES = 3;
@@ -92,13 +95,18 @@ export class BatchWriter {
 
   /**
    * Sends `events` (flat triples, numbered from `firstSeq`) on `day` or, if Redis is on another,
-   * on its day; `onApplied` hears of every part Redis took.
+   * on its day; `onApplied` hears of every part Redis took, in order. While a batch is in flight,
+   * the next one goes out built on what that one will leave, with the events `more` hands over
+   * (the next of the queue, numbered on from these): one batch is answered while Redis runs the
+   * next. It holds only if the batch ahead of it applied; else it changed nothing and is built
+   * again from what Redis holds.
    */
   async write(
     events: readonly string[],
     firstSeq: number,
     day: ZonedDay,
     onApplied: (part: AppliedPart) => void = () => undefined,
+    more: () => readonly string[] | undefined = () => undefined,
   ): Promise<WriteResult> {
     let applied = 0;
     let nowMs = NaN;
@@ -107,76 +115,141 @@ export class BatchWriter {
     const known = Math.max(0, Math.min(events.length / 3, this.mirror.nextSeq - firstSeq));
     let rest = events.slice(known * 3);
     let seq = firstSeq + known;
-    while (rest.length > 0) {
-      const built = buildBatch(rest, this.mirror, day, this.active);
-      if (changesNothing(built)) {
-        // Duplicates, unknown sessions, users already counted today: no call needed.
-        this.mirror.nextSeq += built.eventCount;
-        onApplied({ firstSeq: seq, events: rest.slice(0, built.eventCount * 3), date: day.date });
-        rest = rest.slice(built.eventCount * 3);
-        seq += built.eventCount;
-        continue;
+    const inFlight: SentBatch[] = [];
+    try {
+      for (;;) {
+        while (inFlight.length < MAX_IN_FLIGHT) {
+          const ahead = inFlight.at(-1);
+          if (rest.length === 0) rest = (ahead && more()?.slice()) || [];
+          if (rest.length === 0) break;
+          const built = buildBatch(rest, this.mirror, day, this.active);
+          // Ahead of another only what needs nothing it will tell: not a midnight (which must
+          // learn whether its day has begun), not a close of a session it opens.
+          if (ahead && (built.eventCount === 0 || built.midnight || changesNothing(built))) break;
+          if (built.eventCount === 0)
+            throw new Error('a batch built from what Redis holds covered no event');
+          if (changesNothing(built)) {
+            // Duplicates, unknown sessions, users already counted today: no call needed.
+            this.mirror.nextSeq += built.eventCount;
+            onApplied({
+              firstSeq: seq,
+              events: rest.slice(0, built.eventCount * 3),
+              date: day.date,
+            });
+            rest = rest.slice(built.eventCount * 3);
+            seq += built.eventCount;
+            continue;
+          }
+          inFlight.push(this.send(built, seq, rest.slice(0, built.eventCount * 3), day, ahead));
+          this.mirror.expect(inFlight.at(-1)?.built.after);
+          rest = rest.slice(built.eventCount * 3);
+          seq += built.eventCount;
+        }
+        const head = inFlight.shift();
+        if (!head) return { status: ScriptStatus.OK, nowMs, applied };
+        const result = await head.call;
+        nowMs = result.nowMs;
+        const { built } = head;
+        if (result.status === ScriptStatus.OK || result.status === ScriptStatus.ALREADY_APPLIED) {
+          const ok = result.status === ScriptStatus.OK;
+          this.confirm(built, head.day.date, ok ? nowMs : result.appliedAtMs, inFlight);
+          if (ok) {
+            this.expiriesUnset = mask(this.expiriesUnset, result.expiriesSet);
+            applied += built.applied;
+          }
+          onApplied({ firstSeq: head.seq, events: head.events, date: head.day.date });
+          this.mirror.expect(inFlight.at(-1)?.built.after);
+          continue;
+        }
+        // Nothing of it applied now, so nothing behind it did: all of it is built again.
+        rest = (await takeBack(inFlight))
+          .reduce((all, sent) => all.concat(sent.events), head.events)
+          .concat(rest);
+        seq = head.seq;
+        day = head.day;
+        this.mirror.expect(undefined);
+        if (head.ahead) continue;
+        if (result.status === ScriptStatus.WRONG_DAY) {
+          const retries = this.options.dayRetries ?? MAX_DAY_RETRIES;
+          if (retries === 0) return { status: result.status, nowMs, applied };
+          if (++attempts > retries) throw new Error('day keys kept missing Redis TIME');
+          day = this.calendar.dayAt(nowMs);
+        } else if (
+          result.status === ScriptStatus.SUPERSEDED ||
+          result.status === ScriptStatus.REAPED
+        ) {
+          return { status: result.status, nowMs, applied };
+        } else if (result.status === ScriptStatus.MEMBERS_DIFFER) {
+          await this.repair(built, result.failed);
+        } else if (result.status === ScriptStatus.PARTLY_APPLIED) {
+          // The start of these events was applied by a call whose reply was lost.
+          const count = result.nextSeq - seq;
+          const part = rest.slice(0, count * 3);
+          this.confirm(
+            buildBatch(part, this.mirror, day, this.active),
+            day.date,
+            result.appliedAtMs,
+          );
+          onApplied({ firstSeq: seq, events: part, date: day.date });
+          rest = rest.slice(count * 3);
+          seq += count;
+        }
       }
-      const result = await applyBatch(this.runner, this.keys, {
-        instanceId: this.options.instanceId,
-        incarnation: this.options.incarnation,
-        day,
-        expiry: expiryOf(day, this.options.retentionDays),
-        exactThreshold: this.options.exactThreshold,
-        firstSeq: seq,
-        eventCount: built.eventCount,
-        expiryFlags: this.expiryFlags(day.date),
-        trimLog: this.trimDue(),
-        payload: built.payload,
-        breakdownCap: this.options.breakdownCap,
-        closedLog: this.options.closedLog,
-      });
-      nowMs = result.nowMs;
-      if (result.status === ScriptStatus.WRONG_DAY) {
-        const retries = this.options.dayRetries ?? MAX_DAY_RETRIES;
-        if (retries === 0) return { status: result.status, nowMs, applied };
-        if (++attempts > retries) throw new Error('day keys kept missing Redis TIME');
-        day = this.calendar.dayAt(nowMs);
-        continue;
-      }
-      if (result.status === ScriptStatus.SUPERSEDED || result.status === ScriptStatus.REAPED) {
-        return { status: result.status, nowMs, applied };
-      }
-      if (result.status === ScriptStatus.MEMBERS_DIFFER) {
-        await this.repair(built, result.failed);
-        continue;
-      }
-      let count = built.eventCount;
-      if (result.status === ScriptStatus.PARTLY_APPLIED) {
-        // The start of these events was applied by a call whose reply was lost.
-        count = result.nextSeq - seq;
-        this.confirm(
-          buildBatch(rest.slice(0, count * 3), this.mirror, day, this.active),
-          day.date,
-          result.appliedAtMs,
-        );
-      } else if (result.status === ScriptStatus.ALREADY_APPLIED) {
-        this.confirm(built, day.date, result.appliedAtMs);
-      } else if (result.status === ScriptStatus.OK) {
-        this.confirm(built, day.date, nowMs);
-        this.expiriesUnset = mask(this.expiriesUnset, result.expiriesSet);
-        applied += built.applied;
-      }
-      onApplied({ firstSeq: seq, events: rest.slice(0, count * 3), date: day.date });
-      rest = rest.slice(count * 3);
-      seq += count;
+    } catch (err) {
+      this.mirror.expect(undefined);
+      throw err;
     }
-    return { status: ScriptStatus.OK, nowMs, applied };
   }
 
-  /** Redis holds what the batch made, applied at `appliedAtMs`. */
-  private confirm(built: BuiltBatch, date: string, appliedAtMs: number): void {
+  /** Sends one built batch; `ahead`: while the batch before it is in flight, built on what it leaves. */
+  private send(
+    built: BuiltBatch,
+    seq: number,
+    events: string[],
+    day: ZonedDay,
+    ahead: SentBatch | undefined,
+  ): SentBatch {
+    const call = applyBatch(this.runner, this.keys, {
+      instanceId: this.options.instanceId,
+      incarnation: this.options.incarnation,
+      day,
+      expiry: expiryOf(day, this.options.retentionDays),
+      exactThreshold: this.options.exactThreshold,
+      firstSeq: seq,
+      eventCount: built.eventCount,
+      afterSeq: ahead && ahead.seq + ahead.built.eventCount,
+      expiryFlags: this.expiryFlags(day.date),
+      trimLog: this.trimDue(),
+      payload: built.payload,
+      breakdownCap: this.options.breakdownCap,
+      closedLog: this.options.closedLog,
+    });
+    // Awaited in order: an error of a batch behind a failed one is not the one to report.
+    call.catch(() => undefined);
+    return { built, seq, events, day, call, ahead: ahead !== undefined };
+  }
+
+  /**
+   * Redis holds what the batch made, applied at `appliedAtMs`. The batches in flight behind it
+   * learn when the sessions it opened connected.
+   */
+  private confirm(
+    built: BuiltBatch,
+    date: string,
+    appliedAtMs: number,
+    behind: readonly SentBatch[] = [],
+  ): void {
     for (const [sessionId, session] of built.after) {
       if (!session) this.mirror.delete(sessionId);
-      else
-        this.mirror.set(
-          Number.isNaN(session.stampMs) ? { ...session, stampMs: appliedAtMs } : session,
-        );
+      else if (!Number.isNaN(session.stampMs)) this.mirror.set(session);
+      else {
+        this.mirror.set({ ...session, stampMs: appliedAtMs });
+        for (const { built: later } of behind) {
+          const next = later.after.get(sessionId);
+          if (next && Number.isNaN(next.stampMs))
+            later.after.set(sessionId, { ...next, stampMs: appliedAtMs });
+        }
+      }
     }
     this.mirror.nextSeq += built.eventCount;
     this.active.confirm(date, built.payload.activeUsers, built.payload.pairs);
@@ -219,6 +292,24 @@ export class BatchWriter {
     }
     return this.expiriesUnset;
   }
+}
+
+/** A batch sent, not answered yet. */
+interface SentBatch {
+  built: BuiltBatch;
+  seq: number;
+  events: string[];
+  day: ZonedDay;
+  call: Promise<ApplyBatchResult>;
+  /** Sent while the batch before it was in flight: it holds only if that one applied. */
+  ahead: boolean;
+}
+
+/** Waits for the answers of batches behind one that did not apply (none of them did either). */
+async function takeBack(inFlight: SentBatch[]): Promise<SentBatch[]> {
+  const sent = inFlight.splice(0);
+  for (const { call } of sent) await call;
+  return sent;
 }
 
 /** A batch of events that change nothing in Redis (applyBatch would only record its numbers). */

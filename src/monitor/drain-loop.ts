@@ -3,18 +3,20 @@ import { ScriptStatus } from '../scripts/script-status';
 import type { AppliedPart } from './batch-writer';
 import type { Incarnation } from './incarnation';
 import { connectionOf, type MonitorContext } from './monitor-context';
+import { TakenEvents } from './taken-events';
 
 const MAX_RETRY_DELAY_MS = 5000;
 
 /**
- * Sends the queued events to Redis, one batch at a time in queue order, until the queue is empty:
- * through the incarnation's batch writer, again after a failure (with a backoff that a ready
- * connection ends at once), and in between, with nothing queued, the recovery after a lost
- * connection and the replay of logins into the day they happened on.
+ * Sends the queued events to Redis in queue order until the queue is empty: through the
+ * incarnation's batch writer (which keeps a second batch in flight behind the first while events
+ * wait), again after a failure (with a backoff that a ready connection ends at once), and in
+ * between, with nothing queued, the recovery after a lost connection and the replay of logins
+ * into the day they happened on.
  */
 export class DrainLoop {
-  /** The batch being sent: taken from the queue, not yet known to be in Redis. */
-  inFlight: string[] | undefined;
+  /** The events being sent: taken from the queue, not yet known to be in Redis. */
+  private readonly taken = new TakenEvents();
   /** A reconnection happened: recover before the loop ends. */
   recoveryDue = false;
   private draining: Promise<void> | undefined;
@@ -34,6 +36,11 @@ export class DrainLoop {
       confirmed: (part: AppliedPart) => void;
     },
   ) {}
+
+  /** The events being sent, if any: taken from the queue, not yet known to be in Redis. */
+  get inFlight(): string[] | undefined {
+    return this.taken.empty ? undefined : this.taken.events();
+  }
 
   get busy(): boolean {
     return this.draining !== undefined;
@@ -108,15 +115,23 @@ export class DrainLoop {
       const firstSeq = ctx.queue.headSeq;
       const resyncsAtTake = this.incarnation.resyncs;
       const batch = ctx.queue.take(ctx.options.maxBatchSize);
-      this.inFlight = batch;
+      this.taken.add(batch);
+      // While a batch is in flight the writer sends the next: taken here, so that the queue, a
+      // reincarnation and a failure see every event taken and not yet confirmed.
+      const more = () => {
+        if (!this.mayTakeMore(resyncsAtTake)) return undefined;
+        const next = ctx.queue.take(ctx.options.maxBatchSize);
+        this.taken.add(next);
+        return next;
+      };
       try {
-        await this.send(batch, firstSeq);
+        await this.send(batch, firstSeq, more);
         failures = 0;
       } catch (err) {
-        // A batch that may or may not have run is simply sent again: the script knows what it
-        // applied. After a resync it is not: the snapshot holds its effects, and an old open put
-        // back could revive a session closed since.
-        if (resyncsAtTake === this.incarnation.resyncs) ctx.queue.putBack(batch);
+        // Events that may or may not have run are simply sent again: the script knows what it
+        // applied. After a resync they are not: the snapshot holds their effects, and an old open
+        // put back could revive a session closed since.
+        if (resyncsAtTake === this.incarnation.resyncs) ctx.queue.putBack(this.taken.events());
         ctx.report(
           new RedisScriptError(
             'REDIS_UNAVAILABLE',
@@ -126,19 +141,39 @@ export class DrainLoop {
         );
         await this.backOff(++failures);
       } finally {
-        this.inFlight = undefined;
+        this.taken.clear();
       }
     }
   }
 
-  private async send(events: string[], firstSeq: number): Promise<void> {
+  /** Events may join the batches in flight: nothing since the take asks to wait for them. */
+  private mayTakeMore(resyncsAtTake: number): boolean {
+    const { ctx, incarnation } = this;
+    return (
+      this.running() &&
+      ctx.queue.size > 0 &&
+      !this.recoveryDue &&
+      !incarnation.pending &&
+      incarnation.resyncs === resyncsAtTake
+    );
+  }
+
+  private async send(
+    events: string[],
+    firstSeq: number,
+    more: () => readonly string[] | undefined,
+  ): Promise<void> {
     const { ctx, incarnation } = this;
     const token = incarnation.token;
     const result = await connectionOf(ctx).writer.write(
       events,
       firstSeq,
       ctx.clock.today(),
-      this.work.confirmed,
+      (part) => {
+        this.taken.confirm(part.events.length);
+        this.work.confirmed(part);
+      },
+      more,
     );
     // A batch that changed nothing was not sent: no Redis TIME came back.
     if (Number.isFinite(result.nowMs)) ctx.clock.observe(result.nowMs);

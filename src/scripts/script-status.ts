@@ -22,4 +22,9 @@ export const ScriptStatus = {
   PARTLY_APPLIED: -7,
   /** A member of the chunk to close is gone (another reaper closed it): nothing changed; read again. */
   STALE_CHUNK: -8,
+  /**
+   * A batch sent before the one ahead of it answered, built on what that one would leave: it did
+   * not apply, so neither did this one (nothing changed); it is built again from what Redis holds.
+   */
+  PREVIOUS_NOT_APPLIED: -9,
 } as const;

@@ -25,7 +25,9 @@ export class BrokerStandIn {
   }
 
   broadcast(broadcast: Broadcast): void {
-    for (const app of this.apps) if (app.connected) app.send({ broadcast });
+    // An app SIGKILLed a moment ago may still look connected: its pipe answers EPIPE, and a
+    // broker drops what it cannot deliver to a dead process.
+    for (const app of this.apps) if (app.connected) app.send({ broadcast }, () => undefined);
   }
 }
 

@@ -21,8 +21,8 @@ export interface BatchPayload {
   /** Sessions carried over midnight: old member, new member; and each one's profile id. */
   carries: string[];
   carryProfiles: string[];
-  /** Sessions logged in or out: old member, new member, score (unchanged). */
-  rewrites: Array<string | number>;
+  /** Sessions logged in or out: old member, new member (the script keeps its score). */
+  rewrites: string[];
   /** Members of the sessions opened or restored. */
   news: string[];
   /** A session closed or carried began before the day: some time goes to the day before. */
@@ -53,6 +53,11 @@ export interface ApplyBatchInput {
   /** Sequence number of the batch's first event; events are numbered from 0 per incarnation. */
   firstSeq: number;
   eventCount: number;
+  /**
+   * Sequence number Redis must be at: set for a batch sent while the one ahead of it is in flight,
+   * which holds only if that one applied (else PREVIOUS_NOT_APPLIED). Default: any up to firstSeq.
+   */
+  afterSeq?: number;
   /** One character per fixed key, '1' where its expiry is still to be set (see the script). */
   expiryFlags: string;
   /** Trim the closed-session log by age in this call (about once a minute is enough). */
@@ -74,6 +79,7 @@ export type ApplyBatchResult =
       nextSeq: number;
       appliedAtMs: number;
     }
+  | { status: typeof ScriptStatus.PREVIOUS_NOT_APPLIED; nowMs: number; nextSeq: number }
   | {
       status:
         typeof ScriptStatus.WRONG_DAY | typeof ScriptStatus.SUPERSEDED | typeof ScriptStatus.REAPED;
@@ -121,7 +127,7 @@ export async function applyBatch(
     payload.touchesPrevDay ? '1' : '0',
     payload.closes.length,
     payload.carries.length / 2,
-    payload.rewrites.length / 3,
+    payload.rewrites.length / 2,
     payload.news.length,
     payload.userChanges.length,
     payload.profiles.length,
@@ -133,17 +139,15 @@ export async function applyBatch(
     payload.closed,
     payload.sessionsDelta,
     payload.anonymousDelta,
+    input.afterSeq ?? -1,
   ];
   // The sections, laid out as the script takes them (see its header).
   for (const m of payload.closes) args.push(m);
   for (let i = 0; i < payload.carries.length; i += 2) args.push(payload.carries[i]);
-  for (let i = 0; i < payload.rewrites.length; i += 3) args.push(payload.rewrites[i]);
+  for (let i = 0; i < payload.rewrites.length; i += 2) args.push(payload.rewrites[i]);
   for (const m of payload.news) args.push(m);
-  for (let i = 0; i < payload.carries.length; i += 2)
-    args.push(day.startMs, payload.carries[i + 1]);
-  for (let i = 0; i < payload.rewrites.length; i += 3) {
-    args.push(payload.rewrites[i + 2], payload.rewrites[i + 1]);
-  }
+  for (let i = 1; i < payload.carries.length; i += 2) args.push(payload.carries[i]);
+  for (let i = 1; i < payload.rewrites.length; i += 2) args.push(payload.rewrites[i]);
   for (const p of payload.closeProfiles) args.push(p);
   for (const p of payload.carryProfiles) args.push(p);
   for (const u of users) args.push(u);
@@ -165,6 +169,8 @@ export async function applyBatch(
       return { status, nowMs, failed: reply.slice(2).map(Number) };
     case ScriptStatus.PARTLY_APPLIED:
       return { status, nowMs, nextSeq: Number(reply[2]), appliedAtMs: Number(reply[3]) };
+    case ScriptStatus.PREVIOUS_NOT_APPLIED:
+      return { status, nowMs, nextSeq: Number(reply[2]) };
     case ScriptStatus.WRONG_DAY:
     case ScriptStatus.SUPERSEDED:
     case ScriptStatus.REAPED:
