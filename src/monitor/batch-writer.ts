@@ -9,10 +9,7 @@ import { ActiveToday } from './active-today';
 import { buildBatch, type BuiltBatch } from './batch-builder';
 import { SessionMirror } from './session-mirror';
 import { memberOf } from '../session/session-member';
-import { performance } from 'node:perf_hooks';
-
-/** How often the closed-session log is trimmed by age. */
-const TRIM_INTERVAL_MS = 60_000;
+import { KeyUpkeep } from './key-upkeep';
 
 /** Batches in flight at most: one is answered while Redis runs the next. */
 const MAX_IN_FLIGHT = 2;
@@ -21,11 +18,6 @@ const MAX_IN_FLIGHT = 2;
 const MAX_DAY_RETRIES = 3;
 /** Users (and user-profile pairs) a writer remembers as counted today. */
 const ACTIVE_TODAY_LIMIT = 200_000;
-/** The keys of applyBatch whose expiry is set once a writer and day (see its ARGV[11]). */
-const EXPIRING_KEYS = new Set([4, 5, 6, 7, 8, 9, 10, 11]);
-const UNSET_EXPIRIES = Array.from({ length: 12 }, (_, i) =>
-  EXPIRING_KEYS.has(i + 1) ? '1' : '0',
-).join('');
 
 export interface BatchWriterOptions {
   instanceId: string;
@@ -69,9 +61,7 @@ export class BatchWriter {
   /** Sessions whose members were not as the mirror said, since the monitor last looked. */
   driftFound = 0;
   private readonly active = new ActiveToday(ACTIVE_TODAY_LIMIT);
-  private expiriesDate = '';
-  private lastTrim = -Infinity;
-  private expiriesUnset = UNSET_EXPIRIES;
+  private readonly upkeep = new KeyUpkeep();
 
   constructor(
     private readonly runner: ScriptRunner,
@@ -90,7 +80,7 @@ export class BatchWriter {
       this.mirror.reset(nextSeq ?? 0);
     }
     this.active.forget();
-    this.expiriesUnset = UNSET_EXPIRIES;
+    this.upkeep.forgetExpiries();
   }
 
   /**
@@ -154,7 +144,7 @@ export class BatchWriter {
           const ok = result.status === ScriptStatus.OK;
           this.confirm(built, head.day.date, ok ? nowMs : result.appliedAtMs, inFlight);
           if (ok) {
-            this.expiriesUnset = mask(this.expiriesUnset, result.expiriesSet);
+            this.upkeep.expiriesSet(result.expiriesSet);
             applied += built.applied;
           }
           onApplied({ firstSeq: head.seq, events: head.events, date: head.day.date });
@@ -218,8 +208,8 @@ export class BatchWriter {
       firstSeq: seq,
       eventCount: built.eventCount,
       afterSeq: ahead && ahead.seq + ahead.built.eventCount,
-      expiryFlags: this.expiryFlags(day.date),
-      trimLog: this.trimDue(),
+      expiryFlags: this.upkeep.expiryFlags(day.date),
+      trimLog: this.upkeep.trimDue(),
       payload: built.payload,
       breakdownCap: this.options.breakdownCap,
       closedLog: this.options.closedLog,
@@ -276,22 +266,6 @@ export class BatchWriter {
       this.driftFound++;
     }
   }
-
-  /** The closed-session log is trimmed by age about once a minute, not at every batch. */
-  private trimDue(): boolean {
-    const now = performance.now();
-    if (now - this.lastTrim < TRIM_INTERVAL_MS) return false;
-    this.lastTrim = now;
-    return true;
-  }
-
-  private expiryFlags(date: string): string {
-    if (date !== this.expiriesDate) {
-      this.expiriesDate = date;
-      this.expiriesUnset = UNSET_EXPIRIES;
-    }
-    return this.expiriesUnset;
-  }
 }
 
 /** A batch sent, not answered yet. */
@@ -325,11 +299,4 @@ function changesNothing({ payload, midnight, transitionSessions }: BuiltBatch): 
     payload.sessionsDelta === 0 &&
     payload.anonymousDelta === 0
   );
-}
-
-/** `unset` without the keys `set` reports set. */
-function mask(unset: string, set: string): string {
-  let out = '';
-  for (let i = 0; i < unset.length; i++) out += set[i] === '1' ? '0' : unset[i];
-  return out;
 }
