@@ -1,7 +1,7 @@
 import type { Keys } from '../keys';
 import type { ScriptRunner } from '../scripts/script-runner';
 import { ScriptStatus } from '../scripts/script-status';
-import { applyBatch, type ApplyBatchResult } from '../scripts/commands/apply-batch';
+import { applyBatch } from '../scripts/commands/apply-batch';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
 import { expiryOf } from '../time/retention';
 import type { ZonedCalendar, ZonedDay } from '../time/zoned-calendar';
@@ -10,6 +10,7 @@ import { buildBatch, type BuiltBatch } from './batch-builder';
 import { SessionMirror } from './session-mirror';
 import { memberOf } from '../session/session-member';
 import { KeyUpkeep } from './key-upkeep';
+import { takeBack, type SentBatch } from './sent-batch';
 
 /** Batches in flight at most: one is answered while Redis runs the next. */
 const MAX_IN_FLIGHT = 2;
@@ -105,14 +106,21 @@ export class BatchWriter {
     const known = Math.max(0, Math.min(events.length / 3, this.mirror.nextSeq - firstSeq));
     let rest = events.slice(known * 3);
     let seq = firstSeq + known;
+    // No call covers more events than the largest batch handed over (maxBatchSize), also when
+    // a failure gives two batches back to be built again.
+    let limit = Math.max(3, events.length);
     const inFlight: SentBatch[] = [];
     try {
       for (;;) {
         while (inFlight.length < MAX_IN_FLIGHT) {
           const ahead = inFlight.at(-1);
-          if (rest.length === 0) rest = (ahead && more()?.slice()) || [];
+          if (rest.length === 0) {
+            rest = (ahead && more()?.slice()) || [];
+            limit = Math.max(limit, rest.length);
+          }
           if (rest.length === 0) break;
-          const built = buildBatch(rest, this.mirror, day, this.active);
+          const next = rest.length > limit ? rest.slice(0, limit) : rest;
+          const built = buildBatch(next, this.mirror, day, this.active);
           // Ahead of another only what needs nothing it will tell: not a midnight (which must
           // learn whether its day has begun), not a close of a session it opens.
           if (ahead && (built.eventCount === 0 || built.midnight || changesNothing(built))) break;
@@ -266,24 +274,6 @@ export class BatchWriter {
       this.driftFound++;
     }
   }
-}
-
-/** A batch sent, not answered yet. */
-interface SentBatch {
-  built: BuiltBatch;
-  seq: number;
-  events: string[];
-  day: ZonedDay;
-  call: Promise<ApplyBatchResult>;
-  /** Sent while the batch before it was in flight: it holds only if that one applied. */
-  ahead: boolean;
-}
-
-/** Waits for the answers of batches behind one that did not apply (none of them did either). */
-async function takeBack(inFlight: SentBatch[]): Promise<SentBatch[]> {
-  const sent = inFlight.splice(0);
-  for (const { call } of sent) await call;
-  return sent;
 }
 
 /** A batch of events that change nothing in Redis (applyBatch would only record its numbers). */

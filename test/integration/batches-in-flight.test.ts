@@ -151,8 +151,10 @@ describe('batches in flight', () => {
     expect(runner.calls).toEqual([
       { afterSeq: -1, status: ScriptStatus.MEMBERS_DIFFER },
       { afterSeq: 5, status: ScriptStatus.PREVIOUS_NOT_APPLIED },
-      // Built again, all four events in one, without s1 (dropped from the view: drift).
+      // Built again without s1 (dropped from the view: drift), two events a call at most (the
+      // largest batch handed over), the second ahead of the first.
       { afterSeq: -1, status: ScriptStatus.OK },
+      { afterSeq: 5, status: ScriptStatus.OK },
     ]);
     expect(writer.driftFound).toBe(1);
     expect(await client.hget(keys.instance('node-1'), 'eventSeq')).toBe('7');

@@ -1,0 +1,21 @@
+import type { ApplyBatchResult } from '../scripts/commands/apply-batch';
+import type { ZonedDay } from '../time/zoned-calendar';
+import type { BuiltBatch } from './batch-builder';
+
+/** A batch sent, not answered yet. */
+export interface SentBatch {
+  built: BuiltBatch;
+  seq: number;
+  events: string[];
+  day: ZonedDay;
+  call: Promise<ApplyBatchResult>;
+  /** Sent while the batch before it was in flight: it holds only if that one applied. */
+  ahead: boolean;
+}
+
+/** Waits for the answers of batches behind one that did not apply (none of them did either). */
+export async function takeBack(inFlight: SentBatch[]): Promise<SentBatch[]> {
+  const sent = inFlight.splice(0);
+  for (const { call } of sent) await call;
+  return sent;
+}
