@@ -115,13 +115,14 @@ export class DrainLoop {
       const firstSeq = ctx.queue.headSeq;
       const resyncsAtTake = this.incarnation.resyncs;
       const batch = ctx.queue.take(ctx.options.maxBatchSize);
-      this.taken.add(batch);
+      this.taken.add(batch, firstSeq);
       // While a batch is in flight the writer sends the next: taken here, so that the queue, a
       // reincarnation and a failure see every event taken and not yet confirmed.
       const more = () => {
         if (!this.mayTakeMore(resyncsAtTake)) return undefined;
+        const nextSeq = ctx.queue.headSeq;
         const next = ctx.queue.take(ctx.options.maxBatchSize);
-        this.taken.add(next);
+        this.taken.add(next, nextSeq);
         return next;
       };
       try {
@@ -170,7 +171,7 @@ export class DrainLoop {
       firstSeq,
       ctx.clock.today(),
       (part) => {
-        this.taken.confirm(part.events.length);
+        this.taken.confirmBelow(part.firstSeq + part.events.length / 3);
         this.work.confirmed(part);
       },
       more,

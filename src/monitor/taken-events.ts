@@ -5,6 +5,8 @@
  */
 export class TakenEvents {
   private batches: string[][] = [];
+  /** Sequence number of the first event held. */
+  private headSeq = 0;
   /** Entries of the first batch already confirmed. */
   private confirmedOfFirst = 0;
 
@@ -12,18 +14,25 @@ export class TakenEvents {
     return this.batches.length === 0;
   }
 
-  add(batch: string[]): void {
-    if (batch.length > 0) this.batches.push(batch);
+  /** `batch` was taken; its first event is numbered `firstSeq` (on from the ones held, if any). */
+  add(batch: string[], firstSeq: number): void {
+    if (batch.length === 0) return;
+    if (this.batches.length === 0) this.headSeq = firstSeq;
+    this.batches.push(batch);
   }
 
-  /** Redis took the oldest `entries` (three per event). */
-  confirm(entries: number): void {
-    let left = entries;
-    while (left > 0 && this.batches.length > 0) {
+  /**
+   * Redis took every event numbered below `seq`: also those a writer skipped as confirmed by an
+   * earlier call (a batch sent again), which no part reports.
+   */
+  confirmBelow(seq: number): void {
+    let entries = (seq - this.headSeq) * 3;
+    while (entries > 0 && this.batches.length > 0) {
       const first = this.batches[0];
-      const take = Math.min(left, first.length - this.confirmedOfFirst);
+      const take = Math.min(entries, first.length - this.confirmedOfFirst);
       this.confirmedOfFirst += take;
-      left -= take;
+      entries -= take;
+      this.headSeq += take / 3;
       if (this.confirmedOfFirst === first.length) {
         this.batches.shift();
         this.confirmedOfFirst = 0;
