@@ -40,7 +40,8 @@ export interface AppliedPart {
 
 export interface WriteResult {
   /**
-   * OK; SUPERSEDED or REAPED: the incarnation lost its instance record, nothing more was sent;
+   * OK; SUPERSEDED or REAPED: the incarnation lost its instance record, or the monitor replaced
+   * it meanwhile; nothing more was sent;
    * WRONG_DAY only with `dayRetries` 0.
    */
   status: number;
@@ -110,8 +111,15 @@ export class BatchWriter {
     // a failure gives two batches back to be built again.
     let limit = Math.max(3, events.length);
     const inFlight: SentBatch[] = [];
+    const { incarnation } = this.options;
     try {
       for (;;) {
+        if (this.options.incarnation !== incarnation) {
+          // The monitor took a new incarnation meanwhile (it was reaped or superseded): the
+          // mirror is the new one's, and its snapshot stands for these events. Nothing more goes.
+          await takeBack(inFlight);
+          return { status: ScriptStatus.SUPERSEDED, nowMs, applied };
+        }
         while (inFlight.length < MAX_IN_FLIGHT) {
           const ahead = inFlight.at(-1);
           if (rest.length === 0) {
@@ -147,6 +155,10 @@ export class BatchWriter {
         if (!head) return { status: ScriptStatus.OK, nowMs, applied };
         const result = await head.call;
         nowMs = result.nowMs;
+        if (this.options.incarnation !== incarnation) {
+          inFlight.unshift(head);
+          continue;
+        }
         const { built } = head;
         if (result.status === ScriptStatus.OK || result.status === ScriptStatus.ALREADY_APPLIED) {
           const ok = result.status === ScriptStatus.OK;
