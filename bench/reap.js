@@ -11,8 +11,8 @@
  * The longest call is the longest execution time SLOWLOG records during the reap, with a 100 us
  * threshold (threshold 0 would also log every command the scripts call, inside the calls being
  * timed). INFO commandstats gives every call's count and total time, and the reaper's progress
- * callback the longest wait between two answered calls (the reaper keeps CHUNKS_IN_FLIGHT close
- * calls in flight, so this is not one call's round trip). If Redis spent more wall time in scripts
+ * callback the longest wait between two answered calls (the reaper keeps several close calls in
+ * flight, so this is not one call's round trip). If Redis spent more wall time in scripts
  * than CPU time, redis-server was descheduled mid-call: on a busy machine the longest call then
  * measures the machine more than the script, and p99 is the steadier number.
  */
@@ -21,7 +21,7 @@ const { join } = require('node:path');
 const { Redis } = require('ioredis');
 const { SessionMonitor, SauReader, SauReaper } = require('../dist');
 const { DEFAULT_CLOSE_BATCH_SIZE } = require('../dist/monitor/monitor-options');
-const { CHUNKS_IN_FLIGHT } = require('../dist/monitor/close-incarnation');
+const { DEFAULT_CLOSE_CALLS_IN_FLIGHT } = require('../dist/monitor/close-incarnation');
 const { loadScripts } = require('../dist/scripts/script-catalog');
 const { seededRandom } = require('../dist/demo/random');
 const { meteorIds } = require('./meteor-id');
@@ -226,7 +226,7 @@ async function runReap({
       sessions,
       users: victim.users,
       closeBatchSize: batchSize,
-      callsInFlight: CHUNKS_IN_FLIGHT,
+      callsInFlight: reaperOptions.closeCallsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT,
       totalMs: round2(totalMs),
       sessionsPerSec: Math.round(sessions / (totalMs / 1000)),
       maxCallMs: round2(maxCall.usec / 1000),

@@ -255,6 +255,16 @@ function reapRows(reap) {
       ],
     );
   }
+  const one = reap.oneInFlight;
+  if (one) {
+    rows.push([
+      `  ${n(one.sessions)}, 1 in flight`,
+      `${n(one.sessionsPerSec)} sessions/s; close calls p50 ${one.closeCallMs.p50} ms, ` +
+        `p99 ${one.closeCallMs.p99} ms, longest ${one.maxCallMs} ms; ${one.usecPerSession} us/session ` +
+        `in Redis  (closeCallsInFlight 1; ${reap.callsInFlight} in flight above: ` +
+        `${(reap.bySize[0].sessionsPerSec / one.sessionsPerSec).toFixed(2)}x its speed)`,
+    ]);
+  }
   return rows;
 }
 

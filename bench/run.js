@@ -193,7 +193,8 @@ async function measureMemoryAndStats({ redis, runId, options, log }) {
 /**
  * Reaping a SIGKILLed instance at each --reap-sessions size, one after the other in namespaces of
  * their own. The first size (100,000 by default) carries the speed target and the headline fields;
- * every size has the longest-call target.
+ * every size has the longest-call target. Then the first size again with one close call in flight
+ * (the reaper's default keeps eight): the speed and latency that option trades, side by side.
  */
 async function measureReap({ redis, runId, options, log }) {
   const bySize = [];
@@ -209,8 +210,18 @@ async function measureReap({ redis, runId, options, log }) {
     bySize.push({ ...run, meetsCallTarget: run.maxCallMs <= TARGETS.reapMaxCallMs });
   }
   const [first] = bySize;
+  log(`reap: ${first.sessions} sessions again, one close call in flight`);
+  const oneInFlight = await runReap({
+    url: redis.url,
+    namespace: `bench-reap-serial-${first.sessions}-${runId}`,
+    sessions: first.sessions,
+    closeBatchSize: options.reapBatch,
+    reaperOptions: { closeCallsInFlight: 1 },
+    log,
+  });
   return {
     ...first,
+    oneInFlight,
     meetsSpeedTarget: first.sessionsPerSec >= TARGETS.reapSessionsPerSec,
     meetsCallTarget: first.meetsCallTarget,
     meetsCallTargetAtEverySize: bySize.every((run) => run.meetsCallTarget),

@@ -7,11 +7,11 @@ import { expiryOf } from '../time/retention';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
 
 /**
- * Close calls sent before the first of them answers. Redis closes one chunk while this process
- * reads and sums the next, instead of each side waiting for the other; every call is still one
- * bounded script, and other clients' commands run between them.
+ * Close calls sent before the first of them answers, unless told otherwise. Redis closes one chunk
+ * while this process reads and sums the next, instead of each side waiting for the other; every
+ * call is still one bounded script, and other clients' commands run between them.
  */
-export const CHUNKS_IN_FLIGHT = 8;
+export const DEFAULT_CLOSE_CALLS_IN_FLIGHT = 8;
 
 export interface CloseIncarnationInput {
   instanceId: string;
@@ -21,6 +21,8 @@ export interface CloseIncarnationInput {
   /** The day the closing instant is expected in; a wrong guess costs one retry. */
   expectedAtMs: number;
   batchSize: number;
+  /** Close calls in flight at most (1: one after the other). Default DEFAULT_CLOSE_CALLS_IN_FLIGHT. */
+  callsInFlight?: number;
   retentionDays: number;
   /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
   breakdownCap?: number;
@@ -36,7 +38,7 @@ export interface CloseIncarnationInput {
  * removed by exactly one call, whose script checks every member it was given. Returns the
  * sessions this caller closed.
  *
- * One ZRANGE reads a window of CHUNKS_IN_FLIGHT batches, whose close calls go out back to back.
+ * One ZRANGE reads a window of `callsInFlight` batches, whose close calls go out back to back.
  * The next window's read goes out just before the window's last close, so Redis runs it after the
  * other closes, and it skips the last batch's sessions, which are then the first in the set. When
  * that guess is wrong (a call found its sessions closed by another caller, or its instant in
@@ -49,7 +51,7 @@ export async function closeIncarnation(
   input: CloseIncarnationInput,
 ): Promise<number> {
   const sessionsKey = keys.instanceSessions(input.instanceId, input.incarnation);
-  const windowSize = input.batchSize * CHUNKS_IN_FLIGHT;
+  const windowSize = input.batchSize * (input.callsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT);
   const readFrom = (rank: number) =>
     runner.client.zrange(sessionsKey, rank, rank + windowSize - 1, 'WITHSCORES');
   let day = calendar.dayAt(input.expectedAtMs);

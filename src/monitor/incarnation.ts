@@ -114,6 +114,7 @@ export class Incarnation {
       instant,
       expectedAtMs: instant === 'now' ? ctx.clock.now() : Number(instant),
       batchSize: ctx.options.closeBatchSize,
+      callsInFlight: ctx.options.closeCallsInFlight,
       retentionDays: ctx.options.retentionDays,
       breakdownCap: ctx.options.breakdownCap,
       closedLog: ctx.closedLog,

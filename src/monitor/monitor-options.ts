@@ -9,6 +9,7 @@ import {
   type AddressMode,
 } from '../privacy/address-mode';
 import { DEFAULT_BREAKDOWN_CAP, MAX_BREAKDOWN_CAP } from '../session/breakdown-dimensions';
+import { DEFAULT_CLOSE_CALLS_IN_FLIGHT } from './close-incarnation';
 import {
   DEFAULT_CLOSED_SESSION_MAX_LEN,
   DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
@@ -16,6 +17,8 @@ import {
 
 /** Sessions one close or reap call handles unless told otherwise (bench/reap.js measures it). */
 export const DEFAULT_CLOSE_BATCH_SIZE = 250;
+/** Most close calls in flight a closing may keep: past a few, Redis is busy anyway. */
+export const MAX_CLOSE_CALLS_IN_FLIGHT = 64;
 /**
  * Most events one batch, and most sessions one close call, may carry: a script call's arguments
  * are bounded (Lua's unpack), and larger calls would block Redis longer without being faster.
@@ -45,10 +48,17 @@ export interface SessionMonitorOptions {
   /** Most events held while Redis is slow or away; beyond, events are dropped and reported. Default 1,000,000. */
   maxQueuedEvents?: number;
   /**
-   * Most sessions one close/reap script call handles. Default 200: at ~12 µs a session (with the
-   * closed-session log) a call stays under 5 ms, so reaping 1,000,000 sessions never blocks Redis.
+   * Most sessions one close/reap script call handles. Default 250: at 4–5 µs a session in Redis
+   * (with the closed-session log) a call takes about 1 ms, so reaping 1,000,000 sessions never
+   * blocks Redis for long.
    */
   closeBatchSize?: number;
+  /**
+   * Close/reap calls in flight at most: Redis runs one while the next is prepared (up to 64).
+   * Default 8, about 1.5 times the speed of 1 (one after the other), whose calls are a little
+   * shorter when Redis shares its cores with the closing process.
+   */
+  closeCallsInFlight?: number;
   /**
    * Most user-days of logins remembered until Redis has them, so that logins seen during an outage
    * that spans midnight count on the day they happened. Beyond, they count on the day Redis comes
@@ -130,6 +140,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     maxBatchSize: options.maxBatchSize ?? 1000,
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
     closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
+    closeCallsInFlight: options.closeCallsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
     maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
@@ -197,7 +208,6 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     'retentionDays',
     'maxBatchSize',
     'maxQueuedEvents',
-    'closeBatchSize',
     'stopTimeoutMs',
     'startTimeoutMs',
     'maxReplayUserDays',
@@ -207,17 +217,36 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
   ] as const) {
     assertPositiveInteger(name, resolved[name]);
   }
-  for (const name of ['maxBatchSize', 'closeBatchSize'] as const) {
-    if (resolved[name] > MAX_CALL_SIZE) {
-      throw new ConfigError(
-        `${name} must be at most ${MAX_CALL_SIZE} (one script call's arguments are bounded, and larger calls only block Redis longer), got ${resolved[name]}`,
-      );
-    }
-  }
+  assertCallSize('maxBatchSize', resolved.maxBatchSize);
+  assertCloseOptions(resolved);
   if (resolved.leaseMs < 2 * resolved.heartbeatIntervalMs) {
     throw new ConfigError(
       `leaseMs (${resolved.leaseMs}) must be at least twice heartbeatIntervalMs (${resolved.heartbeatIntervalMs}), or one late heartbeat would look like a crash`,
     );
   }
   return resolved;
+}
+
+/** Throws a ConfigError unless `value` is a positive integer up to MAX_CALL_SIZE. */
+function assertCallSize(name: string, value: number): void {
+  assertPositiveInteger(name, value);
+  if (value > MAX_CALL_SIZE) {
+    throw new ConfigError(
+      `${name} must be at most ${MAX_CALL_SIZE} (one script call's arguments are bounded, and larger calls only block Redis longer), got ${value}`,
+    );
+  }
+}
+
+/** The options of closing and reaping sessions, as a monitor and a SauReaper take them. */
+export function assertCloseOptions(options: {
+  closeBatchSize: number;
+  closeCallsInFlight: number;
+}): void {
+  assertCallSize('closeBatchSize', options.closeBatchSize);
+  assertPositiveInteger('closeCallsInFlight', options.closeCallsInFlight);
+  if (options.closeCallsInFlight > MAX_CLOSE_CALLS_IN_FLIGHT) {
+    throw new ConfigError(
+      `closeCallsInFlight must be at most ${MAX_CLOSE_CALLS_IN_FLIGHT}, got ${options.closeCallsInFlight}`,
+    );
+  }
 }

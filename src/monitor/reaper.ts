@@ -29,6 +29,7 @@ export interface ReapReport {
 
 export interface ReaperOptions {
   closeBatchSize: number;
+  closeCallsInFlight: number;
   retentionDays: number;
   /** Distinct values a day breakdown hash counts before the rest go to `other`. Default 50. */
   breakdownCap?: number;
@@ -65,6 +66,7 @@ export class Reaper {
         instant: `${dead.heartbeatMs}`,
         expectedAtMs: dead.heartbeatMs,
         batchSize: this.options.closeBatchSize,
+        callsInFlight: this.options.closeCallsInFlight,
         retentionDays: this.options.retentionDays,
         breakdownCap: this.options.breakdownCap,
         closedLog: this.options.closedLog,

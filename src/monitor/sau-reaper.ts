@@ -4,7 +4,8 @@ import { ScriptRunner } from '../scripts/script-runner';
 import { closedLogLimitsOf } from '../scripts/closed-log-limits';
 import { deadInstances, type DeadIncarnation } from '../scripts/commands/expired-leases';
 import { ZonedCalendar } from '../time/zoned-calendar';
-import { DEFAULT_CLOSE_BATCH_SIZE } from './monitor-options';
+import { assertCloseOptions, DEFAULT_CLOSE_BATCH_SIZE } from './monitor-options';
+import { DEFAULT_CLOSE_CALLS_IN_FLIGHT } from './close-incarnation';
 import { Reaper, type ReapProgress, type ReapReport } from './reaper';
 
 /** Options of `new SauReaper(...)`: use the monitors' values. */
@@ -14,8 +15,10 @@ export interface SauReaperOptions {
   namespace?: string;
   /** IANA zone of day boundaries. Default `UTC`. */
   timezone?: string;
-  /** Most sessions one close call handles. Default as the monitors'. */
+  /** Most sessions one close call handles. Default as the monitors' (250). */
   closeBatchSize?: number;
+  /** Close calls in flight at most (1: one after the other). Default as the monitors' (8). */
+  closeCallsInFlight?: number;
   /** Retention of the day keys reaping writes to. Default 400. */
   retentionDays?: number;
   /** Values a day breakdown counts before the rest go to `other`. Default 50. */
@@ -40,12 +43,18 @@ export class SauReaper {
 
   constructor(options: SauReaperOptions = {}) {
     this.keys = new Keys(options.namespace ?? 'default');
+    const close = {
+      closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
+      closeCallsInFlight: options.closeCallsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT,
+    };
+    // Before connecting: a bad option changes nothing, not even the connections open.
+    assertCloseOptions(close);
     const { client, owned } = connectQuietRedis(options.redis);
     this.client = client;
     this.ownsClient = owned;
     this.runner = new ScriptRunner(client);
     this.reaper = new Reaper(this.runner, this.keys, new ZonedCalendar(options.timezone ?? 'UTC'), {
-      closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
+      ...close,
       retentionDays: options.retentionDays ?? 400,
       breakdownCap: options.breakdownCap,
       closedLog: closedLogLimitsOf(options),

@@ -150,6 +150,22 @@ describe('dead instances', () => {
     await Promise.all([reaper.close(), reader.close()]);
   });
 
+  it('refuses close options out of range before it connects', () => {
+    for (const [options, message] of [
+      [{ closeCallsInFlight: 0 }, /closeCallsInFlight must be a positive integer, got 0/],
+      [{ closeCallsInFlight: 65 }, /closeCallsInFlight must be at most 64, got 65/],
+      [{ closeCallsInFlight: 1.5 }, /closeCallsInFlight must be a positive integer/],
+      [{ closeBatchSize: 0 }, /closeBatchSize must be a positive integer, got 0/],
+      [{ closeBatchSize: 2001 }, /closeBatchSize must be at most 2000/],
+    ] as const) {
+      // A port nothing listens on: a reaper that connected would only retry there.
+      expect(() => new SauReaper({ redis: 'redis://127.0.0.1:1', ...options })).toThrow(message);
+    }
+    expect(
+      () => new SessionMonitor({ redis: 'redis://127.0.0.1:1', closeCallsInFlight: 100 }),
+    ).toThrow(/closeCallsInFlight must be at most 64, got 100/);
+  });
+
   it('two reapers racing on a dead instance with 50,000 sessions close each exactly once', async () => {
     const namespace = uniqueNamespace('race');
     const url = redis.server().url;
@@ -165,7 +181,8 @@ describe('dead instances', () => {
     await child.kill();
     const reader = new SauReader({ redis: url, namespace });
     const a = new SauReaper({ redis: url, namespace });
-    const b = new SauReaper({ redis: url, namespace, closeBatchSize: 700 });
+    // Different chunks, and one after the other against eight in flight: every overlap happens.
+    const b = new SauReaper({ redis: url, namespace, closeBatchSize: 700, closeCallsInFlight: 1 });
     await waitFor(
       () => a.deadInstances(),
       (d) => d.lapsed.length === 1,
