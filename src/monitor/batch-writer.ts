@@ -134,31 +134,24 @@ export class BatchWriter {
           if (ahead && (built.eventCount === 0 || built.midnight || changesNothing(built))) break;
           if (built.eventCount === 0)
             throw new Error('a batch built from what Redis holds covered no event');
+          const covered = rest.slice(0, built.eventCount * 3);
+          rest = rest.slice(covered.length);
           if (changesNothing(built)) {
             // Duplicates, unknown sessions, users already counted today: no call needed.
             this.mirror.nextSeq += built.eventCount;
-            onApplied({
-              firstSeq: seq,
-              events: rest.slice(0, built.eventCount * 3),
-              date: day.date,
-            });
-            rest = rest.slice(built.eventCount * 3);
-            seq += built.eventCount;
-            continue;
+            onApplied({ firstSeq: seq, events: covered, date: day.date });
+          } else {
+            inFlight.push(this.send(built, seq, covered, day, ahead));
+            this.mirror.expect(built.after);
           }
-          inFlight.push(this.send(built, seq, rest.slice(0, built.eventCount * 3), day, ahead));
-          this.mirror.expect(inFlight.at(-1)?.built.after);
-          rest = rest.slice(built.eventCount * 3);
           seq += built.eventCount;
         }
         const head = inFlight.shift();
         if (!head) return { status: ScriptStatus.OK, nowMs, applied };
         const result = await head.call;
         nowMs = result.nowMs;
-        if (this.options.incarnation !== incarnation) {
-          inFlight.unshift(head);
-          continue;
-        }
+        // Replaced meanwhile: the check above takes the rest back and ends the write.
+        if (this.options.incarnation !== incarnation) continue;
         const { built } = head;
         if (result.status === ScriptStatus.OK || result.status === ScriptStatus.ALREADY_APPLIED) {
           const ok = result.status === ScriptStatus.OK;

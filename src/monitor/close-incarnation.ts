@@ -68,7 +68,18 @@ export async function closeIncarnation(
       continue;
     }
     const chunks = chunksOf(window, input.batchSize);
+    const { instanceId, incarnation, instant, batchSize, breakdownCap, closedLog } = input;
     const expiry = expiryOf(day, input.retentionDays);
+    const chunkInput = {
+      instanceId,
+      incarnation,
+      instant,
+      day,
+      expiry,
+      batchSize,
+      breakdownCap,
+      closedLog,
+    };
     const calls: Promise<CloseSessionsResult>[] = [];
     let ahead: Promise<string[]> | undefined;
     for (const [i, chunk] of chunks.entries()) {
@@ -77,17 +88,6 @@ export async function closeIncarnation(
         // Awaited below unless a close fails first; then its error is not the one to report.
         ahead.catch(() => undefined);
       }
-      const { instanceId, incarnation, instant, batchSize, breakdownCap, closedLog } = input;
-      const chunkInput = {
-        instanceId,
-        incarnation,
-        instant,
-        day,
-        expiry,
-        batchSize,
-        breakdownCap,
-        closedLog,
-      };
       calls.push(closeReadSessions(runner, keys, chunkInput, chunk));
     }
     let readAgain = false;
