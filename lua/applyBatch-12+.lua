@@ -142,22 +142,29 @@ if #bad > 0 then return {-6, nowMs, unpack(bad)} end
 local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
 local prevFb = touchesPrevDay and newFieldBatch(prevDayKey) or nil
 local monthFb = newFieldBatch(monthKey)
+-- Only the fields this batch surely reads are loaded with the hashes (fieldBatch): a field costs
+-- about as much as a small event, and a light server sends its events one by one.
 local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
+live.opened, live.logins, live.closed = tonumber(ARGV[29]), tonumber(ARGV[30]), tonumber(ARGV[31])
+live.sessions, live.anonymous = tonumber(ARGV[32]), tonumber(ARGV[33])
+wantLiveChanges(live, { sessions = live.sessions ~= 0, anonymous = live.anonymous ~= 0,
+  users = nU > 0, peak = nU > 0, opened = live.opened ~= 0, logins = live.logins ~= 0,
+  closed = live.closed ~= 0, time = nC + nM > 0 })
 local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, breakdownUsersKey)
-local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, true)
-local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, true)
+local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, true, nA + nQ > 0)
+local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, true, nA > 0)
+if nA + nQ > 0 then want(dayFb, INEXACT) end
 for at = P_FROM, A_FROM - 1, 11 do
   local p = wantProfile(breakdown, ARGV[at], ARGV[at + 1], { ARGV[at + 2], ARGV[at + 3], ARGV[at + 4] },
     { ARGV[at + 5], ARGV[at + 6], ARGV[at + 7] })
   p.live, p.loggedIn, p.opened = tonumber(ARGV[at + 8]), tonumber(ARGV[at + 9]), tonumber(ARGV[at + 10])
+  wantValueFields(breakdown, p, p.opened ~= 0 or nC + nM + nQ > 0)
 end
 loadFields(liveFb)
 loadFields(dayFb)
 if prevFb then loadFields(prevFb) end
 if nA > 0 then loadFields(monthFb) end
 resolveProfiles(breakdown)
-live.opened, live.logins, live.closed = tonumber(ARGV[29]), tonumber(ARGV[30]), tonumber(ARGV[31])
-live.sessions, live.anonymous = tonumber(ARGV[32]), tonumber(ARGV[33])
 
 -- The members: old ones out, new ones in.
 for from = OLD_FROM, NEW_FROM - 1, CHUNK do
@@ -219,7 +226,9 @@ logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceI
   L_FROM + nL - 1, trimLog)
 rcall('HSET', instanceKey, 'eventSeq', int(firstSeq + eventCount), 'appliedAt', int(nowMs))
 
--- Expiries the writer has not seen set yet today: each key's once this call wrote it.
+-- Expiries the writer has not seen set yet today: each key's once this call wrote it. Most calls
+-- have none left to set.
+if not string.find(expiryFlags, '1', 1, true) then return {0, nowMs, expiryFlags} end
 local written = { [4] = dayWritten, [5] = day.touched and day.exact, [6] = day.touched,
   [7] = month.touched, [8] = month.touched and month.exact, [9] = month.touched,
   [10] = prevWritten, [11] = breakdown.usersSaved }

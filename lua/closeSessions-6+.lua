@@ -87,6 +87,7 @@ end
 local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
 local prevFb = beforeDay and newFieldBatch(prevDayKey) or nil
 local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
+wantLiveChanges(live, { sessions = true, anonymous = anonymous > 0, users = nU > 0, closed = true, time = true })
 local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, nil)
 for at = P_FROM, L_FROM - 1, 3 do
   local p = wantProfileById(breakdown, ARGV[at])

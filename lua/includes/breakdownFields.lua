@@ -39,38 +39,31 @@ local DIMENSION_FIELDS = { 1, 2, 4 }
 local MAX_USERS_UNPACK = 1000
 
 -- liveFb: the live totals hash; dayFb, prevFb: the day's and the day before's hash (prevFb may be
--- nil when no time can go to the day before); usersKey: the day's users hash, or nil.
+-- nil when no time can go to the day before); usersKey: the day's users hash, or nil. The fields
+-- of "other" and of the values' counts are read only by a call that needs them (a value new live
+-- or to the day, a value's last session, a full dimension): on their own, when first read.
 local function newBreakdown(cap, liveFb, dayFb, prevFb, usersKey)
-  for d = 1, 3 do
-    want(liveFb, OTHER_FIELDS[d])
-    want(liveFb, OTHER_LOGGED_IN_FIELDS[d])
-    want(liveFb, COUNT_FIELDS[d])
-    want(dayFb, OTHER_FIELDS[d])
-    want(dayFb, COUNT_FIELDS[d])
-    if prevFb then
-      want(prevFb, OTHER_FIELDS[d])
-      want(prevFb, COUNT_FIELDS[d])
-    end
-  end
-  want(dayFb, INEXACT)
   return { cap = cap, live = liveFb, day = dayFb, prev = prevFb, usersKey = usersKey,
            profiles = {}, profileOrder = {}, admitted = {},
            livePending = {}, liveDims = {}, dayState = newDayState(dayFb, cap),
            prevState = prevFb and newDayState(prevFb, cap) or nil }
 end
 
--- Names a profile's value fields (p.vf, p.lf) for the next load of the live and day hashes.
-local function wantValueFields(b, p)
+-- Names, for the next load, the value fields (p.vf, p.lf) of a profile whose changes are set that
+-- the call will read: the live ones its sessions change, the day's when `day` says that sessions
+-- opened, time or users go to them, the day before's when time may.
+local function wantValueFields(b, p, day)
   for d = 1, 3 do
-    want(b.live, p.vf[d])
-    want(b.live, p.lf[d])
-    want(b.day, p.vf[d])
+    if p.live ~= 0 then want(b.live, p.vf[d]) end
+    if p.loggedIn ~= 0 then want(b.live, p.lf[d]) end
+    if day then want(b.day, p.vf[d]) end
     if b.prev then want(b.prev, p.vf[d]) end
   end
 end
 
--- Names the fields of a profile whose field names the writer sent: `valueFields` (d:, o:, b: of
--- its three values) and `loggedInFields` (D:, O:, B:), tables of three.
+-- Names the record of a profile; the writer sends the names of its fields: `valueFields` (d:, o:,
+-- b: of its three values) and `loggedInFields` (D:, O:, B:), tables of three, for wantValueFields
+-- once the caller has set the profile's changes.
 local function wantProfile(b, id, content, valueFields, loggedInFields)
   if b.profiles[id] then return b.profiles[id] end
   local p = { id = id, content = content, vf = valueFields, lf = loggedInFields,
@@ -81,7 +74,6 @@ local function wantProfile(b, id, content, valueFields, loggedInFields)
     p.pf = 'p:' .. id
     want(b.live, p.pf)
   end
-  if valueFields then wantValueFields(b, p) end
   return p
 end
 
@@ -107,7 +99,7 @@ local function profilesNeedValues(b)
         p.vf[d] = LETTERS[d] .. ':' .. v
         p.lf[d] = string.upper(LETTERS[d]) .. ':' .. v
       end
-      wantValueFields(b, p)
+      wantValueFields(b, p, true)
       more = true
     end
   end

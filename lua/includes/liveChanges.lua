@@ -12,12 +12,26 @@ local DAY_MS = 86400000
 
 -- liveFb, dayFb, prevFb: the live totals hash, the day's and the day before's (fieldBatch).
 local function newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
-  for _, field in ipairs({ 'sessions', 'anonymous', 'users' }) do want(liveFb, field) end
-  for _, field in ipairs({ 'sessions', 'logins', 'closed', 'sessionMs', 'peakUsers' }) do want(dayFb, field) end
-  if prevFb then want(prevFb, 'sessionMs') end
   return { live = liveFb, day = dayFb, prev = prevFb, dayStartMs = dayStartMs,
            sessions = 0, anonymous = 0, usersDelta = 0, peak = -1,
            opened = 0, closed = 0, logins = 0, dayMs = 0, prevDayMs = 0 }
+end
+
+-- Names the fields of the totals a call changes, for the hashes' next load: `changes` says which
+-- move (sessions, anonymous, users: live; peak, opened, logins, closed: the day's; time: session
+-- time, to the day and the day before).
+local function wantLiveChanges(t, changes)
+  if changes.sessions then want(t.live, 'sessions') end
+  if changes.anonymous then want(t.live, 'anonymous') end
+  if changes.users then want(t.live, 'users') end
+  if changes.peak then want(t.day, 'peakUsers') end
+  if changes.opened then want(t.day, 'sessions') end
+  if changes.logins then want(t.day, 'logins') end
+  if changes.closed then want(t.day, 'closed') end
+  if changes.time then
+    want(t.day, 'sessionMs')
+    if t.prev then want(t.prev, 'sessionMs') end
+  end
 end
 
 -- A user's live sessions change by `delta`, in the order events happened, so the day's peak is the
@@ -60,7 +74,7 @@ local function applyLiveChanges(t, nowMs)
   addToField(t.day, 'logins', t.logins)
   addToField(t.day, 'sessionMs', t.dayMs)
   if t.prevDayMs > 0 then addToField(t.prev, 'sessionMs', t.prevDayMs) end
-  if t.peak > fieldNumber(t.day, 'peakUsers') then
+  if t.peak >= 0 and t.peak > fieldNumber(t.day, 'peakUsers') then
     setField(t.day, 'peakUsers', t.peak)
     setField(t.day, 'peakAt', nowMs)
   end

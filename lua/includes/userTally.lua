@@ -14,10 +14,13 @@
 -- closed: a caller writing today's (`current`) trusts the count in the hash and skips the check.
 local TALLY_CHUNK = 1000
 
--- `fb`: the period's hash (fieldBatch); its fields are read with the caller's other fields.
-local function newUserTally(fb, setKey, hllKey, threshold, current)
-  want(fb, 'inexact')
-  want(fb, 'users')
+-- `fb`: the period's hash (fieldBatch); its fields are read with the caller's other fields, unless
+-- `used` is false (the call will most likely not count anybody).
+local function newUserTally(fb, setKey, hllKey, threshold, current, used)
+  if used ~= false then
+    want(fb, 'inexact')
+    want(fb, 'users')
+  end
   return { fb = fb, setKey = setKey, hllKey = hllKey, threshold = threshold, current = current,
            loaded = false, exact = true, closed = false, count = 0, refused = 0, touched = false }
 end
