@@ -1,11 +1,15 @@
 --[[
   Close a chunk of the live sessions of one instance incarnation at one instant: "now" for a
   graceful stop, or a dead incarnation's last heartbeat when it is reaped or replaced. The caller
-  read the chunk (ZRANGE WITHSCORES) and summed what it changes (src/scripts/commands/
-  close-sessions.ts): its users, its profiles' live counts, its closed-session log fields. Every
-  member is checked first; if one is gone (another reaper closed it meanwhile) nothing is written
-  and the caller reads again, so every session is closed exactly once whoever races. Bounded work
-  per call, so no call blocks Redis for long whatever the session count.
+  read the chunk (ZRANGE WITHSCORES: the first sessions of the set, by score) and summed what it
+  changes (src/scripts/commands/close-sessions.ts): its users, its profiles' live counts, its
+  closed-session log field. The chunk must still be the first sessions of the set, in the order
+  read: then each is there, and they go with one ZREMRANGEBYRANK, with no lookup per session.
+  Otherwise (another reaper closed some meanwhile, or a chunk before this one is not closed yet)
+  nothing is written and the caller reads again, so every session is closed exactly once whoever
+  races. A member's score never changes while it is in the set (a rewritten session is a new
+  member), so the scores read are the scores. Bounded work per call, so no call blocks Redis for
+  long whatever the session count.
   Input:
     KEYS[1] live totals hash (with the live breakdowns and client profiles)
     KEYS[2] instance sessions zset (the incarnation being closed)
@@ -26,14 +30,15 @@
     ARGV[9] age (ms) beyond which closed-session log entries are trimmed
     ARGV[10..13] counts of the sections below: members M, user changes U, profiles P, log fields L
     ARGV[14] anonymous sessions among the members
-    ARGV[15..] the sections: M members; M profile ids, one per member; U users, three arguments
-            each (index in KEYS of the user's live users hash, user id, minus its sessions in the
-            chunk); P profiles, three each (id, minus its sessions, minus its logged-in sessions);
-            L closed-session log session fields (the profiles' fields are added here)
+    ARGV[15..] the sections: M members, as read; their M scores, as read; M profile ids, one per
+            member; U users, three arguments each (index in KEYS of the user's live users hash,
+            user id, minus its sessions in the chunk); P profiles, three each (id, minus its
+            sessions, minus its logged-in sessions); L closed-session log fields, the sessions'
+            (the profiles' fields are added here)
   Output:
     {0, sessions left in the zset, sessions closed, closing instant ms}
     {-1, closing instant ms} when that instant is outside the given day
-    {-8, closing instant ms} when a member of the chunk is gone (read again)
+    {-8, closing instant ms} when the chunk is no longer the set's first sessions (read again)
 ]]
 local rcall = redis.call
 local liveKey, sessionsKey, dayKey, prevDayKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -46,11 +51,11 @@ local instanceId, closedLogMaxLen, closedLogRetentionMs = ARGV[7], ARGV[8], ARGV
 local nM, nU, nP, nL = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local anonymous = tonumber(ARGV[14])
 local M_FROM = 15
-local PROFILE_IDS_FROM = M_FROM + nM
+local SCORES_FROM = M_FROM + nM
+local PROFILE_IDS_FROM = SCORES_FROM + nM
 local U_FROM = PROFILE_IDS_FROM + nM
 local P_FROM = U_FROM + 3 * nU
 local L_FROM = P_FROM + 3 * nP
-local CHUNK = 1000
 
 --- @include "includes/redisTime"
 --- @include "includes/expiry"
@@ -69,20 +74,18 @@ end
 if nM == 0 then return {0, rcall('ZCARD', sessionsKey), 0, closeMs} end
 if closeMs < dayStartMs or closeMs >= dayEndMs then return {-1, closeMs} end
 
+local first = rcall('ZRANGE', sessionsKey, 0, nM - 1)
+if #first ~= nM then return {-8, closeMs} end
+for i = 1, nM do
+  if first[i] ~= ARGV[M_FROM + i - 1] then return {-8, closeMs} end
+end
 local scores, beforeDay = {}, false
-for from = M_FROM, PROFILE_IDS_FROM - 1, CHUNK do
-  local to = math.min(PROFILE_IDS_FROM - 1, from + CHUNK - 1)
-  local got = rcall('ZMSCORE', sessionsKey, unpack(ARGV, from, to))
-  for i = from, to do
-    local score = got[i - from + 1]
-    if not score then return {-8, closeMs} end
-    scores[i - M_FROM + 1] = tonumber(score)
-    if scores[i - M_FROM + 1] < dayStartMs then beforeDay = true end
-  end
+for i = 1, nM do
+  local score = tonumber(ARGV[SCORES_FROM + i - 1])
+  scores[i] = score
+  if score < dayStartMs then beforeDay = true end
 end
-for from = M_FROM, PROFILE_IDS_FROM - 1, CHUNK do
-  rcall('ZREM', sessionsKey, unpack(ARGV, from, math.min(PROFILE_IDS_FROM - 1, from + CHUNK - 1)))
-end
+rcall('ZREMRANGEBYRANK', sessionsKey, 0, nM - 1)
 
 local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
 local prevFb = beforeDay and newFieldBatch(prevDayKey) or nil

@@ -95,6 +95,7 @@ const EXTRA_ARGS: Record<string, number> = {
   ZCOUNT: 2,
   ZRANGE: 2,
   ZREM: 1,
+  ZREMRANGEBYRANK: 2,
   ZSCORE: 1,
   ZMSCORE: 1,
   ZSCAN: 1,

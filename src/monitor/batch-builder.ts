@@ -1,5 +1,9 @@
 import type { BatchPayload } from '../scripts/commands/apply-batch';
-import { closedProfileField, closedSessionField } from '../session/closed-record';
+import {
+  closedProfileField,
+  closedSessionText,
+  closedSessionsValue,
+} from '../session/closed-record';
 import { profileIdOf } from '../session/profile-id';
 import { memberOf, parseMember } from '../session/session-member';
 import { splitSessionMeta } from '../session/session-meta';
@@ -69,6 +73,7 @@ export function buildBatch(
   const touched = new Map<string, Touched>();
   const profiles = new Map<string, [string, string, number, number, number]>();
   const logProfiles = new Map<string, string>();
+  const logSessions: string[] = [];
   const activeSeen = new Set<string>();
   const pairsSeen = new Set<string>();
   const payload: BatchPayload = {
@@ -145,7 +150,7 @@ export function buildBatch(
     payload.sessionsDelta--;
     profile(session)[2]--;
     userLeaves(session);
-    payload.logFields.push('s', closedSessionField(memberOf(session), connectedAtMs));
+    logSessions.push(closedSessionText(memberOf(session), connectedAtMs));
     if (session.profileId) logProfiles.set(session.profileId, session.content);
     update(sessionId, session, null);
   };
@@ -284,6 +289,7 @@ export function buildBatch(
   const transitionSessions = [...closing, ...carrying, ...rewriting, ...adding];
   const oldMembers = transitionSessions.length - adding.length;
   payload.profiles = [...profiles.values()];
+  if (logSessions.length > 0) payload.logFields.push('s', closedSessionsValue(logSessions));
   for (const [id, content] of logProfiles) payload.logFields.push(closedProfileField(id), content);
   return { payload, eventCount: count, applied, transitionSessions, oldMembers, after, midnight };
 }

@@ -1,4 +1,4 @@
-import { parseMember } from './session-member';
+import { recordOfFields } from './session-member';
 import { decodeClientAddress } from './session-meta';
 
 /**
@@ -9,15 +9,32 @@ import { decodeClientAddress } from './session-meta';
  *   closedAt   when they closed (ms, Redis TIME; a reaped instance's last heartbeat)
  *   p<id>      the labels of each client profile the sessions used (session-meta content), copied
  *              because a profile leaves the live profiles hash with its last session
- *   s          one per session: its connection time (ms, base 36; empty when it connected in the
- *              same call that closed it), NUL, and its member as it was when it closed
+ *   s          every session, seven NUL-separated fields each, all joined by NUL: its connection
+ *              time (ms, base 36; empty when it connected in the same call that closed it), then
+ *              the six fields of its member as it was when it closed (session-member.ts), empty
+ *              ones included
  *
- * Field names repeat (`s`), which a stream keeps in order. Sizes stay bounded by the batch size.
+ * One field for all the sessions, not one each: a script passes it on as one argument, and the
+ * stream stores one value. No id holds a NUL, so the fields split back unambiguously. Sizes stay
+ * bounded by the batch size.
  */
 
-/** One session's `s` field: when it connected (omitted: in the same call that closed it), and its member. */
-export function closedSessionField(member: string, connectedAtMs: number | undefined): string {
-  return `${connectedAtMs === undefined ? '' : connectedAtMs.toString(36)}\0${member}`;
+/** Fields of one session in `s`: its connection time and its member's six. */
+const FIELDS_PER_SESSION = 7;
+const SEP = '\0';
+
+/** One session's part of `s`: when it connected (omitted: in the same call that closed it), and its member. */
+export function closedSessionText(member: string, connectedAtMs: number | undefined): string {
+  let separators = 0;
+  for (let i = 0; i < member.length; i++) if (member.charCodeAt(i) === 0) separators++;
+  const connected = connectedAtMs === undefined ? '' : connectedAtMs.toString(36);
+  // The member leaves out its trailing empty fields; here every session has all of them.
+  return `${connected}${SEP}${member}${SEP.repeat(FIELDS_PER_SESSION - 2 - separators)}`;
+}
+
+/** The `s` field's value: the sessions' texts (closedSessionText), in the order they closed. */
+export function closedSessionsValue(texts: readonly string[]): string {
+  return texts.join(SEP);
 }
 
 /** The `p<id>` field name of a profile. */
@@ -52,22 +69,22 @@ export function parseClosedEntry(fields: string[]): ClosedSessionRecord[] {
   let instanceId = '';
   let closedAt = 0;
   const profiles = new Map<string, string[]>();
-  const sessions: string[] = [];
+  let sessions: string[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i];
     const value = fields[i + 1];
-    if (name === 's') sessions.push(value);
+    if (name === 's') sessions = value.split(SEP);
     else if (name === 'instance') instanceId = value;
     else if (name === 'closedAt') closedAt = Number(value);
     else if (name.startsWith('p')) profiles.set(name.slice(1), value.split('\x1f'));
   }
-  return sessions.map((text) => {
-    const at = text.indexOf('\0');
-    const connected = text.slice(0, at);
-    const record = parseMember(text.slice(at + 1));
+  const records: ClosedSessionRecord[] = [];
+  for (let at = 0; at + FIELDS_PER_SESSION <= sessions.length; at += FIELDS_PER_SESSION) {
+    const connected = sessions[at];
+    const record = recordOfFields(sessions, at + 1);
     const connectedAt = connected === '' ? closedAt : parseInt(connected, 36);
     const labels = profiles.get(record.profileId) ?? [];
-    return {
+    records.push({
       sessionId: record.sessionId,
       userId: record.userId || null,
       instanceId,
@@ -81,6 +98,7 @@ export function parseClosedEntry(fields: string[]): ClosedSessionRecord[] {
       clientName: labels[3] ?? '',
       clientVersion: labels[4] ?? '',
       clientAddress: decodeClientAddress(record.addressCode),
-    };
-  });
+    });
+  }
+  return records;
 }

@@ -49,14 +49,18 @@ export function memberOf(record: SessionRecord): string {
 }
 
 export function parseMember(member: string): SessionRecord {
-  const f = member.split(SEP);
+  return recordOfFields(member.split(SEP), 0);
+}
+
+/** The record whose member's fields are `f[at..]` (the member split at NUL; missing ones empty). */
+export function recordOfFields(f: readonly string[], at: number): SessionRecord {
   return {
-    sessionId: f[0],
-    userId: f[1] ?? '',
-    loginSec: f[2] ? parseInt(f[2], 36) : 0,
-    profileId: f[3] ?? '',
-    addressCode: f[4] ?? '',
-    carriedSec: f[5] ? parseInt(f[5], 36) : 0,
+    sessionId: f[at],
+    userId: f[at + 1] ?? '',
+    loginSec: f[at + 2] ? parseInt(f[at + 2], 36) : 0,
+    profileId: f[at + 3] ?? '',
+    addressCode: f[at + 4] ?? '',
+    carriedSec: f[at + 5] ? parseInt(f[at + 5], 36) : 0,
   };
 }
 

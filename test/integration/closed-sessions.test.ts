@@ -1,7 +1,11 @@
 import { Redis } from 'ioredis';
 import { SessionMonitor } from '../../src';
 import type { ClosedSession } from '../../src/reader/closed-sessions';
-import { closedSessionField, parseClosedEntry } from '../../src/session/closed-record';
+import {
+  closedSessionText,
+  closedSessionsValue,
+  parseClosedEntry,
+} from '../../src/session/closed-record';
 import { encodeClientAddress } from '../../src/session/session-meta';
 import { SauReaper } from '../../src/monitor/sau-reaper';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
@@ -65,7 +69,7 @@ describe('closed-session log', () => {
       'closedAt',
       future,
       's',
-      closedSessionField('from-later', future),
+      closedSessionsValue([closedSessionText('from-later', future)]),
     );
     for (const id of ['s1', 's2']) monitor.open({ id });
     await monitor.flush();

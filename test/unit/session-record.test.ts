@@ -1,7 +1,8 @@
 import { LIVE_USER_HASHES, liveUsersHashOf } from '../../src/keys';
 import {
   closedProfileField,
-  closedSessionField,
+  closedSessionText,
+  closedSessionsValue,
   parseClosedEntry,
 } from '../../src/session/closed-record';
 import { profileIdOf } from '../../src/session/profile-id';
@@ -94,19 +95,20 @@ describe('closed-session log entry', () => {
       closedProfileField('p1'),
       content,
       's',
-      closedSessionField(
-        memberOf({
-          sessionId: 's1',
-          userId: 'alice',
-          loginSec: 10,
-          profileId: 'p1',
-          addressCode: '',
-          carriedSec: 0,
-        }),
-        closedAt - 60_000,
-      ),
-      's',
-      closedSessionField('s2', undefined),
+      closedSessionsValue([
+        closedSessionText(
+          memberOf({
+            sessionId: 's1',
+            userId: 'alice',
+            loginSec: 10,
+            profileId: 'p1',
+            addressCode: '',
+            carriedSec: 0,
+          }),
+          closedAt - 60_000,
+        ),
+        closedSessionText('s2', undefined),
+      ]),
     ];
     const [s1, s2] = parseClosedEntry(fields);
     expect(s1).toEqual({
@@ -133,6 +135,53 @@ describe('closed-session log entry', () => {
       loginAt: null,
       deviceType: '',
     });
+  });
+});
+
+describe('closed-session log field', () => {
+  it('splits back every session, whichever of its member fields are empty or odd', () => {
+    const closedAt = 1_800_000_100_000;
+    const records = [
+      { sessionId: 'a', userId: '', loginSec: 0, profileId: '', addressCode: '', carriedSec: 0 },
+      {
+        sessionId: 'b\u0001:',
+        userId: '',
+        loginSec: 0,
+        profileId: 'p9',
+        addressCode: '',
+        carriedSec: 0,
+      },
+      {
+        sessionId: 'c',
+        userId: 'ß{x}',
+        loginSec: 5,
+        profileId: '',
+        addressCode: 'q',
+        carriedSec: 0,
+      },
+      {
+        sessionId: 'd',
+        userId: 'u',
+        loginSec: 1,
+        profileId: 'p1',
+        addressCode: 'z',
+        carriedSec: 7,
+      },
+    ];
+    const value = closedSessionsValue(
+      records.map((r, i) => closedSessionText(memberOf(r), i === 0 ? undefined : closedAt - i)),
+    );
+    const parsed = parseClosedEntry(['instance', 'n', 'closedAt', String(closedAt), 's', value]);
+    expect(parsed.map((r) => [r.sessionId, r.userId, r.loginAt, r.connectedAt])).toEqual([
+      ['a', null, null, closedAt],
+      ['b\u0001:', null, null, closedAt - 1],
+      ['c', 'ß{x}', closedAt - 2 + 5000, closedAt - 2],
+      ['d', 'u', closedAt - 3 + 1000, closedAt - 3],
+    ]);
+  });
+
+  it('an entry without sessions has none', () => {
+    expect(parseClosedEntry(['instance', 'n', 'closedAt', '1'])).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@ import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptArg, ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
 import { breakdownCapOf } from '../../session/breakdown-dimensions';
-import { closedSessionField } from '../../session/closed-record';
+import { closedSessionText, closedSessionsValue } from '../../session/closed-record';
 import { parseMember } from '../../session/session-member';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 import { liveUserArgs } from '../live-user-args';
@@ -35,9 +35,9 @@ export interface CloseSessionsResult {
 
 /**
  * Closes up to `batchSize` sessions of one incarnation (lua/closeSessions-6+.lua): reads them
- * (ZRANGE, their members and scores), sums what they change here (users, profiles, the
- * closed-session log), and lets the script check and remove them in one call. A chunk another
- * caller closed meanwhile is read again.
+ * (ZRANGE, the first members and their scores), sums what they change here (users, profiles, the
+ * closed-session log), and lets the script check and remove them in one call. A chunk that is no
+ * longer the first of the set (another caller closed some meanwhile) is read again.
  */
 export async function closeSessions(
   runner: ScriptRunner,
@@ -54,8 +54,9 @@ export async function closeSessions(
 
 /**
  * Closes the sessions `read` (ZRANGE WITHSCORES of the incarnation's sessions: member, score, …)
- * in one script call. STALE_CHUNK when one of them was closed since it was read: nothing was
- * written, read again.
+ * in one script call, which runs once every session before them is closed: the script takes them
+ * only while they are the first of the set, in this order. STALE_CHUNK when they are not (one was
+ * closed since it was read, or one before them is still there): nothing was written, read again.
  */
 export async function closeReadSessions(
   runner: ScriptRunner,
@@ -90,6 +91,7 @@ export async function closeReadSessions(
     chunk.logFields.length,
     chunk.anonymous,
     ...chunk.members,
+    ...chunk.scores,
     ...chunk.profileIds,
     ...chunk.users,
     ...chunk.profiles,
@@ -100,24 +102,25 @@ export async function closeReadSessions(
 }
 
 /**
- * What closing the sessions read changes: members with their profiles, each user's sessions (its
- * live users hash appended to `scriptKeys`), each profile's live and logged-in sessions, anonymous
- * sessions, and the closed-session log's session fields.
+ * What closing the sessions read changes: members with their scores and profiles, each user's
+ * sessions (its live users hash appended to `scriptKeys`), each profile's live and logged-in
+ * sessions, anonymous sessions, and the closed-session log's field of the sessions.
  */
 function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   const members: string[] = [];
+  const scores: string[] = [];
   const profileIds: string[] = [];
-  const logFields: string[] = [];
+  const logSessions: string[] = [];
   const userSessions = new Map<string, number>();
   const profileSessions = new Map<string, [number, number]>();
   let anonymous = 0;
   for (let i = 0; i < read.length; i += 2) {
     const member = read[i];
-    const score = Number(read[i + 1]);
     const session = parseMember(member);
     members.push(member);
+    scores.push(read[i + 1]);
     profileIds.push(session.profileId);
-    logFields.push('s', closedSessionField(member, score - session.carriedSec * 1000));
+    logSessions.push(closedSessionText(member, Number(read[i + 1]) - session.carriedSec * 1000));
     const counts = profileSessions.get(session.profileId) ?? [0, 0];
     counts[0]--;
     if (session.userId) {
@@ -135,5 +138,6 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   );
   const profiles: ScriptArg[] = [];
   for (const [id, [live, loggedIn]] of profileSessions) profiles.push(id, live, loggedIn);
-  return { members, profileIds, users, profiles, logFields, anonymous };
+  const logFields = logSessions.length > 0 ? ['s', closedSessionsValue(logSessions)] : [];
+  return { members, scores, profileIds, users, profiles, logFields, anonymous };
 }
