@@ -35,14 +35,16 @@ export interface CloseIncarnationInput {
 /**
  * Closes every session of one incarnation in bounded batches (one short script call each), so a
  * million sessions never block Redis. Safe to run from several processes at once: each session is
- * removed by exactly one call, whose script checks every member it was given. Returns the
- * sessions this caller closed.
+ * removed by exactly one call, whose script takes its chunk only while it is still the first
+ * sessions of the set, as read. Returns the sessions this caller closed.
  *
- * One ZRANGE reads a window of `callsInFlight` batches, whose close calls go out back to back.
- * The next window's read goes out just before the window's last close, so Redis runs it after the
- * other closes, and it skips the last batch's sessions, which are then the first in the set. When
- * that guess is wrong (a call found its sessions closed by another caller, or its instant in
- * another day) nothing was written by that call, and the next window is read from the start.
+ * Up to `callsInFlight` close calls are in flight all along: as each answers, the next goes out,
+ * so Redis closes chunks while this process sums the next ones. Sessions are read ahead a window
+ * (`callsInFlight` batches) at a time, by a ZRANGE sent right after a close: Redis runs it after
+ * the closes before it, so it skips just the sessions read and not sent yet, which are then the
+ * first in the set. When a call finds its chunk no longer first (another caller closed some, or an
+ * earlier call failed and left its chunk) or its instant in another day, nothing was written by
+ * it: the calls in flight are let answer, and reading starts again from the start of the set.
  */
 export async function closeIncarnation(
   runner: ScriptRunner,
@@ -51,23 +53,46 @@ export async function closeIncarnation(
   input: CloseIncarnationInput,
 ): Promise<number> {
   const sessionsKey = keys.instanceSessions(input.instanceId, input.incarnation);
-  const windowSize = input.batchSize * (input.callsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT);
-  const readFrom = (rank: number) =>
-    runner.client.zrange(sessionsKey, rank, rank + windowSize - 1, 'WITHSCORES');
+  const callsInFlight = input.callsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT;
+  const windowSize = input.batchSize * callsInFlight;
   let day = calendar.dayAt(input.expectedAtMs);
   let closed = 0;
   let reported = false;
-  let window = await readFrom(0);
-  let fromStart = true;
-  for (;;) {
-    if (window.length === 0) {
-      // Read from the start, an empty window means no session is left; read ahead, it may not.
-      if (fromStart) break;
-      window = await readFrom(0);
-      fromStart = true;
-      continue;
+
+  /** Sessions read and not sent yet (ZRANGE pairs from `taken` on), first of the set first. */
+  let buffer: string[] = [];
+  let taken = 0;
+  const buffered = () => (buffer.length - taken) / 2;
+  /** The read under way; from the start of the set, or after the buffer. */
+  let read: Promise<string[]> | undefined;
+  let readFromStart = false;
+  /** The last read came back short: the buffer holds the end of the set. */
+  let atEnd = false;
+  let finished = false;
+  const readFrom = (rank: number) => {
+    readFromStart = rank === 0;
+    if (readFromStart) atEnd = false;
+    read = runner.client.zrange(sessionsKey, rank, rank + windowSize - 1, 'WITHSCORES');
+    // Awaited in turn, unless a failure ends the closing first.
+    read.catch(() => undefined);
+  };
+  const takeRead = async () => {
+    const got = await read!;
+    read = undefined;
+    if (got.length === 0 && readFromStart && pending.length === 0 && buffered() === 0) {
+      finished = true;
     }
-    const chunks = chunksOf(window, input.batchSize);
+    buffer = buffer.slice(taken).concat(got);
+    taken = 0;
+    atEnd = got.length < 2 * windowSize;
+  };
+
+  const pending: Promise<CloseSessionsResult>[] = [];
+  /** A call was refused: send nothing more, let the rest answer, read from the start again. */
+  let restart = false;
+  const sendClose = () => {
+    const chunk = buffer.slice(taken, taken + 2 * input.batchSize);
+    taken += chunk.length;
     const { instanceId, incarnation, instant, batchSize, breakdownCap, closedLog } = input;
     const expiry = expiryOf(day, input.retentionDays);
     const chunkInput = {
@@ -80,37 +105,54 @@ export async function closeIncarnation(
       breakdownCap,
       closedLog,
     };
-    const calls: Promise<CloseSessionsResult>[] = [];
-    let ahead: Promise<string[]> | undefined;
-    for (const [i, chunk] of chunks.entries()) {
-      if (i === chunks.length - 1) {
-        ahead = readFrom(chunk.length / 2);
-        // Awaited below unless a close fails first; then its error is not the one to report.
-        ahead.catch(() => undefined);
+    pending.push(closeReadSessions(runner, keys, chunkInput, chunk));
+    if (!read && !atEnd && buffered() < windowSize) readFrom(buffered());
+  };
+
+  try {
+    readFrom(0);
+    for (;;) {
+      while (!restart && pending.length < callsInFlight) {
+        // A short buffer waits for the read under way rather than send a small chunk.
+        if (buffered() < input.batchSize && read && !atEnd) await takeRead();
+        if (finished) break;
+        if (buffered() === 0) break;
+        sendClose();
       }
-      calls.push(closeReadSessions(runner, keys, chunkInput, chunk));
-    }
-    let readAgain = false;
-    for (const result of await Promise.all(calls)) {
-      if (result.status === ScriptStatus.WRONG_DAY) day = calendar.dayAt(result.closeMs);
-      if (result.status < 0) {
-        readAgain = true;
+      if (finished) break;
+      if (pending.length > 0) {
+        const result = await pending[0];
+        pending.shift();
+        if (result.status < 0) {
+          if (result.status === ScriptStatus.WRONG_DAY) day = calendar.dayAt(result.closeMs);
+          restart = true;
+        } else {
+          closed += result.closed;
+          reported = true;
+          input.onBatch?.(closed, result.left);
+        }
         continue;
       }
-      closed += result.closed;
-      reported = true;
-      input.onBatch?.(closed, result.left);
+      if (restart) {
+        // Every call has answered: what was read may be out of place; read from the start.
+        restart = false;
+        buffer = [];
+        taken = 0;
+        if (read) await read.catch(() => undefined);
+        readFrom(0);
+        continue;
+      }
+      if (read) {
+        await takeRead();
+        continue;
+      }
+      // Everything read is closed; the set may hold more (or sessions read ahead of a refusal).
+      readFrom(0);
     }
-    window = readAgain ? await readFrom(0) : await ahead!;
-    fromStart = readAgain;
+  } finally {
+    // After a failure, what is still in flight settles before the error is reported.
+    await Promise.allSettled(pending);
   }
   if (!reported) input.onBatch?.(closed, 0);
   return closed;
-}
-
-/** ZRANGE WITHSCORES pairs, `size` sessions (2 * size entries) per chunk. */
-function chunksOf(read: string[], size: number): string[][] {
-  const chunks: string[][] = [];
-  for (let i = 0; i < read.length; i += 2 * size) chunks.push(read.slice(i, i + 2 * size));
-  return chunks;
 }

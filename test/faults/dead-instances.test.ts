@@ -119,7 +119,7 @@ describe('dead instances', () => {
     });
     await child.kill();
     const reader = new SauReader({ redis: url, namespace });
-    // 100 sessions a call: windows of 800, so the 6,000 sessions take eight windows.
+    // 100 sessions a call, eight in flight: reads of 800 ahead, 60 calls in all.
     const reaper = new SauReaper({ redis: url, namespace, closeBatchSize: 100 });
     await waitFor(
       () => reaper.deadInstances(),
@@ -127,7 +127,8 @@ describe('dead instances', () => {
       10_000,
     );
     // Every flush makes the calls already sent answer NOSCRIPT and run again later, by EVAL,
-    // after the next window's read: that read skipped sessions still there, or holds closed ones.
+    // after calls and reads sent behind them: those find their chunk not first, or read sessions
+    // out of place.
     let flushes = 0;
     const progress: number[] = [];
     const report = await reaper.reap(({ closed }) => {

@@ -57,6 +57,35 @@ describe('closed-session log', () => {
     return storedSessionOf(client, key, sessionId);
   }
 
+  it('stop() in many small calls, several in flight, closes and logs each session once', async () => {
+    const namespace = uniqueNamespace('closed-log');
+    // 7 sessions a call, 3 in flight: reads of 21 ahead, and a last call of 4 sessions.
+    const { monitor, errors } = await harness.start({
+      namespace,
+      instanceId: 'app-1',
+      closeBatchSize: 7,
+      closeCallsInFlight: 3,
+    });
+    const ids = Array.from({ length: 200 }, (_, i) => `s-${i}`);
+    for (const [i, id] of ids.entries()) {
+      monitor.open({ id });
+      if (i % 3 === 0) monitor.login(id, `u-${i % 17}`);
+    }
+    await monitor.flush();
+    await monitor.stop();
+    const log = await entries(monitor);
+    expect(log.map((e) => e.sessionId).sort()).toEqual([...ids].sort());
+    const raw = await client.xrange(monitor.keys.closedSessions(), '-', '+');
+    expect(raw).toHaveLength(Math.ceil(ids.length / 7));
+    const live = await client.hgetall(monitor.keys.live());
+    expect([live.sessions ?? '0', live.users ?? '0', live.anonymous ?? '0']).toEqual([
+      '0',
+      '0',
+      '0',
+    ]);
+    expect(errors).toEqual([]);
+  });
+
   it('still logs a close when the stream already holds a later id (Redis clock stepped back)', async () => {
     const namespace = uniqueNamespace('closed-log');
     const { monitor, errors } = await harness.start({ namespace, instanceId: 'app-1' });
