@@ -6,7 +6,8 @@
  *
  * The dying instance is a real SessionMonitor in a child process: it opens the sessions, flushes
  * them, keeps heartbeating, and is then SIGKILLed, so nothing of a graceful stop runs. Once Redis
- * TIME has passed its lease, a SauReaper reaps it (one pass, as `sau-cli reap` does).
+ * TIME has passed its lease, a SauReaper reaps it (one pass, as `sau-cli reap` does), in a process
+ * of its own (bench/reaper-process.js).
  *
  * The longest call is the longest execution time SLOWLOG records during the reap, with a 100 us
  * threshold (threshold 0 would also log every command the scripts call, inside the calls being
@@ -16,112 +17,19 @@
  * than CPU time, redis-server was descheduled mid-call: on a busy machine the longest call then
  * measures the machine more than the script, and p99 is the steadier number.
  */
-const { fork } = require('node:child_process');
-const { join } = require('node:path');
 const { Redis } = require('ioredis');
-const { SessionMonitor, SauReader, SauReaper } = require('../dist');
+const { SauReader } = require('../dist');
+const { INSTANCE_ID, startDyingInstance, kill } = require('./dying-instance');
+const { startReaperProcess } = require('./reaper-process');
 const { DEFAULT_CLOSE_BATCH_SIZE } = require('../dist/monitor/monitor-options');
 const { DEFAULT_CLOSE_CALLS_IN_FLIGHT } = require('../dist/monitor/close-incarnation');
 const { loadScripts } = require('../dist/scripts/script-catalog');
-const { seededRandom } = require('../dist/demo/random');
-const { meteorIds } = require('./meteor-id');
 const { readCounters, diffCounters } = require('./server-counters');
 const { percentile } = require('./percentile');
 
-const INSTANCE_ID = 'bench-reap-victim';
 /** Read when the bench starts, like the library's own script catalog: names SLOWLOG's SHAs. */
 const SCRIPTS = [...loadScripts().values()];
 const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
-
-/**
- * Runs in the child: opens `sessions` sessions (every other one logged in, users drawn from a
- * population of `users`), reports to the parent, then idles with its heartbeat running until it
- * is killed.
- */
-async function dyingInstance({ url, namespace, sessions, users, leaseMs, heartbeatIntervalMs }) {
-  const monitor = new SessionMonitor({
-    redis: url,
-    namespace,
-    instanceId: INSTANCE_ID,
-    leaseMs,
-    heartbeatIntervalMs,
-  });
-  // Any error makes the measurement meaningless (and a failing batch is retried forever, so
-  // flush() would never return): the parent fails the bench at the first one.
-  monitor.on('error', (err) => process.send({ error: `${err.code}: ${err.message}` }));
-  const sessionIds = meteorIds(sessions);
-  const userIds = meteorIds(users);
-  const random = seededRandom(0x4ea9);
-  const loggedIn = new Set();
-  await monitor.start();
-  for (let i = 0; i < sessions; i++) {
-    monitor.open({ id: sessionIds[i], clientAddress: '10.0.0.2', userAgent: 'bench' });
-    if (i % 2 === 0) {
-      const userId = userIds[Math.floor(random() * users)];
-      monitor.login(sessionIds[i], userId);
-      loggedIn.add(userId);
-    }
-    if ((i + 1) % 10_000 === 0) await monitor.flush();
-  }
-  await monitor.flush();
-  process.send({
-    ready: true,
-    incarnation: monitor.incarnation,
-    sessions: monitor.liveSessionCount,
-    users: loggedIn.size,
-  });
-  // The IPC channel keeps the process, and so its (unref'd) heartbeat timer, alive until SIGKILL.
-}
-
-/**
- * Forks the dying instance. `ready` resolves with its report once its sessions are all in Redis;
- * `failed` rejects at its first error, before or after that.
- */
-function startDyingInstance(config, timeoutMs) {
-  const child = fork(join(__dirname, 'reap.js'), ['--dying-instance', JSON.stringify(config)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  let fail;
-  const failed = new Promise((_, reject) => (fail = reject));
-  failed.catch(() => undefined);
-  const timer = setTimeout(
-    () => fail(new Error(`reap: the dying instance was not ready within ${timeoutMs} ms`)),
-    timeoutMs,
-  );
-  const ready = new Promise((resolve, reject) => {
-    child.on('message', (message) => {
-      if (message.ready) {
-        clearTimeout(timer);
-        resolve(message);
-      } else if (message.error) {
-        fail(new Error(`reap: the dying instance reported ${message.error}`));
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`reap: the dying instance exited early (${code ?? signal})`));
-    });
-    child.once('error', reject);
-    failed.catch(reject);
-  });
-  return { child, ready, failed };
-}
-
-function kill(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-/**
- * The reap being measured, in one place: one pass over the lapsed instances, as `sau-cli reap`
- * runs it, calling `onBatch` after each closing call.
- */
-function reapDeadInstances(reaper, onBatch) {
-  return reaper.reap(onBatch);
-}
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,11 +52,10 @@ async function runReap({
 }) {
   const admin = new Redis(url);
   const reader = new SauReader({ redis: url, namespace });
-  const reaper = new SauReaper({
-    ...reaperOptions,
-    redis: url,
+  const reaper = startReaperProcess({
+    url,
     namespace,
-    ...(closeBatchSize ? { closeBatchSize } : {}),
+    reaperOptions: { ...reaperOptions, ...(closeBatchSize ? { closeBatchSize } : {}) },
   });
   const batchSize = closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE;
   const { child, ready, failed } = startDyingInstance(
@@ -158,6 +65,7 @@ async function runReap({
   const savedConfig = {};
   try {
     const victim = await ready;
+    await reaper.connected;
     const before = await Promise.race([reader.stats(), failed]);
     if (before.now.sessions !== sessions || before.now.users !== victim.users) {
       throw new Error(
@@ -195,15 +103,7 @@ async function runReap({
     await admin.call('SLOWLOG', 'RESET');
     const countersBefore = await readCounters(admin);
 
-    const batchMs = [];
-    let last = process.hrtime.bigint();
-    const started = last;
-    const report = await reapDeadInstances(reaper, () => {
-      const now = process.hrtime.bigint();
-      batchMs.push(Number(now - last) / 1e6);
-      last = now;
-    });
-    const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const { report, totalMs, batchMs } = await reaper.reap();
 
     const server = diffCounters(countersBefore, await readCounters(admin));
     const entries = await admin.call('SLOWLOG', 'GET', String(slowlogLen));
@@ -262,7 +162,7 @@ async function runReap({
     await kill(child);
     await restoreConfig(admin, savedConfig).catch(() => undefined);
     await reader.close();
-    await reaper.close();
+    reaper.kill();
     admin.disconnect();
   }
 }
@@ -318,13 +218,6 @@ async function verify({ reader, admin, victim, sessions, report }) {
 
 function round2(n) {
   return Math.round(n * 100) / 100;
-}
-
-if (require.main === module && process.argv[2] === '--dying-instance') {
-  dyingInstance(JSON.parse(process.argv[3])).catch((err) => {
-    process.stderr.write(`[bench] dying instance failed: ${err.stack ?? err.message}\n`);
-    process.exit(1);
-  });
 }
 
 module.exports = { runReap };

@@ -1,0 +1,87 @@
+'use strict';
+/**
+ * The reaper being measured, in a process of its own, as `sau-cli reap` runs: a SauReaper that does
+ * one pass over the lapsed instances. The bench process keeps its own clients, timers and what the
+ * earlier sections left in its heap; none of that is the reaper's, so none of it shares its event
+ * loop.
+ *
+ * The parent forks it, waits for `connected`, prepares the server counters, sends `go`, and gets
+ * back `done` with the report, the total time and the wait before each answered close call.
+ */
+const { fork } = require('node:child_process');
+const { SauReaper } = require('../dist');
+
+const FLAG = '--reaper-process';
+
+/** Runs in the child. */
+async function reaperChild({ url, namespace, reaperOptions }) {
+  const reaper = new SauReaper({ ...reaperOptions, redis: url, namespace });
+  // Connected (and the look-up script loaded) before the clock starts, as a reaper that runs for
+  // long is.
+  await reaper.deadInstances();
+  process.send({ connected: true });
+  await new Promise((resolve) => process.once('message', resolve));
+  const batchMs = [];
+  let last = process.hrtime.bigint();
+  const started = last;
+  const report = await reaper.reap(() => {
+    const now = process.hrtime.bigint();
+    batchMs.push(Number(now - last) / 1e6);
+    last = now;
+  });
+  const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+  await reaper.close();
+  process.send({ done: true, report, totalMs, batchMs }, () => process.exit(0));
+}
+
+/**
+ * Forks the reaper for `config` ({ url, namespace, reaperOptions }). `connected` resolves once it
+ * can reap; `reap()` starts it and resolves with { report, totalMs, batchMs }. Fails if it exits
+ * before it is done.
+ */
+function startReaperProcess(config) {
+  const child = fork(__filename, [FLAG, JSON.stringify(config)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const messages = [];
+  const waiters = [];
+  let exited;
+  const gone = new Promise((_, reject) => {
+    exited = reject;
+  });
+  gone.catch(() => undefined);
+  child.on('message', (message) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(message);
+    else messages.push(message);
+  });
+  child.once('exit', (code, signal) =>
+    exited(new Error(`reap: the reaper process exited early (${code ?? signal})`)),
+  );
+  const next = () =>
+    Promise.race([
+      messages.length > 0
+        ? Promise.resolve(messages.shift())
+        : new Promise((resolve) => waiters.push(resolve)),
+      gone,
+    ]);
+  return {
+    connected: next(),
+    reap: () => {
+      child.send({ go: true });
+      return next();
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+if (require.main === module && process.argv[2] === FLAG) {
+  reaperChild(JSON.parse(process.argv[3])).catch((err) => {
+    process.stderr.write(`[bench] reaper process failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}
+
+module.exports = { startReaperProcess };
