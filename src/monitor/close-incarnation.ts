@@ -90,9 +90,7 @@ export async function closeIncarnation(
   const pending: Promise<CloseSessionsResult>[] = [];
   /** A call was refused: send nothing more, let the rest answer, read from the start again. */
   let restart = false;
-  const sendClose = () => {
-    const chunk = buffer.slice(taken, taken + 2 * input.batchSize);
-    taken += chunk.length;
+  const closeCall = (chunk: string[]) => {
     const { instanceId, incarnation, instant, batchSize, breakdownCap, closedLog } = input;
     const expiry = expiryOf(day, input.retentionDays);
     const chunkInput = {
@@ -105,12 +103,22 @@ export async function closeIncarnation(
       breakdownCap,
       closedLog,
     };
-    pending.push(closeReadSessions(runner, keys, chunkInput, chunk));
+    return closeReadSessions(runner, keys, chunkInput, chunk);
+  };
+  const sendClose = () => {
+    const chunk = buffer.slice(taken, taken + 2 * input.batchSize);
+    taken += chunk.length;
+    pending.push(closeCall(chunk));
     if (!read && !atEnd && buffered() < windowSize) readFrom(buffered());
   };
 
   try {
+    // A first call without sessions changes nothing, and loads the script where the set is if
+    // Redis lacks it. Else every call of the first window would answer NOSCRIPT and go again by
+    // EVAL, behind the read sent after them, which would then read sessions still there.
+    const loading = closeCall([]);
     readFrom(0);
+    await loading;
     for (;;) {
       while (!restart && pending.length < callsInFlight) {
         // A short buffer waits for the read under way rather than send a small chunk.
