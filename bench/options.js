@@ -12,6 +12,15 @@ const USAGE = `node bench/run.js [--json] [--sessions 30000] [--users 20000] [--
                    [--reap-sessions 100000,1000000] [--reap-batch N] [--heartbeats 1000]
                    [--skip-liveness] [--results bench/RESULTS.md] [--help]`;
 
+/** A flag's value as a positive integer, or an error that names the flag and shows `usage`. */
+function positiveFlag(name, text, usage) {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(text)}\n${usage}`);
+  }
+  return n;
+}
+
 function parseOptions(argv) {
   let values;
   try {
@@ -43,15 +52,7 @@ function parseOptions(argv) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const positive = (name, text) => {
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n <= 0) {
-      throw new Error(
-        `--${name} must be a positive integer, got ${JSON.stringify(text)}\n${USAGE}`,
-      );
-    }
-    return n;
-  };
+  const positive = (name, text) => positiveFlag(name, text, USAGE);
   const int = (name) => positive(name, values[name]);
   // Ascending and distinct: tables read smallest first, and "at the largest" is the last one.
   const list = (name) =>
@@ -77,4 +78,4 @@ function parseOptions(argv) {
   };
 }
 
-module.exports = { parseOptions, USAGE };
+module.exports = { parseOptions, positiveFlag, USAGE };
