@@ -2,7 +2,7 @@ import type { Keys } from '../keys';
 import type { ScriptRunner } from '../scripts/script-runner';
 import { ScriptStatus } from '../scripts/script-status';
 import { closeReadSessions, type CloseSessionsResult } from '../scripts/commands/close-sessions';
-import type { ZonedCalendar } from '../time/zoned-calendar';
+import type { ZonedCalendar, ZonedDay } from '../time/zoned-calendar';
 import { expiryOf } from '../time/retention';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
 
@@ -55,7 +55,6 @@ export async function closeIncarnation(
   const sessionsKey = keys.instanceSessions(input.instanceId, input.incarnation);
   const callsInFlight = input.callsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT;
   const windowSize = input.batchSize * callsInFlight;
-  let day = calendar.dayAt(input.expectedAtMs);
   let closed = 0;
   let reported = false;
 
@@ -90,21 +89,14 @@ export async function closeIncarnation(
   const pending: Promise<CloseSessionsResult>[] = [];
   /** A call was refused: send nothing more, let the rest answer, read from the start again. */
   let restart = false;
-  const closeCall = (chunk: string[]) => {
+  /** What every close call of the closing's current day is given besides its chunk. */
+  const inputFor = (day: ZonedDay) => {
     const { instanceId, incarnation, instant, batchSize, breakdownCap, closedLog } = input;
     const expiry = expiryOf(day, input.retentionDays);
-    const chunkInput = {
-      instanceId,
-      incarnation,
-      instant,
-      day,
-      expiry,
-      batchSize,
-      breakdownCap,
-      closedLog,
-    };
-    return closeReadSessions(runner, keys, chunkInput, chunk);
+    return { instanceId, incarnation, instant, day, expiry, batchSize, breakdownCap, closedLog };
   };
+  let chunkInput = inputFor(calendar.dayAt(input.expectedAtMs));
+  const closeCall = (chunk: string[]) => closeReadSessions(runner, keys, chunkInput, chunk);
   const sendClose = () => {
     const chunk = buffer.slice(taken, taken + 2 * input.batchSize);
     taken += chunk.length;
@@ -132,7 +124,9 @@ export async function closeIncarnation(
         const result = await pending[0];
         pending.shift();
         if (result.status < 0) {
-          if (result.status === ScriptStatus.WRONG_DAY) day = calendar.dayAt(result.closeMs);
+          if (result.status === ScriptStatus.WRONG_DAY) {
+            chunkInput = inputFor(calendar.dayAt(result.closeMs));
+          }
           restart = true;
         } else {
           closed += result.closed;

@@ -1,4 +1,4 @@
-import { recordOfFields } from './session-member';
+import { MEMBER_FIELDS, MEMBER_SEPARATOR, recordOfFields } from './session-member';
 import { decodeClientAddress } from './session-meta';
 
 /**
@@ -19,9 +19,9 @@ import { decodeClientAddress } from './session-meta';
  * bounded by the batch size.
  */
 
-/** Fields of one session in `s`: its connection time and its member's six. */
-const FIELDS_PER_SESSION = 7;
-const SEP = '\0';
+/** Fields of one session in `s`: its connection time and its member's. */
+const FIELDS_PER_SESSION = 1 + MEMBER_FIELDS;
+const SEP = MEMBER_SEPARATOR;
 
 /** One session's part of `s`: when it connected (omitted: in the same call that closed it), and its member. */
 export function closedSessionText(member: string, connectedAtMs: number | undefined): string {

@@ -31,7 +31,11 @@ export interface SessionRecord {
   carriedSec: number;
 }
 
-const SEP = '\0';
+/** What separates a member's fields (no id may contain it). */
+export const MEMBER_SEPARATOR = '\0';
+/** Fields a member has, trailing empty ones left out of the member itself. */
+export const MEMBER_FIELDS = 6;
+const SEP = MEMBER_SEPARATOR;
 
 /** The member of a record; the inverse of parseMember. */
 export function memberOf(record: SessionRecord): string {
