@@ -30,11 +30,14 @@
     ARGV[9] age (ms) beyond which closed-session log entries are trimmed
     ARGV[10..13] counts of the sections below: members M, user changes U, profiles P, log fields L
     ARGV[14] anonymous sessions among the members
-    ARGV[15..] the sections: M members, as read; their M scores, as read; M profile ids, one per
-            member; U users, three arguments each (index in KEYS of the user's live users hash,
-            user id, minus its sessions in the chunk); P profiles, three each (id, minus its
-            sessions, minus its logged-in sessions); L closed-session log fields, the sessions'
-            (the profiles' fields are added here)
+    ARGV[15] the M members, as read, joined by six NULs (no member holds that run: a member starts
+            with a non-empty session id, ends with its last non-empty field, and has at most
+            five NULs in a row), so the chunk is one argument and one comparison
+    ARGV[16..] the sections: the members' M scores, as read; M profile ids, one per member; U
+            users, three arguments each (index in KEYS of the user's live users hash, user id,
+            minus its sessions in the chunk); P profiles, three each (id, minus its sessions,
+            minus its logged-in sessions); L closed-session log fields, the sessions' (the
+            profiles' fields are added here)
   Output:
     {0, sessions left in the zset, sessions closed, closing instant ms}
     {-1, closing instant ms} when that instant is outside the given day
@@ -50,8 +53,9 @@ local breakdownCap = tonumber(ARGV[6])
 local instanceId, closedLogMaxLen, closedLogRetentionMs = ARGV[7], ARGV[8], ARGV[9]
 local nM, nU, nP, nL = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local anonymous = tonumber(ARGV[14])
-local M_FROM = 15
-local SCORES_FROM = M_FROM + nM
+local MEMBERS = 15
+local MEMBER_LIST_SEPARATOR = '\0\0\0\0\0\0'
+local SCORES_FROM = MEMBERS + 1
 local PROFILE_IDS_FROM = SCORES_FROM + nM
 local U_FROM = PROFILE_IDS_FROM + nM
 local P_FROM = U_FROM + 3 * nU
@@ -75,10 +79,7 @@ if nM == 0 then return {0, rcall('ZCARD', sessionsKey), 0, closeMs} end
 if closeMs < dayStartMs or closeMs >= dayEndMs then return {-1, closeMs} end
 
 local first = rcall('ZRANGE', sessionsKey, 0, nM - 1)
-if #first ~= nM then return {-8, closeMs} end
-for i = 1, nM do
-  if first[i] ~= ARGV[M_FROM + i - 1] then return {-8, closeMs} end
-end
+if #first ~= nM or table.concat(first, MEMBER_LIST_SEPARATOR) ~= ARGV[MEMBERS] then return {-8, closeMs} end
 local scores, beforeDay = {}, false
 for i = 1, nM do
   local score = tonumber(ARGV[SCORES_FROM + i - 1])

@@ -23,13 +23,24 @@ import { decodeClientAddress } from './session-meta';
 const FIELDS_PER_SESSION = 1 + MEMBER_FIELDS;
 const SEP = MEMBER_SEPARATOR;
 
-/** One session's part of `s`: when it connected (omitted: in the same call that closed it), and its member. */
-export function closedSessionText(member: string, connectedAtMs: number | undefined): string {
-  let separators = 0;
-  for (let i = 0; i < member.length; i++) if (member.charCodeAt(i) === 0) separators++;
+/**
+ * One session's part of `s`: when it connected (omitted: in the same call that closed it), and its
+ * member, which has `fields` fields (a caller that split it already knows; else they are counted).
+ */
+export function closedSessionText(
+  member: string,
+  connectedAtMs: number | undefined,
+  fields = memberFieldCount(member),
+): string {
   const connected = connectedAtMs === undefined ? '' : connectedAtMs.toString(36);
   // The member leaves out its trailing empty fields; here every session has all of them.
-  return `${connected}${SEP}${member}${SEP.repeat(FIELDS_PER_SESSION - 2 - separators)}`;
+  return `${connected}${SEP}${member}${SEP.repeat(FIELDS_PER_SESSION - 1 - fields)}`;
+}
+
+function memberFieldCount(member: string): number {
+  let fields = 1;
+  for (let i = 0; i < member.length; i++) if (member.charCodeAt(i) === 0) fields++;
+  return fields;
 }
 
 /** The `s` field's value: the sessions' texts (closedSessionText), in the order they closed. */

@@ -36,6 +36,12 @@ export const MEMBER_SEPARATOR = '\0';
 /** Fields a member has, trailing empty ones left out of the member itself. */
 export const MEMBER_FIELDS = 6;
 const SEP = MEMBER_SEPARATOR;
+/**
+ * What joins a list of members into one string (a close call's chunk): MEMBER_FIELDS NULs. No
+ * member holds that run, since a member starts with its non-empty session id, ends with its last
+ * non-empty field and has at most MEMBER_FIELDS - 1 NULs in a row, so the list splits back exactly.
+ */
+export const MEMBER_LIST_SEPARATOR = SEP.repeat(MEMBER_FIELDS);
 
 /** The member of a record; the inverse of parseMember. */
 export function memberOf(record: SessionRecord): string {

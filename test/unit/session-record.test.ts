@@ -6,7 +6,13 @@ import {
   parseClosedEntry,
 } from '../../src/session/closed-record';
 import { profileIdOf } from '../../src/session/profile-id';
-import { memberOf, parseMember, storedSession } from '../../src/session/session-member';
+import fc from 'fast-check';
+import {
+  MEMBER_LIST_SEPARATOR,
+  memberOf,
+  parseMember,
+  storedSession,
+} from '../../src/session/session-member';
 import { encodeSessionMeta, splitSessionMeta } from '../../src/session/session-meta';
 
 describe('session member', () => {
@@ -55,6 +61,30 @@ describe('session member', () => {
       profileId: 'k3f9a0b1c2',
       addressCode: 'wAACAQ',
     });
+  });
+});
+
+describe('member list', () => {
+  // A close call sends its chunk as one joined string and the script compares it with the
+  // members it finds: two different lists must never join to the same string.
+  it('splits back into exactly the members joined, whichever fields are empty', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', '\u0001', ':', 'ß'), maxLength: 3 });
+    const record = fc.record({
+      sessionId: text.filter((t) => t.length > 0),
+      userId: text,
+      loginSec: fc.nat(100),
+      profileId: text,
+      addressCode: text,
+      carriedSec: fc.nat(100),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 6 }), (records) => {
+        const members = records.map(memberOf);
+        const joined = members.join(MEMBER_LIST_SEPARATOR);
+        expect(members.length === 0 ? [] : joined.split(MEMBER_LIST_SEPARATOR)).toEqual(members);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
