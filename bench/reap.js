@@ -15,7 +15,9 @@
  * callback the longest wait between two answered calls (the reaper keeps several close calls in
  * flight, so this is not one call's round trip). If Redis spent more wall time in scripts
  * than CPU time, redis-server was descheduled mid-call: on a busy machine the longest call then
- * measures the machine more than the script, and p99 is the steadier number.
+ * measures the machine more than the script, and p99 is the steadier number. With `redisPid`, the
+ * times redis-server was preempted during the reap are counted; with `ownCore`, redis-server gets
+ * a core of its own and the reaper the others, as on separate machines (cpu-affinity.js).
  */
 const { Redis } = require('ioredis');
 const { SauReader } = require('../dist');
@@ -26,6 +28,7 @@ const { DEFAULT_CLOSE_CALLS_IN_FLIGHT } = require('../dist/monitor/close-incarna
 const { loadScripts } = require('../dist/scripts/script-catalog');
 const { readCounters, diffCounters } = require('./server-counters');
 const { percentile } = require('./percentile');
+const { coreSets, pinProcess, preemptions } = require('./cpu-affinity');
 
 /** Read when the bench starts, like the library's own script catalog: names SLOWLOG's SHAs. */
 const SCRIPTS = [...loadScripts().values()];
@@ -48,6 +51,10 @@ async function runReap({
   fillTimeoutMs = Math.max(120_000, sessions / 2),
   // Any other SauReaper options, e.g. { closedSessionLog: false } to see the log's cost.
   reaperOptions = {},
+  // redis-server's pid (to count its preemptions, and to pin it), when it runs on this machine.
+  redisPid,
+  // Reap with redis-server on a core of its own and the reaper on the others (cpu-affinity.js).
+  ownCore = false,
   log = () => undefined,
 }) {
   const admin = new Redis(url);
@@ -102,8 +109,21 @@ async function runReap({
     await admin.config('SET', 'slowlog-log-slower-than', String(slowlogThresholdUs));
     await admin.call('SLOWLOG', 'RESET');
     const countersBefore = await readCounters(admin);
+    const cores = coreSets();
+    if (ownCore) {
+      pinProcess(redisPid, cores.own);
+      pinProcess(reaper.pid, cores.rest);
+    }
+    const preemptedBefore = preemptions(redisPid);
 
-    const { report, totalMs, batchMs } = await reaper.reap();
+    let reaped;
+    try {
+      reaped = await reaper.reap();
+    } finally {
+      if (ownCore) pinProcess(redisPid, cores.all);
+    }
+    const { report, totalMs, batchMs, cpuMs } = reaped;
+    const preemptedAfter = preemptions(redisPid);
 
     const server = diffCounters(countersBefore, await readCounters(admin));
     const entries = await admin.call('SLOWLOG', 'GET', String(slowlogLen));
@@ -151,6 +171,16 @@ async function runReap({
       usecPerSession: round2(scriptUsec / sessions),
       maxWaitMs: round2(Math.max(0, ...waits)),
       leaseWaitMs,
+      // The reaper process's CPU time during the reap (all its threads): above ~90% of totalMs,
+      // the reaper, not Redis, bounds the speed.
+      reaperCpuMs: Math.round(cpuMs),
+      // Times the kernel took redis-server's core away during the reap (null: not on Linux, or
+      // no pid): each can stretch the call it lands in by a scheduler slice.
+      redisPreemptions:
+        preemptedBefore === null || preemptedAfter === null
+          ? null
+          : preemptedAfter - preemptedBefore,
+      ownCore,
     };
     log(
       `reap: ${sessions} sessions in ${result.totalMs} ms (${result.sessionsPerSec}/s), ` +

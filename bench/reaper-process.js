@@ -6,7 +6,8 @@
  * loop.
  *
  * The parent forks it, waits for `connected`, prepares the server counters, sends `go`, and gets
- * back `done` with the report, the total time and the wait before each answered close call.
+ * back `done` with the report, the total time, the wait before each answered close call and the CPU
+ * time the reaper process used meanwhile (every thread: its own work, V8's compiler and GC).
  */
 const { fork } = require('node:child_process');
 const { SauReaper } = require('../dist');
@@ -24,19 +25,22 @@ async function reaperChild({ url, namespace, reaperOptions }) {
   const batchMs = [];
   let last = process.hrtime.bigint();
   const started = last;
+  const cpuBefore = process.cpuUsage();
   const report = await reaper.reap(() => {
     const now = process.hrtime.bigint();
     batchMs.push(Number(now - last) / 1e6);
     last = now;
   });
   const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   await reaper.close();
-  process.send({ done: true, report, totalMs, batchMs }, () => process.exit(0));
+  process.send({ done: true, report, totalMs, batchMs, cpuMs }, () => process.exit(0));
 }
 
 /**
  * Forks the reaper for `config` ({ url, namespace, reaperOptions }). `connected` resolves once it
- * can reap; `reap()` starts it and resolves with { report, totalMs, batchMs }. Fails if it exits
+ * can reap; `reap()` starts it and resolves with { report, totalMs, batchMs, cpuMs }. Fails if it exits
  * before it is done.
  */
 function startReaperProcess(config) {
@@ -66,6 +70,7 @@ function startReaperProcess(config) {
       gone,
     ]);
   return {
+    pid: child.pid,
     connected: next(),
     reap: () => {
       child.send({ go: true });

@@ -246,13 +246,8 @@ function reapRows(reap) {
         `${size.closeCalls} calls, p50 ${size.closeCallMs.p50} ms, p99 ${size.closeCallMs.p99} ms; ` +
           `${size.usecPerSession} us/session in Redis; longest wait between answers ${size.maxWaitMs} ms`,
       ],
-      [
-        `${at} redis side`,
-        `${n(size.scriptMs)} ms inside ${size.calls} script calls, ${n(size.serverCpuMs)} ms server CPU` +
-          (size.scriptMs > size.serverCpuMs * 1.1
-            ? ' (wall above CPU: redis-server was descheduled mid-call, calls look longer)'
-            : ''),
-      ],
+      [`${at} redis side`, redisSide(size)],
+      [`${at} reaper side`, reaperSide(size)],
     );
   }
   const one = reap.oneInFlight;
@@ -265,7 +260,38 @@ function reapRows(reap) {
         `${(reap.bySize[0].sessionsPerSec / one.sessionsPerSec).toFixed(2)}x its speed)`,
     ]);
   }
+  const own = reap.ownCore;
+  if (own) {
+    rows.push(
+      [
+        `  ${n(own.sessions)}, own core`,
+        `redis-server on a core of its own, the reaper on the other: ${n(own.sessionsPerSec)} ` +
+          `sessions/s; longest call ${own.maxCallMs} ms  target <= ${TARGETS.reapMaxCallMs}  ` +
+          `${verdict(own.meetsCallTarget)}; close calls p50 ${own.closeCallMs.p50} ms, ` +
+          `p99 ${own.closeCallMs.p99} ms`,
+      ],
+      ['    redis side', redisSide(own)],
+      ['    reaper side', reaperSide(own)],
+    );
+  }
   return rows;
+}
+
+function redisSide(run) {
+  const preempted =
+    run.redisPreemptions === null ? '' : `; preempted ${n(run.redisPreemptions)} times`;
+  return (
+    `${n(run.scriptMs)} ms inside ${run.calls} script calls, ${n(run.serverCpuMs)} ms server CPU` +
+    preempted +
+    (run.scriptMs > run.serverCpuMs * 1.1
+      ? ' (wall above CPU: redis-server was descheduled mid-call, calls look longer)'
+      : '')
+  );
+}
+
+function reaperSide(run) {
+  const busy = Math.round((100 * run.reaperCpuMs) / run.totalMs);
+  return `${n(run.reaperCpuMs)} ms CPU in ${n(run.totalMs)} ms (${busy}% of a core, every thread)`;
 }
 
 function heartbeatRows(hb) {
