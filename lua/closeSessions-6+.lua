@@ -53,9 +53,9 @@ local breakdownCap = tonumber(ARGV[6])
 local instanceId, closedLogMaxLen, closedLogRetentionMs = ARGV[7], ARGV[8], ARGV[9]
 local nM, nU, nP, nL = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local anonymous = tonumber(ARGV[14])
-local MEMBERS = 15
+local chunkMembers = ARGV[15]
 local MEMBER_LIST_SEPARATOR = '\0\0\0\0\0\0'
-local SCORES_FROM = MEMBERS + 1
+local SCORES_FROM = 16
 local PROFILE_IDS_FROM = SCORES_FROM + nM
 local U_FROM = PROFILE_IDS_FROM + nM
 local P_FROM = U_FROM + 3 * nU
@@ -79,7 +79,7 @@ if nM == 0 then return {0, rcall('ZCARD', sessionsKey), 0, closeMs} end
 if closeMs < dayStartMs or closeMs >= dayEndMs then return {-1, closeMs} end
 
 local first = rcall('ZRANGE', sessionsKey, 0, nM - 1)
-if #first ~= nM or table.concat(first, MEMBER_LIST_SEPARATOR) ~= ARGV[MEMBERS] then return {-8, closeMs} end
+if #first ~= nM or table.concat(first, MEMBER_LIST_SEPARATOR) ~= chunkMembers then return {-8, closeMs} end
 local scores, beforeDay = {}, false
 for i = 1, nM do
   local score = tonumber(ARGV[SCORES_FROM + i - 1])
@@ -118,13 +118,14 @@ extendExpiry(dayKey, dayExpireAt)
 if prevFb and saveFields(prevFb) then extendExpiry(prevDayKey, prevDayExpireAt) end
 
 -- The profiles' labels go with the sessions: a profile leaves the live hash with its last session.
-local profileFields = {}
+-- The members, as checked, are the log's `m` field (src/session/closed-record.ts).
+local entryFields = {'m', chunkMembers}
 for id, p in pairs(breakdown.profiles) do
   if id ~= '' and p.content ~= '' then
-    profileFields[#profileFields + 1] = 'p' .. id
-    profileFields[#profileFields + 1] = p.content
+    entryFields[#entryFields + 1] = 'p' .. id
+    entryFields[#entryFields + 1] = p.content
   end
 end
-logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, closeMs, nowMs, profileFields,
+logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, closeMs, nowMs, entryFields,
   L_FROM, L_FROM + nL - 1)
 return {0, rcall('ZCARD', sessionsKey), nM, closeMs}

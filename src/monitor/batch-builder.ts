@@ -1,9 +1,5 @@
 import type { BatchPayload } from '../scripts/commands/apply-batch';
-import {
-  closedProfileField,
-  closedSessionText,
-  closedSessionsValue,
-} from '../session/closed-record';
+import { closedMembersValue, closedProfileField, closedTimesValue } from '../session/closed-record';
 import { profileIdOf } from '../session/profile-id';
 import { memberOf, parseMember } from '../session/session-member';
 import { splitSessionMeta } from '../session/session-meta';
@@ -73,7 +69,9 @@ export function buildBatch(
   const touched = new Map<string, Touched>();
   const profiles = new Map<string, [string, string, number, number, number]>();
   const logProfiles = new Map<string, string>();
-  const logSessions: string[] = [];
+  /** The closed sessions' members and connection times, for the closed-session log. */
+  const logMembers: string[] = [];
+  const logTimes: (number | undefined)[] = [];
   const activeSeen = new Set<string>();
   const pairsSeen = new Set<string>();
   const payload: BatchPayload = {
@@ -150,7 +148,8 @@ export function buildBatch(
     payload.sessionsDelta--;
     profile(session)[2]--;
     userLeaves(session);
-    logSessions.push(closedSessionText(memberOf(session), connectedAtMs));
+    logMembers.push(memberOf(session));
+    logTimes.push(connectedAtMs);
     if (session.profileId) logProfiles.set(session.profileId, session.content);
     update(sessionId, session, null);
   };
@@ -289,7 +288,9 @@ export function buildBatch(
   const transitionSessions = [...closing, ...carrying, ...rewriting, ...adding];
   const oldMembers = transitionSessions.length - adding.length;
   payload.profiles = [...profiles.values()];
-  if (logSessions.length > 0) payload.logFields.push('s', closedSessionsValue(logSessions));
+  if (logMembers.length > 0) {
+    payload.logFields.push('m', closedMembersValue(logMembers), 'c', closedTimesValue(logTimes));
+  }
   for (const [id, content] of logProfiles) payload.logFields.push(closedProfileField(id), content);
   return { payload, eventCount: count, applied, transitionSessions, oldMembers, after, midnight };
 }

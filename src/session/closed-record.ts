@@ -1,4 +1,4 @@
-import { MEMBER_FIELDS, MEMBER_SEPARATOR, recordOfFields } from './session-member';
+import { MEMBER_LIST_SEPARATOR, parseMember } from './session-member';
 import { decodeClientAddress } from './session-meta';
 
 /**
@@ -9,43 +9,24 @@ import { decodeClientAddress } from './session-meta';
  *   closedAt   when they closed (ms, Redis TIME; a reaped instance's last heartbeat)
  *   p<id>      the labels of each client profile the sessions used (session-meta content), copied
  *              because a profile leaves the live profiles hash with its last session
- *   s          every session, seven NUL-separated fields each, all joined by NUL: its connection
- *              time (ms, base 36; empty when it connected in the same call that closed it), then
- *              the six fields of its member as it was when it closed (session-member.ts), empty
- *              ones included
+ *   m          every session's member as it was when it closed (session-member.ts), joined by
+ *              MEMBER_LIST_SEPARATOR, which no member holds
+ *   c          every session's connection time (ms, base 36; empty when it connected in the same
+ *              call that closed it), in the same order, joined by commas
  *
- * One field for all the sessions, not one each: a script passes it on as one argument, and the
- * stream stores one value. No id holds a NUL, so the fields split back unambiguously. Sizes stay
- * bounded by the batch size.
+ * One field for all the members, not one each, and in the form a reaper's close call already
+ * sends them for its check (lua/closeSessions-6+.lua): the script logs that argument as it is, so
+ * a reap sends each member once. Sizes stay bounded by the batch size.
  */
 
-/** Fields of one session in `s`: its connection time and its member's. */
-const FIELDS_PER_SESSION = 1 + MEMBER_FIELDS;
-const SEP = MEMBER_SEPARATOR;
-
-/**
- * One session's part of `s`: when it connected (omitted: in the same call that closed it), and its
- * member, which has `fields` fields (a caller that split it already knows; else they are counted).
- */
-export function closedSessionText(
-  member: string,
-  connectedAtMs: number | undefined,
-  fields = memberFieldCount(member),
-): string {
-  const connected = connectedAtMs === undefined ? '' : connectedAtMs.toString(36);
-  // The member leaves out its trailing empty fields; here every session has all of them.
-  return `${connected}${SEP}${member}${SEP.repeat(FIELDS_PER_SESSION - 1 - fields)}`;
+/** The `m` field's value: the members of the sessions closed, in the order they closed. */
+export function closedMembersValue(members: readonly string[]): string {
+  return members.join(MEMBER_LIST_SEPARATOR);
 }
 
-function memberFieldCount(member: string): number {
-  let fields = 1;
-  for (let i = 0; i < member.length; i++) if (member.charCodeAt(i) === 0) fields++;
-  return fields;
-}
-
-/** The `s` field's value: the sessions' texts (closedSessionText), in the order they closed. */
-export function closedSessionsValue(texts: readonly string[]): string {
-  return texts.join(SEP);
+/** The `c` field's value: when each session connected (undefined: in the call that closed it). */
+export function closedTimesValue(connectedAtMs: readonly (number | undefined)[]): string {
+  return connectedAtMs.map((ms) => (ms === undefined ? '' : ms.toString(36))).join(',');
 }
 
 /** The `p<id>` field name of a profile. */
@@ -80,19 +61,21 @@ export function parseClosedEntry(fields: string[]): ClosedSessionRecord[] {
   let instanceId = '';
   let closedAt = 0;
   const profiles = new Map<string, string[]>();
-  let sessions: string[] = [];
+  let members: string[] = [];
+  let times: string[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i];
     const value = fields[i + 1];
-    if (name === 's') sessions = value.split(SEP);
+    if (name === 'm') members = value.split(MEMBER_LIST_SEPARATOR);
+    else if (name === 'c') times = value.split(',');
     else if (name === 'instance') instanceId = value;
     else if (name === 'closedAt') closedAt = Number(value);
     else if (name.startsWith('p')) profiles.set(name.slice(1), value.split('\x1f'));
   }
   const records: ClosedSessionRecord[] = [];
-  for (let at = 0; at + FIELDS_PER_SESSION <= sessions.length; at += FIELDS_PER_SESSION) {
-    const connected = sessions[at];
-    const record = recordOfFields(sessions, at + 1);
+  for (const [at, member] of members.entries()) {
+    const connected = times[at] ?? '';
+    const record = parseMember(member);
     const connectedAt = connected === '' ? closedAt : parseInt(connected, 36);
     const labels = profiles.get(record.profileId) ?? [];
     records.push({

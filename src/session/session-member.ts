@@ -34,7 +34,7 @@ export interface SessionRecord {
 /** What separates a member's fields (no id may contain it). */
 export const MEMBER_SEPARATOR = '\0';
 /** Fields a member has, trailing empty ones left out of the member itself. */
-export const MEMBER_FIELDS = 6;
+const MEMBER_FIELDS = 6;
 const SEP = MEMBER_SEPARATOR;
 /**
  * What joins a list of members into one string (a close call's chunk): MEMBER_FIELDS NULs. No
@@ -59,18 +59,14 @@ export function memberOf(record: SessionRecord): string {
 }
 
 export function parseMember(member: string): SessionRecord {
-  return recordOfFields(member.split(SEP), 0);
-}
-
-/** The record whose member's fields are `f[at..]` (the member split at NUL; missing ones empty). */
-export function recordOfFields(f: readonly string[], at: number): SessionRecord {
+  const f = member.split(SEP);
   return {
-    sessionId: f[at],
-    userId: f[at + 1] ?? '',
-    loginSec: f[at + 2] ? parseInt(f[at + 2], 36) : 0,
-    profileId: f[at + 3] ?? '',
-    addressCode: f[at + 4] ?? '',
-    carriedSec: f[at + 5] ? parseInt(f[at + 5], 36) : 0,
+    sessionId: f[0],
+    userId: f[1] ?? '',
+    loginSec: f[2] ? parseInt(f[2], 36) : 0,
+    profileId: f[3] ?? '',
+    addressCode: f[4] ?? '',
+    carriedSec: f[5] ? parseInt(f[5], 36) : 0,
   };
 }
 

@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { SessionMonitor } from '../../src';
 import type { ClosedSession } from '../../src/reader/closed-sessions';
 import {
-  closedSessionText,
-  closedSessionsValue,
+  closedMembersValue,
+  closedTimesValue,
   parseClosedEntry,
 } from '../../src/session/closed-record';
 import { encodeClientAddress } from '../../src/session/session-meta';
@@ -97,8 +97,10 @@ describe('closed-session log', () => {
       'app-0',
       'closedAt',
       future,
-      's',
-      closedSessionsValue([closedSessionText('from-later', future)]),
+      'm',
+      closedMembersValue(['from-later']),
+      'c',
+      closedTimesValue([future]),
     );
     for (const id of ['s1', 's2']) monitor.open({ id });
     await monitor.flush();

@@ -1,8 +1,8 @@
 import { LIVE_USER_HASHES, liveUsersHashOf } from '../../src/keys';
 import {
+  closedMembersValue,
   closedProfileField,
-  closedSessionText,
-  closedSessionsValue,
+  closedTimesValue,
   parseClosedEntry,
 } from '../../src/session/closed-record';
 import { profileIdOf } from '../../src/session/profile-id';
@@ -124,21 +124,20 @@ describe('closed-session log entry', () => {
       String(closedAt),
       closedProfileField('p1'),
       content,
-      's',
-      closedSessionsValue([
-        closedSessionText(
-          memberOf({
-            sessionId: 's1',
-            userId: 'alice',
-            loginSec: 10,
-            profileId: 'p1',
-            addressCode: '',
-            carriedSec: 0,
-          }),
-          closedAt - 60_000,
-        ),
-        closedSessionText('s2', undefined),
+      'm',
+      closedMembersValue([
+        memberOf({
+          sessionId: 's1',
+          userId: 'alice',
+          loginSec: 10,
+          profileId: 'p1',
+          addressCode: '',
+          carriedSec: 0,
+        }),
+        's2',
       ]),
+      'c',
+      closedTimesValue([closedAt - 60_000, undefined]),
     ];
     const [s1, s2] = parseClosedEntry(fields);
     expect(s1).toEqual({
@@ -198,10 +197,18 @@ describe('closed-session log field', () => {
         carriedSec: 7,
       },
     ];
-    const value = closedSessionsValue(
-      records.map((r, i) => closedSessionText(memberOf(r), i === 0 ? undefined : closedAt - i)),
-    );
-    const parsed = parseClosedEntry(['instance', 'n', 'closedAt', String(closedAt), 's', value]);
+    const members = closedMembersValue(records.map(memberOf));
+    const times = closedTimesValue(records.map((_, i) => (i === 0 ? undefined : closedAt - i)));
+    const parsed = parseClosedEntry([
+      'instance',
+      'n',
+      'closedAt',
+      String(closedAt),
+      'm',
+      members,
+      'c',
+      times,
+    ]);
     expect(parsed.map((r) => [r.sessionId, r.userId, r.loginAt, r.connectedAt])).toEqual([
       ['a', null, null, closedAt],
       ['b\u0001:', null, null, closedAt - 1],

@@ -4,8 +4,8 @@ import type { PeriodExpiry } from '../../time/retention';
 import type { ScriptArg, ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
 import { breakdownCapOf } from '../../session/breakdown-dimensions';
-import { closedSessionText, closedSessionsValue } from '../../session/closed-record';
-import { MEMBER_LIST_SEPARATOR, MEMBER_SEPARATOR } from '../../session/session-member';
+import { closedMembersValue, closedTimesValue } from '../../session/closed-record';
+import { MEMBER_SEPARATOR } from '../../session/session-member';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 import { liveUserArgs } from '../live-user-args';
 
@@ -102,10 +102,10 @@ export async function closeReadSessions(
 }
 
 /**
- * What closing the sessions read changes: the members joined into one argument, their scores and
- * profiles, each user's sessions (its live users hash appended to `scriptKeys`), each profile's
- * live and logged-in sessions, anonymous sessions, and the closed-session log's field of the
- * sessions. A reaper spends most of its time here and in sending the call: each member is split
+ * What closing the sessions read changes: the members joined into one argument (which the script
+ * also logs), their scores and profiles, each user's sessions (its live users hash appended to
+ * `scriptKeys`), each profile's live and logged-in sessions, anonymous sessions, and the
+ * closed-session log's field of the sessions' connection times. A reaper spends most of its time here and in sending the call: each member is split
  * once, and the chunk's members travel as one argument, not one each.
  */
 function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
@@ -113,7 +113,7 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   const members = new Array<string>(size);
   const scores = new Array<string>(size);
   const profileIds = new Array<string>(size);
-  const logSessions = new Array<string>(size);
+  const connectedAt = new Array<number>(size);
   const userSessions = new Map<string, number>();
   const profileSessions = new Map<string, [number, number]>();
   let anonymous = 0;
@@ -128,7 +128,7 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     members[s] = member;
     scores[s] = score;
     profileIds[s] = profileId;
-    logSessions[s] = closedSessionText(member, Number(score) - carriedSec * 1000, fields.length);
+    connectedAt[s] = Number(score) - carriedSec * 1000;
     let counts = profileSessions.get(profileId);
     if (!counts) profileSessions.set(profileId, (counts = [0, 0]));
     counts[0]--;
@@ -146,9 +146,10 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   );
   const profiles: ScriptArg[] = [];
   for (const [id, [live, loggedIn]] of profileSessions) profiles.push(id, live, loggedIn);
-  const logFields = size > 0 ? ['s', closedSessionsValue(logSessions)] : [];
+  // The script logs the members from the argument it checks (closed-record.ts: field `m`).
+  const logFields = size > 0 ? ['c', closedTimesValue(connectedAt)] : [];
   return {
-    members: members.join(MEMBER_LIST_SEPARATOR),
+    members: closedMembersValue(members),
     scores,
     profileIds,
     users,
