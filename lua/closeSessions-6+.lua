@@ -33,11 +33,13 @@
     ARGV[15] the M members, as read, joined by six NULs (no member holds that run: a member starts
             with a non-empty session id, ends with its last non-empty field, and has at most
             five NULs in a row), so the chunk is one argument and one comparison
-    ARGV[16..] the sections: the members' M scores, as read; M profile ids, one per member; U
-            users, three arguments each (index in KEYS of the user's live users hash, user id,
-            minus its sessions in the chunk); P profiles, three each (id, minus its sessions,
-            minus its logged-in sessions); L closed-session log fields, the sessions' (the
-            profiles' fields are added here)
+    ARGV[16..] the sections: the members' M scores, as read, grouped by profile in the order of
+            the P profiles below (each profile's sessions, as many as minus its live change, in
+            the order read; the first profile is the first session's, so the first score is the
+            chunk's lowest); U users, three arguments each (index in KEYS of the user's live users
+            hash, user id, minus its sessions in the chunk); P profiles, three each (id, minus its
+            sessions, minus its logged-in sessions); L closed-session log fields, the sessions'
+            connection times (the members, from ARGV[15], and the profiles' fields are added here)
   Output:
     {0, sessions left in the zset, sessions closed, closing instant ms}
     {-1, closing instant ms} when that instant is outside the given day
@@ -56,8 +58,7 @@ local anonymous = tonumber(ARGV[14])
 local chunkMembers = ARGV[15]
 local MEMBER_LIST_SEPARATOR = '\0\0\0\0\0\0'
 local SCORES_FROM = 16
-local PROFILE_IDS_FROM = SCORES_FROM + nM
-local U_FROM = PROFILE_IDS_FROM + nM
+local U_FROM = SCORES_FROM + nM
 local P_FROM = U_FROM + 3 * nU
 local L_FROM = P_FROM + 3 * nP
 
@@ -80,12 +81,8 @@ if closeMs < dayStartMs or closeMs >= dayEndMs then return {-1, closeMs} end
 
 local first = rcall('ZRANGE', sessionsKey, 0, nM - 1)
 if #first ~= nM or table.concat(first, MEMBER_LIST_SEPARATOR) ~= chunkMembers then return {-8, closeMs} end
-local scores, beforeDay = {}, false
-for i = 1, nM do
-  local score = tonumber(ARGV[SCORES_FROM + i - 1])
-  scores[i] = score
-  if score < dayStartMs then beforeDay = true end
-end
+-- The first score is the chunk's lowest: only then can a session's time reach into the day before.
+local beforeDay = tonumber(ARGV[SCORES_FROM]) < dayStartMs
 rcall('ZREMRANGEBYRANK', sessionsKey, 0, nM - 1)
 
 local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
@@ -103,8 +100,17 @@ if profilesNeedValues(breakdown) then loadFields(liveFb) end
 loadFields(dayFb)
 if prevFb then loadFields(prevFb) end
 resolveProfiles(breakdown)
-for i = 1, nM do
-  breakdownCredited(breakdown, ARGV[PROFILE_IDS_FROM + i - 1], creditTime(live, scores[i], closeMs))
+-- Each profile's sessions are credited together: their scores come grouped, in profile order.
+local scoreAt = SCORES_FROM
+for pAt = P_FROM, L_FROM - 1, 3 do
+  local prevDayMs, dayMs = 0, 0
+  local last = scoreAt - tonumber(ARGV[pAt + 1]) - 1
+  for i = scoreAt, last do
+    local prevMs, ms = creditTime(live, tonumber(ARGV[i]), closeMs)
+    prevDayMs, dayMs = prevDayMs + prevMs, dayMs + ms
+  end
+  breakdownCredited(breakdown, ARGV[pAt], prevDayMs, dayMs)
+  scoreAt = last + 1
 end
 for at = U_FROM, P_FROM - 1, 3 do
   liveUserDelta(live, KEYS[tonumber(ARGV[at])], ARGV[at + 1], tonumber(ARGV[at + 2]))

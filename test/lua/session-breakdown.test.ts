@@ -503,4 +503,72 @@ describe('session metadata and breakdowns in the scripts', () => {
     });
     await expectNoLiveBreakdown(client, keys);
   });
+
+  it('credits each value the time of its sessions reaped across midnight, on both days', async () => {
+    const { client, keys, runner } = await setup();
+    const t0 = await redisNowMs(client);
+    const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1200);
+    // Several values, interleaved in connection order, so a close call's scores come grouped by
+    // value and not in the order read; two sessions connect after midnight.
+    const before = ['a', 'b', 'c', 'd'];
+    const metaOf: Record<string, SessionMeta> = {
+      a: CHROME_MAC,
+      b: RC_IOS,
+      c: CHROME_MAC,
+      d: CHROME_WINDOWS,
+      e: RC_IOS,
+      f: CHROME_WINDOWS,
+    };
+    const open = (day: ZonedDay, ids: string[]) =>
+      writeEvents(runner, keys, {
+        instanceId: 'node-1',
+        incarnation: 'inc-1',
+        day,
+        expiry: expiryOf(day, 400),
+        exactThreshold: 100,
+        events: ids.flatMap((id) => ['o', id, encodeSessionMeta(metaOf[id])]),
+      });
+    for (const id of before) await open(dayOne, [id]);
+    const wait = midnight - (await redisNowMs(client)) + 50;
+    await new Promise((r) => setTimeout(r, wait));
+    await open(dayTwo, ['e', 'f']);
+    const stamps = Object.fromEntries(
+      (await storedSessions(client, keys.instanceSessions('node-1', 'inc-1'))).map((s) => [
+        s.sessionId,
+        s.stampMs,
+      ]),
+    );
+    expect(Object.keys(stamps).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+
+    const closed = await closeSessions(runner, keys, {
+      instanceId: 'node-1',
+      incarnation: 'inc-1',
+      instant: 'now',
+      day: dayTwo,
+      expiry: expiryOf(dayTwo, 400),
+      batchSize: 10,
+    });
+    expect(closed).toMatchObject({ status: 0, closed: 6, left: 0 });
+    const end = closed.closeMs;
+    const osTime = (ids: string[], from: (id: string) => number, to: (id: string) => number) =>
+      ids.reduce((sum, id) => sum + to(id) - from(id), 0);
+    const dayOneOs = await dayBreakdown(client, keys, '2031-01-31', 'os');
+    const dayTwoOs = await dayBreakdown(client, keys, '2031-02-01', 'os');
+    const stamp = (id: string) => stamps[id];
+    expect(dayOneOs['Mac OS'][1]).toBe(osTime(['a', 'c'], stamp, () => midnight));
+    expect(dayOneOs.iOS[1]).toBe(osTime(['b'], stamp, () => midnight));
+    expect(dayOneOs.Windows[1]).toBe(osTime(['d'], stamp, () => midnight));
+    expect(dayTwoOs['Mac OS'][1]).toBe(2 * (end - midnight));
+    expect(dayTwoOs.iOS[1]).toBe(end - midnight + osTime(['e'], stamp, () => end));
+    expect(dayTwoOs.Windows[1]).toBe(end - midnight + osTime(['f'], stamp, () => end));
+    // The days' totals are the values' sums.
+    const total = async (date: string) => Number(await client.hget(keys.day(date), 'sessionMs'));
+    expect(await total('2031-01-31')).toBe(
+      dayOneOs['Mac OS'][1] + dayOneOs.iOS[1] + dayOneOs.Windows[1],
+    );
+    expect(await total('2031-02-01')).toBe(
+      dayTwoOs['Mac OS'][1] + dayTwoOs.iOS[1] + dayTwoOs.Windows[1],
+    );
+    await expectNoLiveBreakdown(client, keys);
+  });
 });

@@ -92,7 +92,6 @@ export async function closeReadSessions(
     chunk.anonymous,
     chunk.members,
     ...chunk.scores,
-    ...chunk.profileIds,
     ...chunk.users,
     ...chunk.profiles,
     ...chunk.logFields,
@@ -103,19 +102,19 @@ export async function closeReadSessions(
 
 /**
  * What closing the sessions read changes: the members joined into one argument (which the script
- * also logs), their scores and profiles, each user's sessions (its live users hash appended to
- * `scriptKeys`), each profile's live and logged-in sessions, anonymous sessions, and the
- * closed-session log's field of the sessions' connection times. A reaper spends most of its time here and in sending the call: each member is split
- * once, and the chunk's members travel as one argument, not one each.
+ * also logs), their scores grouped by profile (the script sums each profile's time in one go),
+ * each user's sessions (its live users hash appended to `scriptKeys`), each profile's live and
+ * logged-in sessions, anonymous sessions, and the closed-session log's field of the sessions'
+ * connection times. A reaper spends most of its time here and in sending the call, so each member
+ * is split once and no argument is sent per session but its score.
  */
 function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   const size = read.length / 2;
   const members = new Array<string>(size);
-  const scores = new Array<string>(size);
-  const profileIds = new Array<string>(size);
   const connectedAt = new Array<number>(size);
   const userSessions = new Map<string, number>();
-  const profileSessions = new Map<string, [number, number]>();
+  // In the order of each profile's first session, so the first session's comes first.
+  const profileSessions = new Map<string, { loggedIn: number; scores: string[] }>();
   let anonymous = 0;
   for (let s = 0; s < size; s++) {
     const member = read[2 * s];
@@ -126,14 +125,12 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     const profileId = fields[3] ?? '';
     const carriedSec = fields[5] ? parseInt(fields[5], 36) : 0;
     members[s] = member;
-    scores[s] = score;
-    profileIds[s] = profileId;
     connectedAt[s] = Number(score) - carriedSec * 1000;
-    let counts = profileSessions.get(profileId);
-    if (!counts) profileSessions.set(profileId, (counts = [0, 0]));
-    counts[0]--;
+    let profile = profileSessions.get(profileId);
+    if (!profile) profileSessions.set(profileId, (profile = { loggedIn: 0, scores: [] }));
+    profile.scores.push(score);
     if (userId) {
-      counts[1]--;
+      profile.loggedIn++;
       userSessions.set(userId, (userSessions.get(userId) ?? 0) + 1);
     } else {
       anonymous++;
@@ -144,14 +141,17 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     scriptKeys,
     [...userSessions].map(([userId, sessions]) => [userId, -sessions] as const),
   );
+  const scores: string[] = [];
   const profiles: ScriptArg[] = [];
-  for (const [id, [live, loggedIn]] of profileSessions) profiles.push(id, live, loggedIn);
+  for (const [id, profile] of profileSessions) {
+    for (const score of profile.scores) scores.push(score);
+    profiles.push(id, -profile.scores.length, -profile.loggedIn);
+  }
   // The script logs the members from the argument it checks (closed-record.ts: field `m`).
   const logFields = size > 0 ? ['c', closedTimesValue(connectedAt)] : [];
   return {
     members: closedMembersValue(members),
     scores,
-    profileIds,
     users,
     profiles,
     logFields,
