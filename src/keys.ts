@@ -10,6 +10,8 @@ export const MAX_INSTANCE_ID_BYTES = 128;
  */
 export class Keys {
   readonly prefix: string;
+  /** The live users hashes' names, made once each: every batch and close call names hundreds. */
+  private readonly liveUsersNames: string[] = [];
 
   constructor(readonly namespace: string) {
     assertNamespace(namespace);
@@ -36,7 +38,8 @@ export class Keys {
   }
   /** The live users hash that holds `userId`. */
   liveUsersOf(userId: string): string {
-    return this.liveUsers(liveUsersHashOf(userId));
+    const index = liveUsersHashOf(userId);
+    return (this.liveUsersNames[index] ??= this.liveUsers(index));
   }
   /** ZSET: instanceId → lease expiry (ms, Redis clock). */
   leases(): string {

@@ -108,6 +108,29 @@ export async function closeReadSessions(
  * connection times. A reaper spends most of its time here and in sending the call, so each member
  * is split once and no argument is sent per session but its score.
  */
+/**
+ * The fields of a member a close call needs (session-member.ts: sessionId, userId, login,
+ * profileId, addressCode, carried), found by their separators: a reaper reads every member once,
+ * and splitting each into an array of six strings was most of what it allocated.
+ */
+function closingFields(member: string): { userId: string; profileId: string; carriedSec: number } {
+  const end = member.length;
+  const userAt = member.indexOf(MEMBER_SEPARATOR) + 1;
+  if (userAt === 0) return { userId: '', profileId: '', carriedSec: 0 };
+  const loginAt = member.indexOf(MEMBER_SEPARATOR, userAt) + 1;
+  const userId = member.slice(userAt, loginAt === 0 ? end : loginAt - 1);
+  const profileAt = loginAt === 0 ? 0 : member.indexOf(MEMBER_SEPARATOR, loginAt) + 1;
+  if (profileAt === 0) return { userId, profileId: '', carriedSec: 0 };
+  const addressAt = member.indexOf(MEMBER_SEPARATOR, profileAt) + 1;
+  const profileId = member.slice(profileAt, addressAt === 0 ? end : addressAt - 1);
+  const carriedAt = addressAt === 0 ? 0 : member.indexOf(MEMBER_SEPARATOR, addressAt) + 1;
+  return {
+    userId,
+    profileId,
+    carriedSec: carriedAt === 0 ? 0 : parseInt(member.slice(carriedAt), 36),
+  };
+}
+
 function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   const size = read.length / 2;
   const members = new Array<string>(size);
@@ -119,11 +142,7 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   for (let s = 0; s < size; s++) {
     const member = read[2 * s];
     const score = read[2 * s + 1];
-    // sessionId, userId, login, profileId, addressCode, carried (session-member.ts).
-    const fields = member.split(MEMBER_SEPARATOR);
-    const userId = fields[1] ?? '';
-    const profileId = fields[3] ?? '';
-    const carriedSec = fields[5] ? parseInt(fields[5], 36) : 0;
+    const { userId, profileId, carriedSec } = closingFields(member);
     members[s] = member;
     connectedAt[s] = Number(score) - carriedSec * 1000;
     let profile = profileSessions.get(profileId);
