@@ -4,12 +4,10 @@
  * measurement's peers (library batch sizes, naive baseline, SET ceiling; library vs naive memory;
  * stats at each size; exact vs HLL) stand on adjacent rows, so they are read side by side.
  */
-const { TARGETS, scriptTimeTargets, setAt } = require('./targets');
+const { TARGETS, scriptTimeTargets } = require('./targets');
 const { FILL_SESSIONS_IN_FLIGHT } = require('./naive');
-
-const n = (x) => Math.round(x).toLocaleString('en-US');
-const verdict = (ok) => (ok ? 'ok' : 'MISSED');
-const pct = (x) => `${(x * 100).toFixed(3)} %`;
+const { n, verdict, pct } = require('./table-format');
+const { reapRows } = require('./reap-rows');
 
 function renderTable(result) {
   const { machine } = result;
@@ -214,84 +212,6 @@ function accuracyRows(accuracy) {
       verdict(accuracy.meetsTarget),
   ]);
   return rows;
-}
-
-function reapRows(reap) {
-  const rows = [
-    [
-      'reap',
-      'sessions of a SIGKILLed instance (half logged in), ' +
-        `${reap.closeBatchSize} sessions per call, ${reap.callsInFlight} calls in flight, one SauReaper`,
-    ],
-  ];
-  for (const [i, size] of reap.bySize.entries()) {
-    const at = `  ${n(size.sessions)}`;
-    const speed =
-      i === 0
-        ? `target >= ${n(TARGETS.reapSessionsPerSec)}${setAt(size.sessions, 100_000)}  ` +
-          verdict(reap.meetsSpeedTarget)
-        : '(speed target set at the first size)';
-    rows.push(
-      [
-        `${at} sessions/sec`,
-        `${n(size.sessionsPerSec)}  (${n(size.totalMs)} ms, ${n(size.users)} users)  ${speed}`,
-      ],
-      [
-        `${at} longest call`,
-        `${size.maxCallMs} ms (${size.maxCallScript})  target <= ${TARGETS.reapMaxCallMs}  ` +
-          `${verdict(size.meetsCallTarget)}  (SLOWLOG, calls over ${size.slowlogThresholdUs} us)`,
-      ],
-      [
-        `${at} close calls`,
-        `${size.closeCalls} calls, p50 ${size.closeCallMs.p50} ms, p99 ${size.closeCallMs.p99} ms; ` +
-          `${size.usecPerSession} us/session in Redis; longest wait between answers ${size.maxWaitMs} ms`,
-      ],
-      [`${at} redis side`, redisSide(size)],
-      [`${at} reaper side`, reaperSide(size)],
-    );
-  }
-  const one = reap.oneInFlight;
-  if (one) {
-    rows.push([
-      `  ${n(one.sessions)}, 1 in flight`,
-      `${n(one.sessionsPerSec)} sessions/s; close calls p50 ${one.closeCallMs.p50} ms, ` +
-        `p99 ${one.closeCallMs.p99} ms, longest ${one.maxCallMs} ms; ${one.usecPerSession} us/session ` +
-        `in Redis  (closeCallsInFlight 1; ${reap.callsInFlight} in flight above: ` +
-        `${(reap.bySize[0].sessionsPerSec / one.sessionsPerSec).toFixed(2)}x its speed)`,
-    ]);
-  }
-  const own = reap.ownCore;
-  if (own) {
-    rows.push(
-      [
-        `  ${n(own.sessions)}, own core`,
-        `redis-server on a core of its own, the reaper on the other: ${n(own.sessionsPerSec)} ` +
-          `sessions/s; longest call ${own.maxCallMs} ms  target <= ${TARGETS.reapMaxCallMs}  ` +
-          `${verdict(own.meetsCallTarget)}; close calls p50 ${own.closeCallMs.p50} ms, ` +
-          `p99 ${own.closeCallMs.p99} ms`,
-      ],
-      ['    redis side', redisSide(own)],
-      ['    reaper side', reaperSide(own)],
-    );
-  }
-  return rows;
-}
-
-function redisSide(run) {
-  const preempted =
-    run.redisPreemptions === null ? '' : `; preempted ${n(run.redisPreemptions)} times`;
-  return (
-    `${n(run.scriptMs)} ms inside ${run.calls} script calls, ${n(run.serverCpuMs)} ms server CPU` +
-    preempted +
-    (run.scriptMs > run.serverCpuMs * 1.1
-      ? ' (wall above CPU: redis-server was descheduled mid-call, calls look longer)'
-      : '')
-  );
-}
-
-function reaperSide(run) {
-  const busy = Math.round((100 * run.reaperCpuMs) / run.totalMs);
-  return `${n(run.reaperCpuMs)} ms CPU in ${n(run.totalMs)} ms (${busy}% of a core, every thread)`;
 }
 
 function heartbeatRows(hb) {

@@ -24,8 +24,7 @@ const { runMemory } = require('./memory');
 const { measureStatsLatency, addPastDays, buildWindowCache } = require('./stats-latency');
 const { runAccuracy } = require('./accuracy');
 const { runUserAgentBench } = require('./user-agents');
-const { runReap } = require('./reap');
-const { canPin } = require('./cpu-affinity');
+const { measureReap } = require('./reap-section');
 const { runHeartbeat } = require('./heartbeat');
 const { meteorIds } = require('./meteor-id');
 const { TARGETS, verdicts } = require('./targets');
@@ -189,66 +188,6 @@ async function measureMemoryAndStats({ redis, runId, options, log }) {
     );
   }
   return { library, naive, stats };
-}
-
-/**
- * Reaping a SIGKILLed instance at each --reap-sessions size, one after the other in namespaces of
- * their own. The first size (100,000 by default) carries the speed target and the headline fields;
- * every size has the longest-call target. Then the first size again with one close call in flight
- * (the reaper's default keeps eight): the speed and latency that option trades, side by side. Last,
- * where a process can be given a core of its own, the largest size with redis-server on one core
- * and the reaper on the other: on two shared cores, a call's SLOWLOG time also counts the time
- * redis-server waited for its core, and this run shows what the calls cost without that.
- */
-async function measureReap({ redis, runId, options, log }) {
-  const bySize = [];
-  for (const sessions of options.reapSessions) {
-    log(`reap: ${sessions} sessions of a dead instance`);
-    const run = await runReap({
-      url: redis.url,
-      namespace: `bench-reap-${sessions}-${runId}`,
-      sessions,
-      closeBatchSize: options.reapBatch,
-      redisPid: redis.pid,
-      log,
-    });
-    bySize.push({ ...run, meetsCallTarget: run.maxCallMs <= TARGETS.reapMaxCallMs });
-  }
-  const [first] = bySize;
-  log(`reap: ${first.sessions} sessions again, one close call in flight`);
-  const oneInFlight = await runReap({
-    url: redis.url,
-    namespace: `bench-reap-serial-${first.sessions}-${runId}`,
-    sessions: first.sessions,
-    closeBatchSize: options.reapBatch,
-    reaperOptions: { closeCallsInFlight: 1 },
-    redisPid: redis.pid,
-    log,
-  });
-  let ownCore = null;
-  if (canPin()) {
-    const largest = bySize.at(-1).sessions;
-    log(`reap: ${largest} sessions again, redis-server on a core of its own`);
-    const run = await runReap({
-      url: redis.url,
-      namespace: `bench-reap-own-core-${largest}-${runId}`,
-      sessions: largest,
-      closeBatchSize: options.reapBatch,
-      redisPid: redis.pid,
-      ownCore: true,
-      log,
-    });
-    ownCore = { ...run, meetsCallTarget: run.maxCallMs <= TARGETS.reapMaxCallMs };
-  }
-  return {
-    ...first,
-    oneInFlight,
-    ownCore,
-    meetsSpeedTarget: first.sessionsPerSec >= TARGETS.reapSessionsPerSec,
-    meetsCallTarget: first.meetsCallTarget,
-    meetsCallTargetAtEverySize: bySize.every((run) => run.meetsCallTarget),
-    bySize,
-  };
 }
 
 async function main() {

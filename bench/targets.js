@@ -3,6 +3,8 @@
  * The targets the issues set, and each figure's verdict against its target. The table, the JSON
  * and bench/RESULTS.md all take their ok/MISSED from here.
  */
+const { n } = require('./table-format');
+
 const TARGETS = {
   /** Ingest (largest batch size) within 4x of raw pipelined SETs on the same server. */
   ratio: 0.25,
@@ -29,8 +31,6 @@ const TARGETS = {
   reapSessionsPerSec: 200_000,
   heartbeat: 'bytesAt1k == bytesAt100k and commandsAt1k == commandsAt100k',
 };
-
-const n = (x) => Math.round(x).toLocaleString('en-US');
 
 /** One row per target that the run measured: figure, measured value, target, ok. */
 function verdicts(result) {
