@@ -2,17 +2,11 @@ import { Cluster, type Redis } from 'ioredis';
 import { Keys } from '../keys';
 import type { RedisClient } from '../redis/redis-client';
 import { SauReader } from '../reader/sau-reader';
-import { loadScripts } from '../scripts/script-catalog';
 import { checkNamespaceAndZone } from './namespace-checks';
+import { checkRights } from './acl-rights';
+import type { CheckStatus, DoctorCheck } from './doctor-check';
 
-/** ok: nothing to do; warn: works, but look at it; fail: sau-monitor cannot count correctly. */
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-}
+export type { CheckStatus, DoctorCheck } from './doctor-check';
 
 export interface DoctorReport {
   checks: DoctorCheck[];
@@ -37,69 +31,6 @@ const GOOD_VERSION = [7, 0];
 const CLOCK_WARN_MS = 1000;
 /** A sampler takes over within three default intervals of 10 s; older gauges mean nobody samples. */
 const GAUGES_STALE_MS = 40_000;
-
-/**
- * Commands the reader's client sends itself (SauReader, the CLI, the doctor's lease check), besides
- * the commands inside its scripts, which are read from lua/ so this list cannot drift. INFO is
- * ioredis' ready check on every connect.
- */
-const READER_CLIENT_COMMANDS = [
-  'EVALSHA',
-  'EVAL',
-  'INFO',
-  'PING',
-  'TIME',
-  'HGETALL',
-  'HGET',
-  'HMGET',
-  'ZRANGE',
-  'ZCARD',
-  'SCARD',
-  'PFCOUNT',
-  'XRANGE',
-  'EXISTS',
-];
-
-/**
- * What the monitor's client sends besides scripts: the resync's ZSCAN of its sessions, and a
- * close's or a reap's ZRANGE of the sessions it closes next and HGETALL of the reaping hash.
- */
-const MONITOR_CLIENT_COMMANDS = ['ZSCAN', 'ZRANGE', 'HGETALL'];
-
-/** The scripts a read-only user runs (SauReader, `sau-cli reap --dry-run`, this doctor). */
-export const READER_SCRIPTS = ['readStats', 'readSessions', 'expiredLeases'];
-
-/**
- * The write every monitor needs (each script that changes state writes a hash). A user refused it
- * is taken as a read-only user, such as redis.conf.example's sau-reader, and checked as a reader.
- */
-const WRITE_PROBE = 'HSET';
-
-/** Arguments after the key that make a valid call of each command, for ACL DRYRUN. */
-const EXTRA_ARGS: Record<string, number> = {
-  EXPIREAT: 1,
-  PEXPIRE: 1,
-  HDEL: 1,
-  HEXISTS: 1,
-  HGET: 1,
-  HMGET: 1,
-  HINCRBY: 2,
-  HSET: 2,
-  SADD: 1,
-  SMISMEMBER: 1,
-  SET: 1,
-  XADD: 3,
-  XTRIM: 2,
-  XRANGE: 2,
-  ZADD: 2,
-  ZCOUNT: 2,
-  ZRANGE: 2,
-  ZREM: 1,
-  ZREMRANGEBYRANK: 2,
-  ZSCORE: 1,
-  ZMSCORE: 1,
-  ZSCAN: 1,
-};
 
 /**
  * Checks the Redis a namespace lives in: version, persistence, eviction policy, the connected
@@ -255,108 +186,6 @@ async function checkEviction(client: Redis): Promise<DoctorCheck> {
     name,
     status: 'fail',
     detail: `${policy} (${limitText}): under memory pressure Redis may evict live-state keys (no TTL) and SAU goes wrong; use noeviction`,
-  };
-}
-
-/**
- * The commands called in `scripts` (all of lua/ when undefined), read from their bundled sources,
- * includes resolved. test/integration/acl.test.ts checks redis.conf.example's users with it.
- */
-export function commandsCalledByScripts(scripts?: readonly string[]): string[] {
-  const commands = new Set<string>();
-  for (const script of loadScripts().values()) {
-    if (scripts && !scripts.includes(script.name)) continue;
-    for (const match of script.source.matchAll(/(?:rcall|redis\.call)\('([A-Z]+)'/g)) {
-      commands.add(match[1]);
-    }
-  }
-  return [...commands];
-}
-
-/** `command` as ACL DRYRUN arguments on `key`, with as many arguments as a valid call needs. */
-export function dryRunArguments(command: string, key: string): string[] {
-  if (command === 'EVALSHA') return [command, '0'.repeat(40), '1', key];
-  if (command === 'EVAL') return [command, 'return 1', '1', key];
-  if (command === 'TIME' || command === 'PING' || command === 'INFO') return [command];
-  return [command, key, ...Array<string>(EXTRA_ARGS[command] ?? 0).fill('0')];
-}
-
-async function checkRights(client: Redis, keys: Keys): Promise<DoctorCheck> {
-  const name = 'acl rights';
-  let user: string;
-  try {
-    user = String(await client.call('ACL', 'WHOAMI'));
-  } catch (err) {
-    return {
-      name,
-      status: 'warn',
-      detail: `cannot check: ACL WHOAMI refused (${(err as Error).message})`,
-    };
-  }
-  const key = `${keys.prefix}x`;
-  const readerNeeds = new Set([
-    ...READER_CLIENT_COMMANDS,
-    ...commandsCalledByScripts(READER_SCRIPTS),
-  ]);
-  const all = [
-    ...new Set([
-      ...readerNeeds,
-      ...MONITOR_CLIENT_COMMANDS,
-      ...commandsCalledByScripts(),
-      WRITE_PROBE,
-    ]),
-  ];
-  const denied = new Set<string>();
-  const unchecked: string[] = [];
-  for (const command of all) {
-    try {
-      const reply = String(
-        await client.call('ACL', 'DRYRUN', user, ...dryRunArguments(command, key)),
-      );
-      if (reply !== 'OK') denied.add(command);
-    } catch (err) {
-      const message = (err as Error).message;
-      if (/NOPERM|unknown subcommand|unknown command/i.test(message)) {
-        return {
-          name,
-          status: 'warn',
-          detail: `cannot check user ${user}: ACL DRYRUN refused (${message})`,
-        };
-      }
-      unchecked.push(command);
-    }
-  }
-  const readOnly = denied.has(WRITE_PROBE);
-  const needed = readOnly ? all.filter((c) => readerNeeds.has(c)) : all;
-  const missing = needed.filter((c) => denied.has(c)).sort();
-  if (missing.length > 0) {
-    return {
-      name,
-      status: 'fail',
-      detail: readOnly
-        ? `user ${user} may not write, nor run ${missing.join(', ')} on ${key}, which the reader needs`
-        : `user ${user} may not run ${missing.join(', ')} on ${key}`,
-    };
-  }
-  const checked = needed.filter((c) => !unchecked.includes(c));
-  if (unchecked.length > 0) {
-    return {
-      name,
-      status: 'warn',
-      detail: `user ${user}: ${checked.length} commands allowed, could not check ${unchecked.join(', ')}`,
-    };
-  }
-  if (readOnly) {
-    return {
-      name,
-      status: 'ok',
-      detail: `user ${user} is read-only: may run all ${needed.length} commands the reader and sau-cli need on ${keys.prefix}* (not monitors, \`reap\` or \`import\`)`,
-    };
-  }
-  return {
-    name,
-    status: 'ok',
-    detail: `user ${user} may run all ${needed.length} commands the library needs on ${keys.prefix}*`,
   };
 }
 

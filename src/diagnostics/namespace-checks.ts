@@ -1,6 +1,6 @@
 import { namespaceProblems } from '../reader/namespace-check';
 import type { SauReader } from '../reader/sau-reader';
-import type { DoctorCheck } from './doctor';
+import type { DoctorCheck } from './doctor-check';
 
 /**
  * The doctor's `namespace` and `time zone` rows: a warning when the namespace has no data at all

@@ -69,7 +69,7 @@ export function buildBatch(
   const touched = new Map<string, Touched>();
   const profiles = new Map<string, [string, string, number, number, number]>();
   const logProfiles = new Map<string, string>();
-  /** The closed sessions' members and connection times, for the closed-session log. */
+  // The closed sessions' members and connection times, for the closed-session log.
   const logMembers: string[] = [];
   const logTimes: (number | undefined)[] = [];
   const activeSeen = new Set<string>();

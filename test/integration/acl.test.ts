@@ -9,8 +9,8 @@ import {
   READER_SCRIPTS,
   commandsCalledByScripts,
   dryRunArguments,
-  runDoctor,
-} from '../../src/diagnostics/doctor';
+} from '../../src/diagnostics/acl-rights';
+import { runDoctor } from '../../src/diagnostics/doctor';
 import { addDays } from '../../src/time/zoned-calendar';
 import { startPrivateRedis, type PrivateRedis } from '../../src/redis/private-redis-server';
 import { uniqueNamespace } from '../support/redis-server';
