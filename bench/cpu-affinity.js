@@ -5,9 +5,10 @@
  * The machine has two cores, shared by redis-server and the reaper being measured (and, on a
  * shared host, by others). A script call that SLOWLOG shows at 9 ms may have done 1 ms of work and
  * waited for a core the rest of the time. The reap bench counts redis-server's involuntary context
- * switches during the reap, and measures one reap with redis-server on a core of its own, as it
- * would be on a server of its own, so that the longest call measures the script, not the sharing.
- * Linux only (taskset and /proc); elsewhere these figures are left out.
+ * switches during the reap, and measures one reap with redis-server on a core of its own and the
+ * bench's processes on the others, as on a server of its own, so that the longest call measures
+ * the script more than the sharing (the kernel, the host and other processes still preempt it
+ * now and then). Linux only (taskset and /proc); elsewhere these figures are left out.
  */
 const { execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');

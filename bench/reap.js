@@ -111,8 +111,10 @@ async function runReap({
     const countersBefore = await readCounters(admin);
     const cores = coreSets();
     if (ownCore) {
+      // Everything of the bench on the other cores: the reaper, and this process too.
       pinProcess(redisPid, cores.own);
       pinProcess(reaper.pid, cores.rest);
+      pinProcess(process.pid, cores.rest);
     }
     const preemptedBefore = preemptions(redisPid);
 
@@ -120,7 +122,10 @@ async function runReap({
     try {
       reaped = await reaper.reap();
     } finally {
-      if (ownCore) pinProcess(redisPid, cores.all);
+      if (ownCore) {
+        pinProcess(redisPid, cores.all);
+        pinProcess(process.pid, cores.all);
+      }
     }
     const { report, totalMs, batchMs, cpuMs } = reaped;
     const preemptedAfter = preemptions(redisPid);
