@@ -46,15 +46,20 @@ export class ZonedCalendar {
     }
   }
 
-  /** The local date (`YYYY-MM-DD`) at an instant. */
+  /** The date (`YYYY-MM-DD`) of the day containing an instant (dayAt). */
   dateAt(epochMs: number): string {
-    const p = this.fields(epochMs);
-    return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+    return this.dayAt(epochMs).date;
   }
 
-  /** The day containing an instant. */
+  /**
+   * The day containing an instant: the day of the date its clock shows, except where the clock
+   * went back across midnight (St. John's until 2011 went from 00:01 back to 23:01): there the
+   * date shows again after the next day began, and that stretch belongs to the next day. Days
+   * never overlap, so an instant is always within its day's bounds and a script's day check agrees.
+   */
   dayAt(epochMs: number): ZonedDay {
-    return this.day(this.dateAt(epochMs));
+    const day = this.day(this.shownDateAt(epochMs));
+    return epochMs >= day.endMs ? this.day(addDays(day.date, 1)) : day;
   }
 
   /** A day by its local date. */
@@ -77,12 +82,25 @@ export class ZonedCalendar {
     // Two passes settle the offset even when the offset at `wall` differs from the one at midnight.
     let guess = wall - this.offsetAt(wall);
     guess = wall - this.offsetAt(guess);
+    // Where midnight comes twice (the clock going back from 01:00 to 00:00), the day starts at the
+    // first: offsets are whole quarter hours, so a midnight is too.
+    const target = formatDate(y, m, d);
+    for (let step = 0; step < 4 * 3 && this.shownDateAt(guess - 15 * 60_000) === target; step++) {
+      guess -= 15 * 60_000;
+    }
     // Where midnight does not exist (DST starting at 00:00), the day starts at its first instant.
     // Where the whole date was skipped (Samoa, 2011-12-30), this stops at the next date's start,
     // making the skipped day empty. Offsets move in steps of 15 minutes at the finest.
-    const target = formatDate(y, m, d);
-    for (let step = 0; step < 4 * 48 && this.dateAt(guess) < target; step++) guess += 15 * 60_000;
+    for (let step = 0; step < 4 * 48 && this.shownDateAt(guess) < target; step++) {
+      guess += 15 * 60_000;
+    }
     return guess;
+  }
+
+  /** The local date the zone's clock shows at an instant. */
+  private shownDateAt(epochMs: number): string {
+    const p = this.fields(epochMs);
+    return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
   }
 
   /** Zone offset from UTC in ms at an instant. */

@@ -107,6 +107,38 @@ describe('ZonedCalendar', () => {
       ).toBe('2024-06-30');
     });
 
+    it('gives the hour a clock shows twice across midnight to the day that began first', () => {
+      // St. John's, 2004-10-31: at 00:01 local daylight time the clock went back to 23:01 of the
+      // 30th. The 31st began at 02:30 UTC; the 30th shows again from 02:31 to 03:30 UTC.
+      const stJohns = new ZonedCalendar('America/St_Johns');
+      const thirtyFirst = stJohns.dayAt(Date.parse('2004-10-31T02:31:00Z'));
+      expect(intlDate(Date.parse('2004-10-31T02:31:00Z'), 'America/St_Johns')).toBe('2004-10-30');
+      expect(thirtyFirst).toMatchObject({
+        date: '2004-10-31',
+        startMs: Date.parse('2004-10-31T02:30:00Z'),
+        endMs: Date.parse('2004-11-01T03:30:00Z'),
+      });
+      expect(stJohns.dateAt(Date.parse('2004-10-31T03:29:59Z'))).toBe('2004-10-31');
+      expect(stJohns.dayAt(Date.parse('2004-10-31T02:29:59Z'))).toMatchObject({
+        date: '2004-10-30',
+        endMs: Date.parse('2004-10-31T02:30:00Z'),
+      });
+    });
+
+    it('starts a day at its first midnight where midnight comes twice', () => {
+      // Gaza, 1996-09-20: at 01:00 the clock went back to 00:00, so the 20th began at 21:00 UTC
+      // and showed midnight again at 22:00 UTC.
+      const gaza = new ZonedCalendar('Asia/Gaza');
+      expect(gaza.day('1996-09-20').startMs).toBe(Date.parse('1996-09-19T21:00:00Z'));
+      expect(gaza.dayAt(Date.parse('1996-09-19T21:30:00Z'))).toMatchObject({
+        date: '1996-09-20',
+        startMs: Date.parse('1996-09-19T21:00:00Z'),
+      });
+      expect(gaza.dayAt(Date.parse('1996-09-19T20:59:59Z')).endMs).toBe(
+        Date.parse('1996-09-19T21:00:00Z'),
+      );
+    });
+
     it('agrees with Intl for random instants in many zones', () => {
       const zones = [
         'UTC',
@@ -119,6 +151,7 @@ describe('ZonedCalendar', () => {
         'Pacific/Kiritimati',
         'Pacific/Chatham',
         'America/St_Johns',
+        'Asia/Gaza',
       ];
       const calendars = new Map(zones.map((z) => [z, new ZonedCalendar(z)]));
       fc.assert(
@@ -128,14 +161,25 @@ describe('ZonedCalendar', () => {
           (zone, at) => {
             const calendar = calendars.get(zone)!;
             const day = calendar.dayAt(at);
-            expect(day.date).toBe(intlDate(at, zone));
+            expect(calendar.dateAt(at)).toBe(day.date);
+            const shown = intlDate(at, zone);
+            if (shown !== day.date) {
+              // Only where the clock went back across midnight: the date shown again after the
+              // next day began belongs to that next day.
+              expect(shown).toBe(addDays(day.date, -1));
+              expect(at).toBeGreaterThan(day.startMs);
+            }
             expect(day.startMs).toBeLessThanOrEqual(at);
             expect(day.endMs).toBeGreaterThan(at);
-            // The bounds are the first instants of this day and of the next.
+            // The bounds are the first instants of this day and of the next: days follow each
+            // other without gap or overlap, whatever the clock shows twice or skips.
             expect(intlDate(day.startMs, zone)).toBe(day.date);
-            expect(intlDate(day.startMs - 1, zone)).toBe(addDays(day.date, -1));
-            expect(intlDate(day.endMs, zone)).toBe(addDays(day.date, 1));
             expect(intlDate(day.endMs - 1, zone)).toBe(day.date);
+            expect(calendar.dayAt(day.startMs - 1).endMs).toBe(day.startMs);
+            const next = calendar.dayAt(day.endMs);
+            expect(next.startMs).toBe(day.endMs);
+            // The next date, or the one after where a date was skipped (Kiritimati, 1994-12-31).
+            expect([addDays(day.date, 1), addDays(day.date, 2)]).toContain(next.date);
             const hours = (day.endMs - day.startMs) / HOUR;
             expect(hours).toBeGreaterThanOrEqual(22);
             expect(hours).toBeLessThanOrEqual(26);
