@@ -7,7 +7,6 @@ import type { ZonedCalendar, ZonedDay } from '../time/zoned-calendar';
  */
 export class RedisClock {
   private offsetMs = 0;
-  private cached: ZonedDay | undefined;
 
   constructor(private readonly calendar: ZonedCalendar) {}
 
@@ -26,13 +25,9 @@ export class RedisClock {
     return this.offsetMs;
   }
 
-  /** The day that contains an instant; the current one is cached, as it is asked for every batch. */
+  /** The day that contains an instant (the calendar keeps the current one at hand). */
   dayAt(epochMs: number): ZonedDay {
-    const c = this.cached;
-    if (c && epochMs >= c.startMs && epochMs < c.endMs) return c;
-    const day = this.calendar.dayAt(epochMs);
-    this.cached = day;
-    return day;
+    return this.calendar.dayAt(epochMs);
   }
 
   today(): ZonedDay {

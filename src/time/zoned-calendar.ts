@@ -25,6 +25,12 @@ export interface ZonedDay {
  */
 export class ZonedCalendar {
   private readonly parts: Intl.DateTimeFormat;
+  /**
+   * The day dayAt found last. Callers ask for the current day again and again (every batch, every
+   * stats()), and finding a day's bounds costs tens of microseconds of Intl formatting. Days never
+   * overlap, so a day that holds the instant is its day.
+   */
+  private lastDay: ZonedDay | undefined;
 
   constructor(readonly timeZone: string) {
     try {
@@ -58,8 +64,12 @@ export class ZonedCalendar {
    * never overlap, so an instant is always within its day's bounds and a script's day check agrees.
    */
   dayAt(epochMs: number): ZonedDay {
-    const day = this.day(this.shownDateAt(epochMs));
-    return epochMs >= day.endMs ? this.day(addDays(day.date, 1)) : day;
+    const last = this.lastDay;
+    if (last && epochMs >= last.startMs && epochMs < last.endMs) return last;
+    const shown = this.day(this.shownDateAt(epochMs));
+    const day = epochMs >= shown.endMs ? this.day(addDays(shown.date, 1)) : shown;
+    this.lastDay = day;
+    return day;
   }
 
   /** A day by its local date. */
@@ -100,7 +110,7 @@ export class ZonedCalendar {
   /** The local date the zone's clock shows at an instant. */
   private shownDateAt(epochMs: number): string {
     const p = this.fields(epochMs);
-    return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+    return formatDate(p.year, p.month, p.day);
   }
 
   /** Zone offset from UTC in ms at an instant. */
