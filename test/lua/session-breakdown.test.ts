@@ -93,13 +93,17 @@ describe('session metadata and breakdowns in the scripts', () => {
         firstSeq: extra.firstSeq,
       });
     };
-    const close = (batchSize = 100, instant: 'now' | 'heartbeat' | `${number}` = 'now') =>
+    const close = (
+      batchSize = 100,
+      instant: 'now' | 'heartbeat' | `${number}` = 'now',
+      day: ZonedDay = today,
+    ) =>
       closeSessions(runner, keys, {
         instanceId: 'node-1',
         incarnation: 'inc-1',
         instant,
-        day: today,
-        expiry: expiryOf(today, 400),
+        day,
+        expiry: expiryOf(day, 400),
         batchSize,
         breakdownCap: options.breakdownCap,
       });
@@ -461,7 +465,7 @@ describe('session metadata and breakdowns in the scripts', () => {
   });
 
   it('splits the time of a session open across midnight by value and keeps when it connected', async () => {
-    const { client, keys, runner } = await setup();
+    const { client, keys, runner, close } = await setup();
     // A "day" that ends 1.2 s from now.
     const t0 = await redisNowMs(client);
     const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1200);
@@ -490,14 +494,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     // Alice is active on day two by the session's value, without a login.
     expect(await dayBreakdown(client, keys, '2031-02-01', 'os')).toEqual({ iOS: [0, 0, 1] });
 
-    const closed = await closeSessions(runner, keys, {
-      instanceId: 'node-1',
-      incarnation: 'inc-1',
-      instant: 'now',
-      day: dayTwo,
-      expiry: expiryOf(dayTwo, 400),
-      batchSize: 10,
-    });
+    const closed = await close(10, 'now', dayTwo);
     expect(await dayBreakdown(client, keys, '2031-02-01', 'os')).toEqual({
       iOS: [0, closed.closeMs - midnight, 1],
     });
@@ -505,7 +502,7 @@ describe('session metadata and breakdowns in the scripts', () => {
   });
 
   it('credits each value the time of its sessions reaped across midnight, on both days', async () => {
-    const { client, keys, runner } = await setup();
+    const { client, keys, runner, close } = await setup();
     const t0 = await redisNowMs(client);
     const { midnight, dayOne, dayTwo } = daysAroundMidnight(t0, 1200);
     // Several values, interleaved in connection order, so a close call's scores come grouped by
@@ -540,14 +537,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     );
     expect(Object.keys(stamps).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
 
-    const closed = await closeSessions(runner, keys, {
-      instanceId: 'node-1',
-      incarnation: 'inc-1',
-      instant: 'now',
-      day: dayTwo,
-      expiry: expiryOf(dayTwo, 400),
-      batchSize: 10,
-    });
+    const closed = await close(10, 'now', dayTwo);
     expect(closed).toMatchObject({ status: 0, closed: 6, left: 0 });
     const end = closed.closeMs;
     const osTime = (ids: string[], from: (id: string) => number, to: (id: string) => number) =>
