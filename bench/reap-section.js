@@ -17,44 +17,34 @@ const { TARGETS } = require('./targets');
  * redis-server waited for its core, and this run shows what the calls cost without that.
  */
 async function measureReap({ redis, runId, options, log }) {
-  const bySize = [];
-  for (const sessions of options.reapSessions) {
-    log(`reap: ${sessions} sessions of a dead instance`);
+  // One reap in a namespace of its own (`kind` names the variant), judged on its longest call.
+  const reap = async (kind, sessions, extra = {}) => {
     const run = await runReap({
       url: redis.url,
-      namespace: `bench-reap-${sessions}-${runId}`,
+      namespace: `bench-reap-${kind}${sessions}-${runId}`,
       sessions,
       closeBatchSize: options.reapBatch,
       redisPid: redis.pid,
       log,
+      ...extra,
     });
-    bySize.push({ ...run, meetsCallTarget: run.maxCallMs <= TARGETS.reapMaxCallMs });
+    return { ...run, meetsCallTarget: run.maxCallMs <= TARGETS.reapMaxCallMs };
+  };
+  const bySize = [];
+  for (const sessions of options.reapSessions) {
+    log(`reap: ${sessions} sessions of a dead instance`);
+    bySize.push(await reap('', sessions));
   }
   const [first] = bySize;
   log(`reap: ${first.sessions} sessions again, one close call in flight`);
-  const oneInFlight = await runReap({
-    url: redis.url,
-    namespace: `bench-reap-serial-${first.sessions}-${runId}`,
-    sessions: first.sessions,
-    closeBatchSize: options.reapBatch,
+  const oneInFlight = await reap('serial-', first.sessions, {
     reaperOptions: { closeCallsInFlight: 1 },
-    redisPid: redis.pid,
-    log,
   });
   let ownCore = null;
   if (canPin()) {
     const largest = bySize.at(-1).sessions;
     log(`reap: ${largest} sessions again, redis-server on a core of its own`);
-    const run = await runReap({
-      url: redis.url,
-      namespace: `bench-reap-own-core-${largest}-${runId}`,
-      sessions: largest,
-      closeBatchSize: options.reapBatch,
-      redisPid: redis.pid,
-      ownCore: true,
-      log,
-    });
-    ownCore = { ...run, meetsCallTarget: run.maxCallMs <= TARGETS.reapMaxCallMs };
+    ownCore = await reap('own-core-', largest, { ownCore: true });
   }
   return {
     ...first,
