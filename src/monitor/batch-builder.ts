@@ -1,4 +1,4 @@
-import type { BatchPayload } from '../scripts/commands/apply-batch';
+import { emptyBatchPayload, type BatchPayload } from '../scripts/commands/apply-batch';
 import { closedMembersValue, closedProfileField, closedTimesValue } from '../session/closed-record';
 import { profileIdOf } from '../session/profile-id';
 import { memberOf, parseMember } from '../session/session-member';
@@ -74,25 +74,7 @@ export function buildBatch(
   const logTimes: (number | undefined)[] = [];
   const activeSeen = new Set<string>();
   const pairsSeen = new Set<string>();
-  const payload: BatchPayload = {
-    closes: [],
-    closeProfiles: [],
-    carries: [],
-    carryProfiles: [],
-    rewrites: [],
-    news: [],
-    touchesPrevDay: false,
-    userChanges: [],
-    profiles: [],
-    activeUsers: [],
-    pairs: [],
-    logFields: [],
-    opened: 0,
-    logins: 0,
-    closed: 0,
-    sessionsDelta: 0,
-    anonymousDelta: 0,
-  };
+  const payload = emptyBatchPayload();
   let applied = 0;
   let midnight = false;
 

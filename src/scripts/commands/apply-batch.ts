@@ -44,6 +44,29 @@ export interface BatchPayload {
   anonymousDelta: number;
 }
 
+/** A payload that changes nothing yet, for a batch builder to fill. */
+export function emptyBatchPayload(): BatchPayload {
+  return {
+    closes: [],
+    closeProfiles: [],
+    carries: [],
+    carryProfiles: [],
+    rewrites: [],
+    news: [],
+    touchesPrevDay: false,
+    userChanges: [],
+    profiles: [],
+    activeUsers: [],
+    pairs: [],
+    logFields: [],
+    opened: 0,
+    logins: 0,
+    closed: 0,
+    sessionsDelta: 0,
+    anonymousDelta: 0,
+  };
+}
+
 export interface ApplyBatchInput {
   instanceId: string;
   incarnation: string;
