@@ -1,4 +1,4 @@
-import { pingRedis } from '../redis/private-redis-server';
+import { pingRedis } from '../redis/ping-redis';
 import { startLocalRedis } from './local-redis';
 
 /** How long the demo waits for a Redis on the default port before starting its own. */

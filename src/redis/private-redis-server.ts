@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { Redis } from 'ioredis';
 import { killWithThisProcess, onThisProcessExit } from '../process/kill-with-this-process';
+import { pingRedis } from './ping-redis';
 
 /**
  * A private redis-server on a free loopback port, for the demo, the benchmark and the tests: the
@@ -18,8 +18,6 @@ const HOST = '127.0.0.1';
 const DEFAULT_REDIS_PORT = 6379;
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
-/** One PING attempt; the start loop tries again until its own deadline. */
-const PROBE_TIMEOUT_MS = 1_000;
 const PROBE_INTERVAL_MS = 50;
 /** Starts tried before giving up: another process may take the port between probe and bind. */
 const ATTEMPTS = 4;
@@ -115,47 +113,9 @@ export async function freePort(): Promise<number> {
   }
 }
 
-export interface PingOptions {
-  /** For the connection and for each command; 1 s by default. */
-  timeoutMs?: number;
-  tls?: ConnectionOptions;
-  /** Also require INFO's `process_id` to be this: the server that answers is the one we started. */
-  pid?: number;
-}
-
-/**
- * True when a Redis at `url` answers PING within the timeout (an error reply such as LOADING is a
- * no); never throws, never retries.
- */
-export async function pingRedis(url: string, options: PingOptions = {}): Promise<boolean> {
-  const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
-  const client = new Redis(url, {
-    ...(options.tls ? { tls: options.tls } : {}),
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    if ((await client.ping()) !== 'PONG') return false;
-    if (options.pid === undefined) return true;
-    return /^process_id:(\d+)/m.exec(await client.info('server'))?.[1] === String(options.pid);
-  } catch {
-    return false;
-  } finally {
-    // quit() a ready client: disconnect() on a socket that is already gone arms a 2 s timer that
-    // nothing clears, and that timer alone keeps a test runner or a CLI from exiting.
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-    else if (client.status !== 'end') client.disconnect();
-  }
-}
-
 export interface WaitOptions {
   tls?: ConnectionOptions;
-  /** See {@link PingOptions.pid}. */
+  /** Also require INFO's `process_id` to be this: the server that answers is the one we started. */
   pid?: number;
   /** The server's process: waiting ends as soon as it has exited or could not be started. */
   child?: ChildProcess;

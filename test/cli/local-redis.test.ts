@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalRedis } from '../../src/demo/local-redis';
 import { pickRedis } from '../../src/demo/pick-redis';
-import { pingRedis, startPrivateRedis } from '../../src/redis/private-redis-server';
+import { pingRedis } from '../../src/redis/ping-redis';
+import { startPrivateRedis } from '../../src/redis/private-redis-server';
 
 const BUILT_STARTER = join(__dirname, '..', '..', 'dist', 'redis', 'private-redis-server.js');
 
