@@ -20,8 +20,9 @@ const { ScriptRunner } = require('../dist/scripts/script-runner');
 const { BatchWriter } = require('../dist/monitor/batch-writer');
 const { encodeSessionMeta } = require('../dist/session/session-meta');
 const { ZonedCalendar } = require('../dist/time/zoned-calendar');
-const { seededRandom, pickWeighted, between } = require('../dist/demo/random');
+const { seededRandom } = require('../dist/demo/random');
 const { meteorIds } = require('./meteor-id');
+const { realisticMeta } = require('./realistic-meta');
 const { infoMemory } = require('./memory-info');
 const { scanKeys, deleteKeys } = require('./scan-keys');
 
@@ -220,64 +221,6 @@ async function measureWithMeta({ url, namespace, sessions, loggedInShare, log })
     await monitor.stop().catch((err) => log(`memory: stop failed: ${err.message}`));
     client.disconnect();
   }
-}
-
-/**
- * A client as Rocket.Chat's sessions show them: mostly browsers on desktops, the desktop app, and
- * the phone apps; browsers report a major version, apps their release; the address truncated to
- * its /24, the default privacy mode.
- */
-const CLIENTS = [
-  {
-    weight: 30,
-    deviceType: 'browser',
-    os: ['Windows', '10'],
-    client: ['Chrome', ['124', '125', '126']],
-  },
-  { weight: 8, deviceType: 'browser', os: ['Windows', '10'], client: ['Edge', ['124', '125']] },
-  { weight: 6, deviceType: 'browser', os: ['Windows', '10'], client: ['Firefox', ['125', '126']] },
-  {
-    weight: 10,
-    deviceType: 'browser',
-    os: ['Mac OS', '10.15.7'],
-    client: ['Chrome', ['125', '126']],
-  },
-  { weight: 6, deviceType: 'browser', os: ['Mac OS', '10.15.7'], client: ['Safari', ['17']] },
-  { weight: 4, deviceType: 'browser', os: ['Linux', ''], client: ['Firefox', ['126']] },
-  { weight: 4, deviceType: 'browser', os: ['Android', '14'], client: ['Chrome', ['125']] },
-  { weight: 4, deviceType: 'browser', os: ['iOS', '17.4.1'], client: ['Mobile Safari', ['17']] },
-  {
-    weight: 10,
-    deviceType: 'desktop-app',
-    os: ['Windows', '10'],
-    client: ['Rocket.Chat', ['3.9.14', '4.0.2']],
-  },
-  {
-    weight: 4,
-    deviceType: 'desktop-app',
-    os: ['Mac OS', '14.4'],
-    client: ['Rocket.Chat', ['4.0.2']],
-  },
-  {
-    weight: 8,
-    deviceType: 'mobile-app',
-    os: ['iOS', '17.4.1'],
-    client: ['RC Mobile', ['4.49.0', '4.48.1']],
-  },
-  { weight: 6, deviceType: 'mobile-app', os: ['Android', '14'], client: ['RC Mobile', ['4.49.0']] },
-];
-
-function realisticMeta(random) {
-  const c = pickWeighted(random, CLIENTS);
-  const versions = c.client[1];
-  return {
-    deviceType: c.deviceType,
-    osName: c.os[0],
-    osVersion: c.os[1],
-    clientName: c.client[0],
-    clientVersion: versions[between(random, 0, versions.length - 1)],
-    clientAddress: `${between(random, 1, 223)}.${between(random, 0, 255)}.${between(random, 0, 255)}.0`,
-  };
 }
 
 /**
