@@ -1,8 +1,8 @@
 'use strict';
 /**
  * The reap rows of the bench table (report-table.js): each size's speed, longest call, close
- * calls, and what Redis and the reaper process spent; then one call in flight, and redis-server on
- * a core of its own.
+ * calls, and what Redis and the reaper process spent; then one call in flight, a warm reaper, and
+ * redis-server on a core of its own.
  */
 const { TARGETS, setAt } = require('./targets');
 const { n, verdict } = require('./table-format');
@@ -50,6 +50,21 @@ function reapRows(reap) {
         `in Redis  (closeCallsInFlight 1; ${reap.callsInFlight} in flight above: ` +
         `${(reap.bySize[0].sessionsPerSec / one.sessionsPerSec).toFixed(2)}x its speed)`,
     ]);
+  }
+  const warm = reap.warm;
+  if (warm) {
+    rows.push(
+      [
+        `  ${n(warm.sessions)}, warm reaper`,
+        `${n(warm.sessionsPerSec)} sessions/s  (its process reaped ${n(warm.warmUpSessions)} ` +
+          `sessions first, as a monitor's reaper that has reaped before; ` +
+          `${(warm.sessionsPerSec / reap.bySize[0].sessionsPerSec).toFixed(2)}x the fresh process above); ` +
+          `close calls p50 ${warm.closeCallMs.p50} ms, p99 ${warm.closeCallMs.p99} ms, ` +
+          `longest ${warm.maxCallMs} ms`,
+      ],
+      ['    redis side', redisSide(warm)],
+      ['    reaper side', reaperSide(warm)],
+    );
   }
   const own = reap.ownCore;
   if (own) {

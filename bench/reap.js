@@ -47,14 +47,16 @@ async function runReap({
   leaseMs = 2000,
   heartbeatIntervalMs = 500,
   slowlogThresholdUs = 100,
-  // Filling goes through a real monitor at ingest speed: 1,000,000 sessions take minutes.
-  fillTimeoutMs = Math.max(120_000, sessions / 2),
+  // How long filling may take; killedVictim's default grows with the sessions.
+  fillTimeoutMs,
   // Any other SauReaper options, e.g. { closedSessionLog: false } to see the log's cost.
   reaperOptions = {},
   // redis-server's pid (to count its preemptions, and to pin it), when it runs on this machine.
   redisPid,
   // Reap with redis-server on a core of its own and the reaper on the others (cpu-affinity.js).
   ownCore = false,
+  // Sessions the same reaper process reaps first, unmeasured (0: a fresh process, as `sau-cli reap`).
+  warmUpSessions = 0,
   log = () => undefined,
 }) {
   const admin = new Redis(url);
@@ -65,36 +67,32 @@ async function runReap({
     reaperOptions: { ...reaperOptions, ...(closeBatchSize ? { closeBatchSize } : {}) },
   });
   const batchSize = closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE;
-  const { child, ready, failed } = startDyingInstance(
-    { url, namespace, sessions, users, leaseMs, heartbeatIntervalMs },
-    fillTimeoutMs,
-  );
+  const victimConfig = { url, namespace, reader, leaseMs, heartbeatIntervalMs, log };
+  const dying = [];
   const savedConfig = {};
   try {
-    const victim = await ready;
-    await reaper.connected;
-    const before = await Promise.race([reader.stats(), failed]);
-    if (before.now.sessions !== sessions || before.now.users !== victim.users) {
-      throw new Error(
-        `reap: expected ${sessions} live sessions and ${victim.users} users before the kill, found ${before.now.sessions} and ${before.now.users}`,
+    if (warmUpSessions > 0) {
+      // A first reap in the same process, not measured: what follows runs compiled code, as in a
+      // monitor's reaper that has reaped before. Counts are checked all the same.
+      const warmUp = await killedVictim(
+        {
+          ...victimConfig,
+          sessions: warmUpSessions,
+          users: Math.max(1, Math.floor(warmUpSessions / 4)),
+        },
+        dying,
+        reaper,
       );
+      const { report } = await reaper.reap();
+      await verify({ reader, admin, victim: warmUp, sessions: warmUpSessions, report });
+      log(`reap: the reaper process reaped ${warmUpSessions} sessions first, unmeasured`);
     }
-
-    await kill(child);
-    const killedAt = Date.now();
-    // Reaping before Redis TIME passes the lease would find nothing; wait without writing.
-    for (;;) {
-      const { lapsed } = await reader.deadInstances();
-      if (lapsed.includes(INSTANCE_ID)) break;
-      if (Date.now() - killedAt > leaseMs * 5 + 5000) {
-        throw new Error(`reap: the lease of ${INSTANCE_ID} never lapsed`);
-      }
-      await sleep(50);
-    }
-    const leaseWaitMs = Date.now() - killedAt;
-    log(
-      `reap: ${sessions} sessions (${victim.users} users) of a SIGKILLed instance, lease lapsed ${leaseWaitMs} ms after the kill`,
+    const victim = await killedVictim(
+      { ...victimConfig, sessions, users, fillTimeoutMs },
+      dying,
+      reaper,
     );
+    const { leaseWaitMs } = victim;
 
     // Script calls slower than the threshold are logged with their execution time. Not 0: Redis
     // also logs the commands a script calls (client "?:0"), hundreds of thousands of entries
@@ -186,6 +184,8 @@ async function runReap({
           ? null
           : preemptedAfter - preemptedBefore,
       ownCore,
+      // Sessions this reaper process reaped before this reap (0: it had never reaped).
+      warmUpSessions,
     };
     log(
       `reap: ${sessions} sessions in ${result.totalMs} ms (${result.sessionsPerSec}/s), ` +
@@ -194,12 +194,53 @@ async function runReap({
     );
     return result;
   } finally {
-    await kill(child);
+    for (const child of dying) await kill(child);
     await restoreConfig(admin, savedConfig).catch(() => undefined);
     await reader.close();
     reaper.kill();
     admin.disconnect();
   }
+}
+
+/**
+ * A dying instance with `sessions` sessions, SIGKILLed once they are all in Redis, and Redis TIME
+ * past its lease: resolves with its report and how long the lease took to lapse. Its process goes
+ * into `dying`, for the caller to kill whatever happens.
+ */
+async function killedVictim(config, dying, reaper) {
+  const { url, namespace, reader, sessions, users, leaseMs, heartbeatIntervalMs, log } = config;
+  // Filling goes through a real monitor at ingest speed: 1,000,000 sessions take minutes.
+  const fillTimeoutMs = config.fillTimeoutMs ?? Math.max(120_000, sessions / 2);
+  const { child, ready, failed } = startDyingInstance(
+    { url, namespace, sessions, users, leaseMs, heartbeatIntervalMs },
+    fillTimeoutMs,
+  );
+  dying.push(child);
+  const victim = await ready;
+  await reaper.connected;
+  const before = await Promise.race([reader.stats(), failed]);
+  if (before.now.sessions !== sessions || before.now.users !== victim.users) {
+    throw new Error(
+      `reap: expected ${sessions} live sessions and ${victim.users} users before the kill, found ${before.now.sessions} and ${before.now.users}`,
+    );
+  }
+
+  await kill(child);
+  const killedAt = Date.now();
+  // Reaping before Redis TIME passes the lease would find nothing; wait without writing.
+  for (;;) {
+    const { lapsed } = await reader.deadInstances();
+    if (lapsed.includes(INSTANCE_ID)) break;
+    if (Date.now() - killedAt > leaseMs * 5 + 5000) {
+      throw new Error(`reap: the lease of ${INSTANCE_ID} never lapsed`);
+    }
+    await sleep(50);
+  }
+  const leaseWaitMs = Date.now() - killedAt;
+  log(
+    `reap: ${sessions} sessions (${victim.users} users) of a SIGKILLed instance, lease lapsed ${leaseWaitMs} ms after the kill`,
+  );
+  return { ...victim, leaseWaitMs };
 }
 
 /** Puts back the server settings the measurement changed; once. */
