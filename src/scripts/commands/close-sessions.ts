@@ -135,6 +135,7 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   const size = read.length / 2;
   const members = new Array<string>(size);
   const connectedAt = new Array<number>(size);
+  // Each user's change of live sessions: minus its sessions closed here.
   const userSessions = new Map<string, number>();
   // In the order of each profile's first session, so the first session's comes first.
   const profileSessions = new Map<string, { loggedIn: number; scores: string[] }>();
@@ -150,16 +151,12 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     profile.scores.push(score);
     if (userId) {
       profile.loggedIn++;
-      userSessions.set(userId, (userSessions.get(userId) ?? 0) + 1);
+      userSessions.set(userId, (userSessions.get(userId) ?? 0) - 1);
     } else {
       anonymous++;
     }
   }
-  const users = liveUserArgs(
-    keys,
-    scriptKeys,
-    [...userSessions].map(([userId, sessions]) => [userId, -sessions] as const),
-  );
+  const users = liveUserArgs(keys, scriptKeys, userSessions);
   const scores: string[] = [];
   const profiles: ScriptArg[] = [];
   for (const [id, profile] of profileSessions) {
