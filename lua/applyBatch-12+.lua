@@ -57,8 +57,8 @@
       M + W new members of the carried sessions (scored at the day start) and the rewritten ones
         (at their old score, as ZMSCORE read it)
       C + M profile ids of the closed and carried sessions, for their time by value
-      U user changes in event order, three arguments each: index in KEYS of the user's live users
-        hash, user id, +1 or -1
+      U user changes in event order, two arguments each: index in KEYS of the user's live users
+        hash (negative: the user's session leaves, -1; else it enters, +1), user id
       P profiles, eleven arguments each: id, content, the fields of its values (d:, o:, b:, then
         the logged-in D:, O:, B:), change of live sessions, of logged-in live sessions, sessions
         opened today
@@ -99,7 +99,7 @@ local NEW_FROM = OLD_FROM + nC + nM + nW
 local MOVED_FROM = NEW_FROM + nN
 local PROFILE_IDS_FROM = MOVED_FROM + nM + nW
 local U_FROM = PROFILE_IDS_FROM + nC + nM
-local P_FROM = U_FROM + 3 * nU
+local P_FROM = U_FROM + 2 * nU
 local A_FROM = P_FROM + 11 * nP
 local Q_FROM = A_FROM + nA
 local L_FROM = Q_FROM + 2 * nQ
@@ -197,8 +197,13 @@ for i = 1, nC + nM do
   breakdownCredited(breakdown, ARGV[PROFILE_IDS_FROM + i - 1], creditTime(live, tonumber(scores[i]), closeMs))
 end
 
-for at = U_FROM, P_FROM - 1, 3 do
-  liveUserDelta(live, KEYS[tonumber(ARGV[at])], ARGV[at + 1], tonumber(ARGV[at + 2]))
+for at = U_FROM, P_FROM - 1, 2 do
+  local index = tonumber(ARGV[at])
+  if index > 0 then
+    liveUserDelta(live, KEYS[index], ARGV[at + 1], 1)
+  else
+    liveUserDelta(live, KEYS[-index], ARGV[at + 1], -1)
+  end
 end
 
 if nA + nQ > 0 then

@@ -2,18 +2,12 @@ import type { Keys } from '../keys';
 import type { ScriptArg } from './script-runner';
 
 /**
- * The user changes of a script call, three arguments each: the index in KEYS of the user's live
- * users hash (appended to `scriptKeys` the first time the call needs it, so a Cluster sees every
- * key), the user id, and the change of its live sessions. Used by applyBatch and closeSessions.
+ * The index in KEYS of each user's live users hash, appended to `scriptKeys` the first time a call
+ * needs it, so that a Cluster sees every key the script touches.
  */
-export function liveUserArgs(
-  keys: Keys,
-  scriptKeys: string[],
-  changes: Iterable<readonly [string, number]>,
-): ScriptArg[] {
-  const args: ScriptArg[] = [];
+function liveUsersKeyIndex(keys: Keys, scriptKeys: string[]): (userId: string) => number {
   const keyIndex = new Map<string, number>();
-  for (const [userId, delta] of changes) {
+  return (userId) => {
     const key = keys.liveUsersOf(userId);
     let index = keyIndex.get(key);
     if (index === undefined) {
@@ -21,7 +15,42 @@ export function liveUserArgs(
       index = scriptKeys.length;
       keyIndex.set(key, index);
     }
-    args.push(index, userId, delta);
+    return index;
+  };
+}
+
+/**
+ * applyBatch's user changes, each a session entering (+1) or leaving (-1), two arguments each: the
+ * KEYS index of the user's live users hash, negated for a session leaving, and the user id. The
+ * sign saves the third argument a batch would pass for most of its events.
+ */
+export function signedLiveUserArgs(
+  keys: Keys,
+  scriptKeys: string[],
+  changes: Iterable<readonly [string, number]>,
+): ScriptArg[] {
+  const indexOf = liveUsersKeyIndex(keys, scriptKeys);
+  const args: ScriptArg[] = [];
+  for (const [userId, delta] of changes) {
+    if (delta !== 1 && delta !== -1) {
+      throw new Error(`a batch changes a user's live sessions by one at a time, not ${delta}`);
+    }
+    args.push(delta * indexOf(userId), userId);
   }
+  return args;
+}
+
+/**
+ * closeSessions' users, three arguments each: the KEYS index of the user's live users hash, the
+ * user id, and the change of its live sessions (minus the sessions a chunk closes).
+ */
+export function liveUserArgs(
+  keys: Keys,
+  scriptKeys: string[],
+  changes: Iterable<readonly [string, number]>,
+): ScriptArg[] {
+  const indexOf = liveUsersKeyIndex(keys, scriptKeys);
+  const args: ScriptArg[] = [];
+  for (const [userId, delta] of changes) args.push(indexOf(userId), userId, delta);
   return args;
 }

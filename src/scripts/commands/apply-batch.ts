@@ -5,7 +5,7 @@ import type { ScriptArg, ScriptRunner } from '../script-runner';
 import { ScriptStatus } from '../script-status';
 import { breakdownCapOf, breakdownFieldsOf } from '../../session/breakdown-dimensions';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
-import { liveUserArgs } from '../live-user-args';
+import { signedLiveUserArgs } from '../live-user-args';
 
 /** Who used which value on a day is only needed while the day can still be written to. */
 const PAIRS_GRACE_S = 3600;
@@ -127,7 +127,7 @@ export async function applyBatch(
     keys.dayBreakdownUsers(day.date),
     keys.closedSessions(),
   ];
-  const users = liveUserArgs(keys, scriptKeys, payload.userChanges);
+  const users = signedLiveUserArgs(keys, scriptKeys, payload.userChanges);
   const args: ScriptArg[] = [
     input.incarnation,
     day.startMs,
