@@ -100,6 +100,7 @@ async function measure(tree, opts, round) {
         perSec: run.eventsPerSec,
         scriptUsec: run.server.scriptUsecPerEvent,
         busy: run.server.busyFraction,
+        cpu: run.processCpuUsecPerEvent,
       };
     }
     const { runReap } = require(join(tree.dir, 'bench', 'reap.js'));
@@ -109,6 +110,7 @@ async function measure(tree, opts, round) {
       scriptUsec: run.usecPerSession,
       p99Ms: run.closeCallMs.p99,
       maxCallMs: run.maxCallMs,
+      cpu: run.reaperCpuMs,
     };
   } finally {
     await server.stop();
@@ -143,10 +145,14 @@ async function main() {
         commit: tree.commit,
         perSec: Math.round(median(own.map((r) => r.perSec))),
         scriptUsec: Math.round(median(own.map((r) => r.scriptUsec)) * 100) / 100,
+        // The measuring process's CPU: per event (ingest) or the reaper's per reap (ms); null
+        // for a revision whose bench does not report it.
+        cpu: own.every((r) => r.cpu != null) ? median(own.map((r) => r.cpu)) : null,
       };
     });
     const [a, b] = medians;
     const unit = opts.section === 'ingest' ? 'events' : 'sessions';
+    const cpuUnit = opts.section === 'ingest' ? 'us per event' : 'ms per reap';
     const result = {
       section: opts.section,
       unit,
@@ -161,7 +167,8 @@ async function main() {
       for (const m of medians) {
         process.stdout.write(
           `${m.revision.padEnd(16)} median ${m.perSec.toLocaleString('en-US')} ${unit}/s, ` +
-            `${m.scriptUsec} us of script per ${unit.slice(0, -1)}\n`,
+            `${m.scriptUsec} us of script per ${unit.slice(0, -1)}` +
+            (m.cpu === null ? '\n' : `, process CPU ${m.cpu} ${cpuUnit}\n`),
         );
       }
       process.stdout.write(`${b.revision} / ${a.revision}: ${(b.perSec / a.perSec).toFixed(2)}x\n`);

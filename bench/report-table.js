@@ -55,7 +55,8 @@ function ingestRows({ ingest, naive, peer }) {
         `${run.ratioToPeer.toFixed(2)}x peer  ` +
         `${run.ratio.toFixed(3)} of ceiling  (${n(run.elapsedMs)} ms; redis busy ` +
         `${Math.round(run.busyFraction * 100)}%, ${run.scriptUsecPerEvent} us script and ` +
-        `${run.commandsPerEvent} redis.call per event)`,
+        `${run.commandsPerEvent} redis.call per event; monitor process ` +
+        `${run.processCpuUsecPerEvent} us CPU per event)`,
     ]);
   }
   rows.push(
