@@ -147,7 +147,9 @@ async function main() {
         scriptUsec: Math.round(median(own.map((r) => r.scriptUsec)) * 100) / 100,
         // The measuring process's CPU: per event (ingest) or the reaper's per reap (ms); null
         // for a revision whose bench does not report it.
-        cpu: own.every((r) => r.cpu != null) ? median(own.map((r) => r.cpu)) : null,
+        cpu: own.every((r) => r.cpu != null)
+          ? Math.round(median(own.map((r) => r.cpu)) * 100) / 100
+          : null,
       };
     });
     const [a, b] = medians;
