@@ -145,13 +145,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoStats> {
       );
       if (report) {
         reaped = true;
-        options.onEvent?.({
-          kind: 'reaped',
-          elapsedMs: Date.now() - startedAt,
-          by: 'reader',
-          instances: report.instances,
-          sessions: report.sessions,
-        });
+        // Every survivor reaps too: when another one's pass closed the sessions while this one
+        // only found the set empty and finished the instance, that survivor reports them
+        // (onReaped, before its stop below returns), and a line of 0 sessions would only mislead.
+        if (report.sessions > 0) {
+          options.onEvent?.({
+            kind: 'reaped',
+            elapsedMs: Date.now() - startedAt,
+            by: 'reader',
+            instances: report.instances,
+            sessions: report.sessions,
+          });
+        }
       }
     }
     if (!options.signal.aborted) await tick(options, Date.now() - startedAt);
