@@ -42,7 +42,8 @@ async function runReap({
   url,
   namespace,
   sessions = 100_000,
-  users = Math.max(1, Math.floor(sessions / 4)),
+  // Users the sessions belong to; killedVictim's default is a quarter of the sessions.
+  users,
   closeBatchSize,
   leaseMs = 2000,
   heartbeatIntervalMs = 500,
@@ -75,11 +76,7 @@ async function runReap({
       // A first reap in the same process, not measured: what follows runs compiled code, as in a
       // monitor's reaper that has reaped before. Counts are checked all the same.
       const warmUp = await killedVictim(
-        {
-          ...victimConfig,
-          sessions: warmUpSessions,
-          users: Math.max(1, Math.floor(warmUpSessions / 4)),
-        },
+        { ...victimConfig, sessions: warmUpSessions },
         dying,
         reaper,
       );
@@ -208,7 +205,8 @@ async function runReap({
  * into `dying`, for the caller to kill whatever happens.
  */
 async function killedVictim(config, dying, reaper) {
-  const { url, namespace, reader, sessions, users, leaseMs, heartbeatIntervalMs, log } = config;
+  const { url, namespace, reader, sessions, leaseMs, heartbeatIntervalMs, log } = config;
+  const users = config.users ?? Math.max(1, Math.floor(sessions / 4));
   // Filling goes through a real monitor at ingest speed: 1,000,000 sessions take minutes.
   const fillTimeoutMs = config.fillTimeoutMs ?? Math.max(120_000, sessions / 2);
   const { child, ready, failed } = startDyingInstance(
