@@ -1,3 +1,5 @@
+import { UserProfilePairs } from './user-profile-pairs';
+
 /**
  * Users (and user-profile pairs) this writer has seen counted active on one day, so a batch carries
  * each user to the day's tallies once a day instead of at every login: most logins are of users
@@ -9,7 +11,7 @@
 export class ActiveToday {
   private date = '';
   private readonly users = new Set<string>();
-  private readonly pairs = new Set<string>();
+  private readonly pairs = new UserProfilePairs();
 
   constructor(private readonly limit: number) {}
 
@@ -20,7 +22,7 @@ export class ActiveToday {
 
   /** Whether `userId` was confirmed active on `date` on a session of `profileId`. */
   hasPair(date: string, userId: string, profileId: string): boolean {
-    return date === this.date && this.pairs.has(pairKey(userId, profileId));
+    return date === this.date && this.pairs.has(userId, profileId);
   }
 
   /** Redis counted these users (and flat user, profile pairs) active on `date`. */
@@ -37,7 +39,7 @@ export class ActiveToday {
     }
     for (let i = 0; i < pairs.length; i += 2) {
       if (this.pairs.size >= this.limit) break;
-      this.pairs.add(pairKey(pairs[i], pairs[i + 1]));
+      this.pairs.add(pairs[i], pairs[i + 1]);
     }
   }
 
@@ -45,8 +47,4 @@ export class ActiveToday {
     this.users.clear();
     this.pairs.clear();
   }
-}
-
-function pairKey(userId: string, profileId: string): string {
-  return `${userId}\0${profileId}`;
 }

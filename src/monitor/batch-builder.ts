@@ -6,6 +6,7 @@ import { splitSessionMeta } from '../session/session-meta';
 import type { ActiveToday } from './active-today';
 import { splitLogin } from './login-argument';
 import type { MirroredSession, SessionMirror } from './session-mirror';
+import { UserProfilePairs } from './user-profile-pairs';
 
 /**
  * One queued session event, as three strings (the queue stores them flat):
@@ -73,7 +74,7 @@ export function buildBatch(
   const logMembers: string[] = [];
   const logTimes: (number | undefined)[] = [];
   const activeSeen = new Set<string>();
-  const pairsSeen = new Set<string>();
+  const pairsSeen = new UserProfilePairs();
   const payload = emptyBatchPayload();
   let applied = 0;
   let midnight = false;
@@ -93,10 +94,10 @@ export function buildBatch(
     }
     if (!session) return;
     profile(session);
-    const pair = `${userId}\0${session.profileId}`;
-    if (!pairsSeen.has(pair) && !known.hasPair(day.date, userId, session.profileId)) {
-      pairsSeen.add(pair);
-      payload.pairs.push(userId, session.profileId);
+    const { profileId } = session;
+    if (!pairsSeen.has(userId, profileId) && !known.hasPair(day.date, userId, profileId)) {
+      pairsSeen.add(userId, profileId);
+      payload.pairs.push(userId, profileId);
     }
   };
   const userLeaves = (session: MirroredSession) => {

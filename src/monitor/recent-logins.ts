@@ -42,7 +42,7 @@ export class RecentLogins {
     const at = this.now();
     this.latest.set(key, at);
     this.queue.push({ key, at });
-    this.forgetExpired();
+    this.forgetExpired(at);
     while (this.latest.size > this.maxUserDays) this.popHead();
     this.compact();
   }
@@ -64,8 +64,9 @@ export class RecentLogins {
     return dates;
   }
 
-  private forgetExpired(): void {
-    const since = this.now() - this.windowMs;
+  /** Forgets what was acknowledged before the window that ends `now` (one clock read per call). */
+  private forgetExpired(now = this.now()): void {
+    const since = now - this.windowMs;
     while (this.head < this.queue.length && this.queue[this.head].at < since) this.popHead();
   }
 

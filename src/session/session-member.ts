@@ -45,17 +45,17 @@ export const MEMBER_LIST_SEPARATOR = SEP.repeat(MEMBER_FIELDS);
 
 /** The member of a record; the inverse of parseMember. */
 export function memberOf(record: SessionRecord): string {
-  const fields = [
-    record.sessionId,
-    record.userId,
-    record.userId ? record.loginSec.toString(36) : '',
-    record.profileId,
-    record.addressCode,
-    record.carriedSec > 0 ? record.carriedSec.toString(36) : '',
-  ];
-  let end = fields.length;
-  while (end > 1 && fields[end - 1] === '') end--;
-  return fields.slice(0, end).join(SEP);
+  const { sessionId, userId, profileId, addressCode } = record;
+  // Written out field by field, as every event of a batch builds one or two members.
+  const login = userId ? record.loginSec.toString(36) : '';
+  const head = `${sessionId}${SEP}${userId}${SEP}${login}`;
+  if (record.carriedSec > 0) {
+    return `${head}${SEP}${profileId}${SEP}${addressCode}${SEP}${record.carriedSec.toString(36)}`;
+  }
+  if (addressCode) return `${head}${SEP}${profileId}${SEP}${addressCode}`;
+  if (profileId) return `${head}${SEP}${profileId}`;
+  // A logged-in session's login field is never empty (at least "0").
+  return userId ? head : sessionId;
 }
 
 export function parseMember(member: string): SessionRecord {

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 /**
  * What is stored about a live session's client. Labels are already sanitised by the caller (at
@@ -38,6 +38,9 @@ const MAX_ADDRESS_LENGTH = 45;
 /** What splitSessionMeta keeps of any field, whatever it was sent. */
 const MAX_STORED_FIELD_LENGTH = 128;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const BASE64URL_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const DOT = 0x2e;
+const ZERO = 0x30;
 
 /**
  * The metadata as the third argument of an open (`o`) event. `''` when nothing is known, which
@@ -45,16 +48,20 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * control characters removed, cut to length), so a caller's slip cannot corrupt a member.
  */
 export function encodeSessionMeta(meta: SessionMeta): string {
-  const labels = [
-    meta.deviceType,
-    meta.osName,
-    meta.osVersion,
-    meta.clientName,
-    meta.clientVersion,
-  ].map((value) => clean(value, MAX_LABEL_LENGTH));
-  const address = encodeClientAddress(clean(meta.clientAddress, MAX_ADDRESS_LENGTH));
-  if (address === '' && labels.every((label) => label === '')) return '';
-  return [...labels, address].join(FIELD_SEP);
+  const encoded =
+    clean(meta.deviceType, MAX_LABEL_LENGTH) +
+    FIELD_SEP +
+    clean(meta.osName, MAX_LABEL_LENGTH) +
+    FIELD_SEP +
+    clean(meta.osVersion, MAX_LABEL_LENGTH) +
+    FIELD_SEP +
+    clean(meta.clientName, MAX_LABEL_LENGTH) +
+    FIELD_SEP +
+    clean(meta.clientVersion, MAX_LABEL_LENGTH) +
+    FIELD_SEP +
+    encodeClientAddress(clean(meta.clientAddress, MAX_ADDRESS_LENGTH));
+  // Every field empty: only the five separators.
+  return encoded.length === 5 ? '' : encoded;
 }
 
 /**
@@ -73,11 +80,12 @@ export function encodeRestore(userId: string, encodedMeta: string): string {
 export function splitSessionMeta(encoded: string): { content: string; addressCode: string } {
   if (encoded === '') return { content: '', addressCode: '' };
   // A caller that skipped encodeSessionMeta must not split a member with a NUL, nor grow it.
-  const parts = encoded.replace(/\0/g, '').split(FIELD_SEP);
+  const parts = (encoded.includes('\0') ? encoded.replace(/\0/g, '') : encoded).split(FIELD_SEP);
   const field = (i: number) => (parts[i] ?? '').slice(0, MAX_STORED_FIELD_LENGTH);
-  const labels = [0, 1, 2, 3, 4].map(field);
-  const content = labels.every((label) => label === '') ? '' : labels.join(FIELD_SEP);
-  return { content, addressCode: field(5) };
+  let content = field(0);
+  for (let i = 1; i < 5; i++) content += FIELD_SEP + field(i);
+  // Every label empty: only the four separators.
+  return { content: content.length === 4 ? '' : content, addressCode: field(5) };
 }
 
 /** The metadata `encodeSessionMeta` encoded (`''` gives every field empty). */
@@ -112,12 +120,9 @@ export function storedSessionMeta(profileContent: string, addressCode: string): 
  */
 export function encodeClientAddress(address: string): string {
   if (address === '') return '';
-  if (isIPv4(address)) {
-    const octets = address.split('.').map(Number);
-    if (octets.join('.') === address) {
-      return Buffer.from(octets[3] === 0 ? octets.slice(0, 3) : octets).toString('base64url');
-    }
-  } else if (isIPv6(address)) {
+  const ipv4 = ipv4Code(address);
+  if (ipv4 !== undefined) return ipv4;
+  if (isIPv6(address)) {
     const bytes = ipv6Bytes(address);
     if (bytes && formatIPv6(bytes) === address) {
       let end = bytes.length;
@@ -130,6 +135,43 @@ export function encodeClientAddress(address: string): string {
     address.startsWith('=') ||
     ((address.length === 4 || address.length === 6) && BASE64URL.test(address));
   return ambiguous ? `=${address}` : address;
+}
+
+/**
+ * An IPv4 address in the dotted form node:net's isIPv4 accepts (1 to 3 digits an octet, at most 255,
+ * no leading zero) as the base64url of its 4 bytes, or of the first 3 when the last is 0; undefined
+ * for anything else. Parsed by hand: every session opened with an address passes here, and
+ * splitting it and going through a Buffer cost several times more.
+ */
+function ipv4Code(address: string): string | undefined {
+  if (address.length < 7 || address.length > 15) return undefined;
+  let network = 0; // the first three octets
+  let host = 0;
+  let at = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0 && address.charCodeAt(at++) !== DOT) return undefined;
+    const from = at;
+    let value = 0;
+    for (; at < address.length && at - from < 4; at++) {
+      const digit = address.charCodeAt(at) - ZERO;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    const digits = at - from;
+    if (digits === 0 || digits > 3 || value > 255) return undefined;
+    if (digits > 1 && address.charCodeAt(from) === ZERO) return undefined;
+    if (octet < 3) network = network * 256 + value;
+    else host = value;
+  }
+  if (at !== address.length) return undefined;
+  const code =
+    sextet(network >> 18) + sextet(network >> 12) + sextet(network >> 6) + sextet(network);
+  return host === 0 ? code : code + sextet(host >> 2) + sextet(host << 4);
+}
+
+/** The base64url digit of the low six bits of `bits`. */
+function sextet(bits: number): string {
+  return BASE64URL_DIGITS[bits & 63];
 }
 
 /** The address `encodeClientAddress` encoded. */
