@@ -5,7 +5,7 @@ import { registerInstance } from '../scripts/commands/register-instance';
 import { releaseInstance } from '../scripts/commands/release-instance';
 import { closeIncarnation } from './close-incarnation';
 import { derivedInstanceId } from './derived-instance-id';
-import { splitLogin } from './login-argument';
+import { loginUserOf } from './login-argument';
 import { connectionOf, type MonitorContext } from './monitor-context';
 
 /**
@@ -95,7 +95,7 @@ export class Incarnation {
       // Logins not yet known to be in Redis: the batch being sent then or now, the queued events.
       const lostLogins = new Set([...sentLogins, ...loginsOf(this.inFlight() ?? [])]);
       ctx.queue.forEach((op, _sessionId, arg) => {
-        if (op === 'i') lostLogins.add(splitLogin(arg)[0]);
+        if (op === 'i') lostLogins.add(loginUserOf(arg));
       });
       for (const userId of lostLogins) if (!live.has(userId)) snapshot.push('a', '', userId);
       ctx.queue.replaceWith(snapshot);
@@ -162,7 +162,7 @@ export class Incarnation {
 function loginsOf(events: readonly string[]): string[] {
   const users: string[] = [];
   for (let i = 0; i < events.length; i += 3) {
-    if (events[i] === 'i') users.push(splitLogin(events[i + 2])[0]);
+    if (events[i] === 'i') users.push(loginUserOf(events[i + 2]));
   }
   return users;
 }

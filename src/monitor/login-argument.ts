@@ -12,3 +12,9 @@ export function splitLogin(arg: string): [userId: string, loginSec: number] {
   if (nul < 0) return [arg, 0];
   return [arg.slice(0, nul), parseInt(arg.slice(nul + 1), 36) || 0];
 }
+
+/** The user id of a login event's argument, where the seconds are not needed. */
+export function loginUserOf(arg: string): string {
+  const nul = arg.indexOf('\0');
+  return nul < 0 ? arg : arg.slice(0, nul);
+}

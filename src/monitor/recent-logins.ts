@@ -34,14 +34,19 @@ export class RecentLogins {
     return this.latest.size;
   }
 
-  /** Redis counted the user active on `date`. A window of 0 keeps nothing. */
-  record(date: string, userId: string): void {
-    if (this.windowMs <= 0) return;
-    // Ids never hold NUL (session-input rejects it), so the key splits back unambiguously.
-    const key = `${date}\0${userId}`;
+  /**
+   * Redis counted these users active on `date` (a batch's logins: one clock read for them all). A
+   * window of 0 keeps nothing.
+   */
+  record(date: string, userIds: readonly string[]): void {
+    if (this.windowMs <= 0 || userIds.length === 0) return;
     const at = this.now();
-    this.latest.set(key, at);
-    this.queue.push({ key, at });
+    for (const userId of userIds) {
+      // Ids never hold NUL (session-input rejects it), so the key splits back unambiguously.
+      const key = `${date}\0${userId}`;
+      this.latest.set(key, at);
+      this.queue.push({ key, at });
+    }
     this.forgetExpired(at);
     while (this.latest.size > this.maxUserDays) this.popHead();
     this.compact();

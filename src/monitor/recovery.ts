@@ -4,7 +4,7 @@ import { markActiveUsers } from '../scripts/commands/mark-active-users';
 import { expiryOf } from '../time/retention';
 import type { AppliedPart } from './batch-writer';
 import type { Drift } from './drift-repair';
-import { splitLogin } from './login-argument';
+import { loginUserOf } from './login-argument';
 import { connectionOf, type MonitorContext } from './monitor-context';
 import type { Resync } from './resync';
 
@@ -57,15 +57,16 @@ export class LoginRecovery {
     if (ctx.options.failoverReplayMs <= 0) return;
     // The users these events made active on that day, for a replay after a failover.
     const { events } = part;
+    const userIds: string[] = [];
     for (let i = 0; i < events.length; i += 3) {
       const op = events[i];
-      if (op === 'i' || op === 'a')
-        ctx.recentLogins.record(part.date, splitLogin(events[i + 2])[0]);
+      if (op === 'i' || op === 'a') userIds.push(loginUserOf(events[i + 2]));
       else if (op === 'm') {
         const userId = ctx.sessions.userOf(events[i + 1]);
-        if (userId) ctx.recentLogins.record(part.date, userId);
+        if (userId) userIds.push(userId);
       }
     }
+    ctx.recentLogins.record(part.date, userIds);
   }
 
   /** Logins Redis counted on a later day than they happened, into their own day. */
@@ -76,7 +77,7 @@ export class LoginRecovery {
     await this.markUsersActive(due.date, due.userIds, (userIds) => {
       // A refused day had not begun by Redis TIME: Redis counted those logins on its day already.
       ctx.replay.replayed(due.date, userIds);
-      for (const userId of userIds) ctx.recentLogins.record(due.date, userId);
+      ctx.recentLogins.record(due.date, userIds);
     });
   }
 
