@@ -28,7 +28,7 @@
     ARGV[7] instance id, as the closed-session log names it
     ARGV[8] most entries the closed-session log keeps (approximately); 0 logs nothing
     ARGV[9] age (ms) beyond which closed-session log entries are trimmed
-    ARGV[10..13] counts of the sections below: members M, user changes U, profiles P, log fields L
+    ARGV[10..13] counts of the sections below: members M, user arguments U, profiles P, log fields L
     ARGV[14] anonymous sessions among the members
     ARGV[15] the M members, as read, joined by six NULs (no member holds that run: a member starts
             with a non-empty session id, ends with its last non-empty field, and has at most
@@ -36,8 +36,9 @@
     ARGV[16..] the sections: the members' M scores, as read, grouped by profile in the order of
             the P profiles below (each profile's sessions, as many as minus its live change, in
             the order read; the first profile is the first session's, so the first score is the
-            chunk's lowest); U users, three arguments each (index in KEYS of the user's live users
-            hash, user id, minus its sessions in the chunk); P profiles, three each (id, minus its
+            chunk's lowest); U arguments of the users: for a user closing one session, the index in
+            KEYS of its live users hash and the user id; for one closing several, the index negated,
+            the user id and how many (src/scripts/live-user-args.ts); P profiles, three each (id, minus its
             sessions, minus its logged-in sessions); L closed-session log fields, the sessions'
             connection times (the members, from ARGV[15], and the profiles' fields are added here)
   Output:
@@ -59,7 +60,7 @@ local chunkMembers = ARGV[15]
 local MEMBER_LIST_SEPARATOR = '\0\0\0\0\0\0'
 local SCORES_FROM = 16
 local U_FROM = SCORES_FROM + nM
-local P_FROM = U_FROM + 3 * nU
+local P_FROM = U_FROM + nU
 local L_FROM = P_FROM + 3 * nP
 
 --- @include "includes/redisTime"
@@ -112,8 +113,16 @@ for pAt = P_FROM, L_FROM - 1, 3 do
   breakdownCredited(breakdown, ARGV[pAt], prevDayMs, dayMs)
   scoreAt = last + 1
 end
-for at = U_FROM, P_FROM - 1, 3 do
-  liveUserDelta(live, KEYS[tonumber(ARGV[at])], ARGV[at + 1], tonumber(ARGV[at + 2]))
+local userAt = U_FROM
+while userAt < P_FROM do
+  local index = tonumber(ARGV[userAt])
+  if index > 0 then
+    liveUserDelta(live, KEYS[index], ARGV[userAt + 1], -1)
+    userAt = userAt + 2
+  else
+    liveUserDelta(live, KEYS[-index], ARGV[userAt + 1], -tonumber(ARGV[userAt + 2]))
+    userAt = userAt + 3
+  end
 end
 live.sessions, live.anonymous, live.closed = -nM, -anonymous, nM
 applyBreakdown(breakdown)

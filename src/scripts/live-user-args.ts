@@ -41,16 +41,23 @@ export function signedLiveUserArgs(
 }
 
 /**
- * closeSessions' users, three arguments each: the KEYS index of the user's live users hash, the
- * user id, and the change of its live sessions (minus the sessions a chunk closes).
+ * closeSessions' users, each leaving with its sessions in the chunk: two arguments for a user that
+ * closes one (the KEYS index of its live users hash, and the user id), three for a user that closes
+ * several (the index negated, the user id, and how many). A chunk holds one session of most of its
+ * users, so most users take two.
  */
-export function liveUserArgs(
+export function leavingUserArgs(
   keys: Keys,
   scriptKeys: string[],
-  changes: Iterable<readonly [string, number]>,
+  sessionsByUser: Iterable<readonly [string, number]>,
 ): ScriptArg[] {
   const indexOf = liveUsersKeyIndex(keys, scriptKeys);
   const args: ScriptArg[] = [];
-  for (const [userId, delta] of changes) args.push(indexOf(userId), userId, delta);
+  for (const [userId, sessions] of sessionsByUser) {
+    if (sessions === 1) args.push(indexOf(userId), userId);
+    else if (Number.isSafeInteger(sessions) && sessions > 1) {
+      args.push(-indexOf(userId), userId, sessions);
+    } else throw new Error(`a user leaves with one or more sessions, not ${sessions}`);
+  }
   return args;
 }

@@ -1,5 +1,5 @@
 import { Keys } from '../../src/keys';
-import { liveUserArgs, signedLiveUserArgs } from '../../src/scripts/live-user-args';
+import { leavingUserArgs, signedLiveUserArgs } from '../../src/scripts/live-user-args';
 
 /** Two user ids whose live users hashes are the same key, and one whose hash differs. */
 function usersSharingAHash(keys: Keys): { a: string; b: string; other: string } {
@@ -39,14 +39,18 @@ describe('live user arguments', () => {
     expect(() => signedLiveUserArgs(keys, scriptKeys, [['alice', 0]])).toThrow(/not 0/);
   });
 
-  it("closeSessions': three per user, the change as its own argument", () => {
-    const { a, b } = usersSharingAHash(keys);
+  it("closeSessions': two for a user leaving with one session, three with several", () => {
+    const { a, b, other } = usersSharingAHash(keys);
     const scriptKeys = ['k1'];
-    const changes = new Map([
-      [a, -3],
-      [b, -1],
+    const sessionsByUser = new Map([
+      [a, 3],
+      [other, 1],
+      [b, 1],
     ]);
-    expect(liveUserArgs(keys, scriptKeys, changes)).toEqual([2, a, -3, 2, b, -1]);
-    expect(scriptKeys).toEqual(['k1', keys.liveUsersOf(a)]);
+    expect(leavingUserArgs(keys, scriptKeys, sessionsByUser)).toEqual([-2, a, 3, 3, other, 2, b]);
+    expect(scriptKeys).toEqual(['k1', keys.liveUsersOf(a), keys.liveUsersOf(other)]);
+    for (const bad of [0, -1, 1.5]) {
+      expect(() => leavingUserArgs(keys, [], [['alice', bad]])).toThrow(`not ${bad}`);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { breakdownCapOf } from '../../session/breakdown-dimensions';
 import { closedMembersValue, closedTimesValue } from '../../session/closed-record';
 import { MEMBER_SEPARATOR } from '../../session/session-member';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
-import { liveUserArgs } from '../live-user-args';
+import { leavingUserArgs } from '../live-user-args';
 
 /** Another reaper closing the same chunk makes a call read again; this many times at most in a row. */
 const MAX_STALE_READS = 10;
@@ -86,7 +86,7 @@ export async function closeReadSessions(
     closedLog.maxLen,
     closedLog.retentionMs,
     chunk.scores.length,
-    chunk.users.length / 3,
+    chunk.users.length,
     chunk.profiles.length / 3,
     chunk.logFields.length,
     chunk.anonymous,
@@ -135,7 +135,7 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
   const size = read.length / 2;
   const members = new Array<string>(size);
   const connectedAt = new Array<number>(size);
-  // Each user's change of live sessions: minus its sessions closed here.
+  // Each user's sessions closed here.
   const userSessions = new Map<string, number>();
   // In the order of each profile's first session, so the first session's comes first.
   const profileSessions = new Map<string, { loggedIn: number; scores: string[] }>();
@@ -151,12 +151,12 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     profile.scores.push(score);
     if (userId) {
       profile.loggedIn++;
-      userSessions.set(userId, (userSessions.get(userId) ?? 0) - 1);
+      userSessions.set(userId, (userSessions.get(userId) ?? 0) + 1);
     } else {
       anonymous++;
     }
   }
-  const users = liveUserArgs(keys, scriptKeys, userSessions);
+  const users = leavingUserArgs(keys, scriptKeys, userSessions);
   const scores: string[] = [];
   const profiles: ScriptArg[] = [];
   for (const [id, profile] of profileSessions) {
