@@ -74,7 +74,7 @@ const EXTRA_ARGS: Record<string, number> = {
 
 /**
  * The commands called in `scripts` (all of lua/ when undefined), read from their bundled sources,
- * includes resolved. test/integration/acl.test.ts checks redis.conf.example's users with it.
+ * includes resolved. test/integration/acl-user-rights.test.ts checks redis.conf.example's users with it.
  */
 export function commandsCalledByScripts(scripts?: readonly string[]): string[] {
   const commands = new Set<string>();

@@ -1,4 +1,5 @@
 import { maskUrl } from '../../src/redis/redis-client';
+import { SECRET } from '../support/redis-url-secret';
 
 describe('maskUrl', () => {
   it.each([
@@ -13,5 +14,18 @@ describe('maskUrl', () => {
   ])('%s → %s', (input, expected) => {
     expect(maskUrl(input)).toBe(expected);
     expect(maskUrl(input)).not.toMatch(/secret|one@|two@|p@ss/);
+  });
+});
+
+// The cluster and sentinel URL forms: every password, sentinelPassword too, masked.
+describe('maskUrl on the new forms', () => {
+  it.each([
+    [`redis+cluster://u:${SECRET}@a:1,b:2`, 'redis+cluster://u:***@a:1,b:2'],
+    [
+      `rediss+sentinel://:${SECRET}@s1:1,s2:2/m?sentinelPassword=${SECRET}`,
+      'rediss+sentinel://:***@s1:1,s2:2/m?sentinelPassword=***',
+    ],
+  ])('%s', (url, masked) => {
+    expect(maskUrl(url)).toBe(masked);
   });
 });

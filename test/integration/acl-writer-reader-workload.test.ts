@@ -1,30 +1,26 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * A whole workload on redis.conf.example's server: a monitor and the writing CLI commands as
+ * sau-writer, every reading CLI command as sau-reader, with the numbers the workload implies.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { SauReader, SessionMonitor } from '../../src';
 import type { SauError } from '../../src/errors/sau-error';
-import {
-  READER_SCRIPTS,
-  commandsCalledByScripts,
-  dryRunArguments,
-} from '../../src/diagnostics/acl-rights';
 import { runDoctor } from '../../src/diagnostics/doctor';
 import { addDays } from '../../src/time/zoned-calendar';
-import { startPrivateRedis, type PrivateRedis } from '../../src/redis/private-redis-server';
 import { uniqueNamespace } from '../support/redis-server';
 import { clearOfMidnight } from '../support/expect-today';
 import { waitFor } from '../support/monitor-harness';
 import { startChildInstance } from '../faults/child-instance';
 import { assertBuilt, jsonLines, runCli, type CliResult } from '../cli/run-cli';
+import {
+  REFUSED,
+  describeWithRedis,
+  useExampleRedis,
+  userClient,
+} from '../support/redis-conf-example-acl';
 
-/**
- * Keeps redis.conf.example honest: a redis-server loads that very file, monitors run as its
- * sau-writer, the CLI as its sau-reader, and each user may do exactly what the file says.
- */
-
-const EXAMPLE = join(__dirname, '..', '..', 'redis.conf.example');
 const HEARTBEAT_MS = 200;
 const LEASE_MS = 1000;
 const CHROME =
@@ -32,39 +28,7 @@ const CHROME =
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-if (!hasRedisServer) {
-  process.stdout.write('[acl] skipped: no redis-server binary on PATH (Debian: redis-server)\n');
-}
-const describeWithRedis = hasRedisServer ? describe : describe.skip;
-
 jest.setTimeout(60_000);
-
-/** The password of `user` in redis.conf.example (`user <name> on >password …`). */
-function examplePassword(user: string): string {
-  const line = readFileSync(EXAMPLE, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`user ${user} `));
-  const password = line?.split(' ').find((word) => word.startsWith('>'));
-  if (!password) throw new Error(`redis.conf.example defines no user ${user} with a >password`);
-  return password.slice(1);
-}
-
-/**
- * redis-server with redis.conf.example as its config file; only persistence and the address are
- * overridden, so the server stays private to this test.
- */
-function startExampleRedis(): Promise<PrivateRedis> {
-  return startPrivateRedis({ configFile: EXAMPLE, dirPrefix: 'sau-acl-' });
-}
-
-/**
- * How Redis 7.0 refuses a command: NOPERM when sent directly; inside a script, an ERR naming the
- * user executing the script.
- */
-const REFUSED =
-  /NOPERM|user executing the script can't (run this command|access at least one of the keys)/;
-const REFUSED_COMMAND = /^NOPERM/;
 
 /** One line on stderr naming the refusal and the command that ran, exit 1, no stack trace. */
 function expectClearRefusal(result: CliResult, command: string): void {
@@ -77,89 +41,16 @@ function expectClearRefusal(result: CliResult, command: string): void {
 }
 
 describeWithRedis('redis.conf.example users (ACL)', () => {
-  let server: PrivateRedis;
-  let admin: Redis;
-  let writerUrl: string;
-  let readerUrl: string;
+  // The CLI runs from dist/: fail at once when it is not built.
+  beforeAll(() => assertBuilt());
+  const example = useExampleRedis();
   const workDir = mkdtempSync(join(tmpdir(), 'sau-acl-files-'));
-
-  beforeAll(async () => {
-    assertBuilt();
-    server = await startExampleRedis();
-    // The example leaves the default user on (its `user default off` is advice), so the test
-    // keeps an all-powerful connection to look behind the users' backs.
-    admin = new Redis(server.port, '127.0.0.1');
-    const base = `127.0.0.1:${server.port}`;
-    writerUrl = `redis://sau-writer:${examplePassword('sau-writer')}@${base}`;
-    readerUrl = `redis://sau-reader:${examplePassword('sau-reader')}@${base}`;
-  });
-  afterAll(async () => {
-    await admin?.quit();
-    await server?.stop();
+  afterAll(() => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  function userClient(url: string): Redis {
-    const client = new Redis(url, { maxRetriesPerRequest: 0 });
-    client.on('error', () => undefined);
-    return client;
-  }
-
-  it('loads with both users, and keeps the default user on', async () => {
-    const users = (await admin.call('ACL', 'LIST')) as string[];
-    expect(users.map((u) => u.split(' ')[1]).sort()).toEqual([
-      'default',
-      'sau-reader',
-      'sau-writer',
-    ]);
-    for (const user of users.filter((u) => !u.startsWith('user default '))) {
-      expect(user).toMatch(/ on .* ~sau:\* resetchannels -@all \+/);
-    }
-  });
-
-  it('lets the writer run every command the scripts call, and the reader only the reads', async () => {
-    const key = 'sau:{x}:k';
-    const everyCommand = commandsCalledByScripts();
-    expect(everyCommand.length).toBeGreaterThanOrEqual(25);
-    expect(everyCommand).toEqual(expect.arrayContaining(['HSET', 'XADD', 'PFADD', 'TIME']));
-    const deniedToWriter: string[] = [];
-    for (const command of everyCommand) {
-      const reply = await admin.call(
-        'ACL',
-        'DRYRUN',
-        'sau-writer',
-        ...dryRunArguments(command, key),
-      );
-      if (reply !== 'OK') deniedToWriter.push(`${command}: ${String(reply)}`);
-    }
-    expect(deniedToWriter).toEqual([]);
-
-    const readerCommands = commandsCalledByScripts(READER_SCRIPTS);
-    expect(readerCommands).toEqual(expect.arrayContaining(['PFCOUNT', 'ZCOUNT', 'HMGET']));
-    for (const command of readerCommands) {
-      expect(
-        await admin.call('ACL', 'DRYRUN', 'sau-reader', ...dryRunArguments(command, key)),
-      ).toBe('OK');
-    }
-    // Redis itself says which of the scripts' commands write: the reader must have none of them.
-    const writes: string[] = [];
-    for (const command of everyCommand) {
-      const [info] = (await admin.call('COMMAND', 'INFO', command)) as [unknown[]];
-      if ((info[2] as string[]).includes('write')) writes.push(command);
-    }
-    expect(writes).toEqual(expect.arrayContaining(['HSET', 'DEL', 'XADD', 'PFADD', 'ZADD']));
-    for (const command of writes) {
-      const reply = await admin.call(
-        'ACL',
-        'DRYRUN',
-        'sau-reader',
-        ...dryRunArguments(command, key),
-      );
-      expect([command, reply]).toEqual([command, expect.stringMatching(/no permissions/)]);
-    }
-  });
-
   it('runs a whole workload as sau-writer and reads it back exactly as sau-reader', async () => {
+    const { admin, writerUrl, readerUrl } = example;
     const namespace = uniqueNamespace('acl');
     // The day's numbers below are exact only if the whole workload falls on one day.
     await clearOfMidnight(admin, 20_000);
@@ -356,58 +247,4 @@ describeWithRedis('redis.conf.example users (ACL)', () => {
       await reader.close();
     }
   }, 50_000);
-
-  it('refuses every write to the reader, inside scripts too', async () => {
-    const key = `sau:{${uniqueNamespace('acl-ro')}}:probe`;
-    await admin.hset(key, 'f', '1');
-    const reader = userClient(readerUrl);
-    try {
-      expect(await reader.hget(key, 'f')).toBe('1');
-      await expect(reader.hset(key, 'f', '2')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(reader.del(key)).rejects.toThrow(REFUSED_COMMAND);
-      await expect(reader.xadd(`${key}:stream`, '*', 'f', '1')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(reader.pfadd(`${key}:hll`, 'x')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(
-        reader.eval("return redis.call('HSET', KEYS[1], 'f', '3')", 1, key),
-      ).rejects.toThrow(REFUSED);
-      await expect(reader.eval("return redis.call('DEL', KEYS[1])", 1, key)).rejects.toThrow(
-        REFUSED,
-      );
-      await expect(reader.call('CONFIG', 'GET', 'requirepass')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(reader.get('other:key')).rejects.toThrow(REFUSED_COMMAND);
-    } finally {
-      await reader.quit();
-    }
-    expect(await admin.hgetall(key)).toEqual({ f: '1' });
-    expect(await admin.exists(`${key}:stream`, `${key}:hll`)).toBe(0);
-  });
-
-  it('keeps the writer inside sau:* and away from server commands', async () => {
-    await admin.set('other:key', 'untouched');
-    const writer = userClient(writerUrl);
-    try {
-      await expect(writer.set('other:key', 'changed')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.get('other:key')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.del('other:key')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.hset('app:users', 'f', '1')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(
-        writer.eval("return redis.call('SET', 'other:key', 'from-lua')", 0),
-      ).rejects.toThrow(REFUSED);
-      await expect(writer.flushall()).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.flushdb()).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.call('CONFIG', 'SET', 'appendonly', 'no')).rejects.toThrow(
-        REFUSED_COMMAND,
-      );
-      await expect(writer.call('CONFIG', 'GET', 'requirepass')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.keys('*')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.call('SHUTDOWN', 'NOSAVE')).rejects.toThrow(REFUSED_COMMAND);
-      await expect(writer.publish('sau', 'x')).rejects.toThrow(REFUSED_COMMAND);
-      // …while its own keys are fine.
-      expect(await writer.set('sau:{acl-writer}:probe', 'v')).toBe('OK');
-      expect(await writer.del('sau:{acl-writer}:probe')).toBe(1);
-    } finally {
-      await writer.quit();
-    }
-    expect(await admin.get('other:key')).toBe('untouched');
-  });
 });
