@@ -1,15 +1,17 @@
 --[[
-  Close a chunk of the live sessions of one instance incarnation at one instant: "now" for a
+  Close a chunk of the live sessions of one instance incarnation at one instant: Redis TIME for a
   graceful stop, or a dead incarnation's last heartbeat when it is reaped or replaced. The caller
   read the chunk (ZRANGE WITHSCORES: the first sessions of the set, by score) and summed what it
-  changes (src/scripts/commands/close-sessions.ts): its users, its profiles' live counts, its
-  closed-session log field. The chunk must still be the first sessions of the set, in the order
-  read: then each is there, and they go with one ZREMRANGEBYRANK, with no lookup per session.
-  Otherwise (another reaper closed some meanwhile, or a chunk before this one is not closed yet)
-  nothing is written and the caller reads again, so every session is closed exactly once whoever
-  races. A member's score never changes while it is in the set (a rewritten session is a new
-  member), so the scores read are the scores. Bounded work per call, so no call blocks Redis for
-  long whatever the session count.
+  changes (src/scripts/commands/close-sessions.ts): its users, its profiles' live counts and
+  session time (from each session's score to the closing instant), its closed-session log field.
+  A call without sessions resolves the instant, which the caller then gives every chunk. The chunk
+  must still be the first sessions of the set, in the order read: then each is there, and they go
+  with one ZREMRANGEBYRANK, with no lookup per session. Otherwise (another reaper closed some
+  meanwhile, or a chunk before this one is not closed yet) nothing is written and the caller reads
+  again, so every session is closed exactly once whoever races. A member's score never changes
+  while it is in the set (a rewritten session is a new member), so the scores read, and the time
+  summed from them, are right. Bounded work per call, so no call blocks Redis for long whatever
+  the session count.
   Input:
     KEYS[1] live totals hash (with the live breakdowns and client profiles)
     KEYS[2] instance sessions zset (the incarnation being closed)
@@ -19,7 +21,9 @@
     KEYS[6] closed-session log stream
     KEYS[7..] live users hashes of the chunk's users
     ARGV[1] closing instant: "now" (Redis TIME), "heartbeat" (instance hash heartbeatAt), or a time
-            in ms that Redis reported earlier (a replaced or dead incarnation's last heartbeat)
+            in ms that Redis reported earlier (a replaced or dead incarnation's last heartbeat); the
+            instant is never later than Redis TIME. With sessions it must be the time in ms the
+            chunk's time was summed for: else nothing is written and the call answers the instant
     ARGV[2] day start (ms) of the day the caller expects the closing instant in
     ARGV[3] day end (ms)
     ARGV[4] expiry of the day hash (unix seconds)
@@ -33,18 +37,18 @@
     ARGV[15] the M members, as read, joined by six NULs (no member holds that run: a member starts
             with a non-empty session id, ends with its last non-empty field, and has at most
             five NULs in a row), so the chunk is one argument and one comparison
-    ARGV[16..] the sections: the members' M scores, as read, grouped by profile in the order of
-            the P profiles below (each profile's sessions, as many as minus its live change, in
-            the order read; the first profile is the first session's, so the first score is the
-            chunk's lowest); U arguments of the users: for a user closing one session, the index in
-            KEYS of its live users hash and the user id; for one closing several, the index negated,
-            the user id and how many (src/scripts/live-user-args.ts); P profiles, three each (id, minus its
-            sessions, minus its logged-in sessions); L closed-session log fields, the sessions'
-            connection times (the members, from ARGV[15], and the profiles' fields are added here)
+    ARGV[16..] the sections: U arguments of the users: for a user closing one session, the index
+            in KEYS of its live users hash and the user id; for one closing several, the index
+            negated, the user id and how many (src/scripts/live-user-args.ts); P profiles, five each
+            (id, minus its sessions, minus its logged-in sessions, and its sessions' time to the
+            instant: ms before the day start, credited to the day before, and ms from it); L
+            closed-session log fields, the sessions' connection times (the members, from ARGV[15],
+            and the profiles' fields are added here)
   Output:
     {0, sessions left in the zset, sessions closed, closing instant ms}
     {-1, closing instant ms} when that instant is outside the given day
     {-8, closing instant ms} when the chunk is no longer the set's first sessions (read again)
+    {-10, closing instant ms} when the chunk's time was summed for another instant (sum again)
 ]]
 local rcall = redis.call
 local liveKey, sessionsKey, dayKey, prevDayKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -58,10 +62,9 @@ local nM, nU, nP, nL = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]
 local anonymous = tonumber(ARGV[14])
 local chunkMembers = ARGV[15]
 local MEMBER_LIST_SEPARATOR = '\0\0\0\0\0\0'
-local SCORES_FROM = 16
-local U_FROM = SCORES_FROM + nM
+local U_FROM = 16
 local P_FROM = U_FROM + nU
-local L_FROM = P_FROM + 3 * nP
+local L_FROM = P_FROM + 5 * nP
 
 --- @include "includes/redisTime"
 --- @include "includes/expiry"
@@ -78,20 +81,23 @@ elseif instant ~= 'now' then
   closeMs = math.min(nowMs, tonumber(instant))
 end
 if nM == 0 then return {0, rcall('ZCARD', sessionsKey), 0, closeMs} end
+if closeMs ~= tonumber(instant) then return {-10, closeMs} end
 if closeMs < dayStartMs or closeMs >= dayEndMs then return {-1, closeMs} end
 
 local first = rcall('ZRANGE', sessionsKey, 0, nM - 1)
 if #first ~= nM or table.concat(first, MEMBER_LIST_SEPARATOR) ~= chunkMembers then return {-8, closeMs} end
--- The first score is the chunk's lowest: only then can a session's time reach into the day before.
-local beforeDay = tonumber(ARGV[SCORES_FROM]) < dayStartMs
 rcall('ZREMRANGEBYRANK', sessionsKey, 0, nM - 1)
+local beforeDay = false
+for at = P_FROM, L_FROM - 1, 5 do
+  if tonumber(ARGV[at + 3]) > 0 then beforeDay = true end
+end
 
 local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
 local prevFb = beforeDay and newFieldBatch(prevDayKey) or nil
 local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
 wantLiveChanges(live, { sessions = true, anonymous = anonymous > 0, users = nU > 0, closed = true, time = true })
 local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, nil)
-for at = P_FROM, L_FROM - 1, 3 do
+for at = P_FROM, L_FROM - 1, 5 do
   local p = wantProfileById(breakdown, ARGV[at])
   p.live, p.loggedIn = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
 end
@@ -101,17 +107,11 @@ if profilesNeedValues(breakdown) then loadFields(liveFb) end
 loadFields(dayFb)
 if prevFb then loadFields(prevFb) end
 resolveProfiles(breakdown)
--- Each profile's sessions are credited together: their scores come grouped, in profile order.
-local scoreAt = SCORES_FROM
-for pAt = P_FROM, L_FROM - 1, 3 do
-  local prevDayMs, dayMs = 0, 0
-  local last = scoreAt - tonumber(ARGV[pAt + 1]) - 1
-  for i = scoreAt, last do
-    local prevMs, ms = creditTime(live, tonumber(ARGV[i]), closeMs)
-    prevDayMs, dayMs = prevDayMs + prevMs, dayMs + ms
-  end
-  breakdownCredited(breakdown, ARGV[pAt], prevDayMs, dayMs)
-  scoreAt = last + 1
+-- Each profile's sessions are credited together, as the caller summed their time.
+for at = P_FROM, L_FROM - 1, 5 do
+  local prevDayMs, dayMs = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  live.prevDayMs, live.dayMs = live.prevDayMs + prevDayMs, live.dayMs + dayMs
+  breakdownCredited(breakdown, ARGV[at], prevDayMs, dayMs)
 end
 local userAt = U_FROM
 while userAt < P_FROM do

@@ -1,7 +1,11 @@
 import type { Keys } from '../keys';
 import type { ScriptRunner } from '../scripts/script-runner';
 import { ScriptStatus } from '../scripts/script-status';
-import { closeReadSessions, type CloseSessionsResult } from '../scripts/commands/close-sessions';
+import {
+  closeReadSessions,
+  type CloseSessionsInput,
+  type CloseSessionsResult,
+} from '../scripts/commands/close-sessions';
 import type { ZonedCalendar, ZonedDay } from '../time/zoned-calendar';
 import { expiryOf } from '../time/retention';
 import type { ClosedLogLimits } from '../scripts/closed-log-limits';
@@ -16,10 +20,11 @@ export const DEFAULT_CLOSE_CALLS_IN_FLIGHT = 8;
 export interface CloseIncarnationInput {
   instanceId: string;
   incarnation: string;
-  /** "now" (Redis TIME), or a Redis time in ms such as a dead incarnation's last heartbeat. */
+  /**
+   * "now" (Redis TIME), or a Redis time in ms such as a dead incarnation's last heartbeat; never
+   * later than Redis TIME. Resolved once, so every session closes at the same instant.
+   */
   instant: 'now' | `${number}`;
-  /** The day the closing instant is expected in; a wrong guess costs one retry. */
-  expectedAtMs: number;
   batchSize: number;
   /** Close calls in flight at most (1: one after the other). Default DEFAULT_CLOSE_CALLS_IN_FLIGHT. */
   callsInFlight?: number;
@@ -89,13 +94,16 @@ export async function closeIncarnation(
   const pending: Promise<CloseSessionsResult>[] = [];
   /** A call was refused: send nothing more, let the rest answer, read from the start again. */
   let restart = false;
-  /** What every close call of the closing's current day is given besides its chunk. */
-  const inputFor = (day: ZonedDay) => {
-    const { instanceId, incarnation, instant, batchSize, breakdownCap, closedLog } = input;
+  /** What every close call at the closing instant is given besides its chunk. */
+  const inputFor = (instant: CloseSessionsInput['instant'], day: ZonedDay) => {
+    const { instanceId, incarnation, batchSize, breakdownCap, closedLog } = input;
     const expiry = expiryOf(day, input.retentionDays);
     return { instanceId, incarnation, instant, day, expiry, batchSize, breakdownCap, closedLog };
   };
-  let chunkInput = inputFor(calendar.dayAt(input.expectedAtMs));
+  /** Chunks are summed for a closing instant in ms (Redis clock), and its day. */
+  const atInstant = (closeMs: number) => inputFor(`${closeMs}`, calendar.dayAt(closeMs));
+  // A call without sessions does not look at its day.
+  let chunkInput = inputFor(input.instant, calendar.dayAt(Date.now()));
   const closeCall = (chunk: string[]) => closeReadSessions(runner, keys, chunkInput, chunk);
   const sendClose = () => {
     const chunk = buffer.slice(taken, taken + 2 * input.batchSize);
@@ -105,12 +113,13 @@ export async function closeIncarnation(
   };
 
   try {
-    // A first call without sessions changes nothing, and loads the script where the set is if
-    // Redis lacks it. Else every call of the first window would answer NOSCRIPT and go again by
-    // EVAL, behind the read sent after them, which would then read sessions still there.
+    // A first call without sessions changes nothing: it resolves the closing instant, and loads the
+    // script where the set is if Redis lacks it. Else every call of the first window would answer
+    // NOSCRIPT and go again by EVAL, behind the read sent after them, which would then read
+    // sessions still there.
     const loading = closeCall([]);
     readFrom(0);
-    await loading;
+    chunkInput = atInstant((await loading).closeMs);
     for (;;) {
       while (!restart && pending.length < callsInFlight) {
         // A short buffer waits for the read under way rather than send a small chunk.
@@ -124,8 +133,11 @@ export async function closeIncarnation(
         const result = await pending[0];
         pending.shift();
         if (result.status < 0) {
-          if (result.status === ScriptStatus.WRONG_DAY) {
-            chunkInput = inputFor(calendar.dayAt(result.closeMs));
+          if (
+            result.status === ScriptStatus.WRONG_DAY ||
+            result.status === ScriptStatus.INSTANT_MOVED
+          ) {
+            chunkInput = atInstant(result.closeMs);
           }
           restart = true;
         } else {

@@ -112,7 +112,6 @@ export class Incarnation {
       instanceId: this.instanceId,
       incarnation,
       instant,
-      expectedAtMs: instant === 'now' ? ctx.clock.now() : Number(instant),
       batchSize: ctx.options.closeBatchSize,
       callsInFlight: ctx.options.closeCallsInFlight,
       retentionDays: ctx.options.retentionDays,

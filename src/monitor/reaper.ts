@@ -64,7 +64,6 @@ export class Reaper {
       report.sessions += await closeIncarnation(this.runner, this.keys, this.calendar, {
         ...dead,
         instant: `${dead.heartbeatMs}`,
-        expectedAtMs: dead.heartbeatMs,
         batchSize: this.options.closeBatchSize,
         callsInFlight: this.options.closeCallsInFlight,
         retentionDays: this.options.retentionDays,

@@ -27,4 +27,9 @@ export const ScriptStatus = {
    * not apply, so neither did this one (nothing changed); it is built again from what Redis holds.
    */
   PREVIOUS_NOT_APPLIED: -9,
+  /**
+   * A chunk to close was summed for another closing instant than Redis gives it (Redis TIME is
+   * earlier: a clock behind after a failover): nothing changed; sum it again for the instant given.
+   */
+  INSTANT_MOVED: -10,
 } as const;

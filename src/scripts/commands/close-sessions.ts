@@ -6,6 +6,7 @@ import { ScriptStatus } from '../script-status';
 import { breakdownCapOf } from '../../session/breakdown-dimensions';
 import { closedMembersValue, closedTimesValue } from '../../session/closed-record';
 import { MEMBER_SEPARATOR } from '../../session/session-member';
+import { addCreditedTime, type CreditedTime } from '../../session/session-time';
 import { closedLogLimitsOf, type ClosedLogLimits } from '../closed-log-limits';
 import { leavingUserArgs } from '../live-user-args';
 
@@ -15,7 +16,11 @@ const MAX_STALE_READS = 10;
 export interface CloseSessionsInput {
   instanceId: string;
   incarnation: string;
-  /** "now" for a graceful stop; "heartbeat" to close at the incarnation's last heartbeat. */
+  /**
+   * "now" for a graceful stop; "heartbeat" to close at the incarnation's last heartbeat; or a time in
+   * ms (Redis clock). Never later than Redis TIME. A chunk of sessions is closed at a time in ms
+   * only, the instant a call without sessions answered (its time is summed for that instant).
+   */
   instant: 'now' | 'heartbeat' | `${number}`;
   day: ZonedDay;
   expiry: PeriodExpiry;
@@ -34,10 +39,11 @@ export interface CloseSessionsResult {
 }
 
 /**
- * Closes up to `batchSize` sessions of one incarnation (lua/closeSessions-6+.lua): reads them
- * (ZRANGE, the first members and their scores), sums what they change here (users, profiles, the
- * closed-session log), and lets the script check and remove them in one call. A chunk that is no
- * longer the first of the set (another caller closed some meanwhile) is read again.
+ * Closes up to `batchSize` sessions of one incarnation (lua/closeSessions-6+.lua): resolves the
+ * closing instant (a call without sessions), reads the sessions (ZRANGE, the first members and
+ * their scores), sums what they change here (users, profiles and their time, the closed-session
+ * log), and lets the script check and remove them in one call. A chunk that is no longer the first
+ * of the set (another caller closed some meanwhile) is read again.
  */
 export async function closeSessions(
   runner: ScriptRunner,
@@ -45,10 +51,14 @@ export async function closeSessions(
   input: CloseSessionsInput,
 ): Promise<CloseSessionsResult> {
   const sessionsKey = keys.instanceSessions(input.instanceId, input.incarnation);
+  let { closeMs } = await closeReadSessions(runner, keys, input, []);
   for (let reads = 1; ; reads++) {
     const read = await runner.client.zrange(sessionsKey, 0, input.batchSize - 1, 'WITHSCORES');
-    const result = await closeReadSessions(runner, keys, input, read);
-    if (result.status !== ScriptStatus.STALE_CHUNK || reads >= MAX_STALE_READS) return result;
+    const result = await closeReadSessions(runner, keys, { ...input, instant: `${closeMs}` }, read);
+    const again =
+      result.status === ScriptStatus.STALE_CHUNK || result.status === ScriptStatus.INSTANT_MOVED;
+    if (!again || reads >= MAX_STALE_READS) return result;
+    closeMs = result.closeMs;
   }
 }
 
@@ -74,7 +84,11 @@ export async function closeReadSessions(
     keys.instance(input.instanceId),
     keys.closedSessions(),
   ];
-  const chunk = summarise(read, keys, scriptKeys);
+  const closeMs = Number(input.instant);
+  if (read.length > 0 && !Number.isSafeInteger(closeMs)) {
+    throw new Error(`a chunk of sessions closes at a time in ms, not at ${input.instant}`);
+  }
+  const chunk = summarise(read, keys, scriptKeys, closeMs, day.startMs);
   const reply = (await runner.run('closeSessions', scriptKeys, [
     input.instant,
     day.startMs,
@@ -85,13 +99,12 @@ export async function closeReadSessions(
     input.instanceId,
     closedLog.maxLen,
     closedLog.retentionMs,
-    chunk.scores.length,
+    read.length / 2,
     chunk.users.length,
-    chunk.profiles.length / 3,
+    chunk.profiles.length / 5,
     chunk.logFields.length,
     chunk.anonymous,
     chunk.members,
-    ...chunk.scores,
     ...chunk.users,
     ...chunk.profiles,
     ...chunk.logFields,
@@ -100,14 +113,6 @@ export async function closeReadSessions(
   return { status: reply[0], left: reply[1], closed: reply[2], closeMs: reply[3] };
 }
 
-/**
- * What closing the sessions read changes: the members joined into one argument (which the script
- * also logs), their scores grouped by profile (the script sums each profile's time in one go),
- * each user's sessions (its live users hash appended to `scriptKeys`), each profile's live and
- * logged-in sessions, anonymous sessions, and the closed-session log's field of the sessions'
- * connection times. A reaper spends most of its time here and in sending the call, so each member
- * is split once and no argument is sent per session but its score.
- */
 /**
  * The fields of a member a close call needs (session-member.ts: sessionId, userId, login,
  * profileId, addressCode, carried), found by their separators: a reaper reads every member once,
@@ -131,24 +136,41 @@ function closingFields(member: string): { userId: string; profileId: string; car
   };
 }
 
-function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
+/**
+ * What closing the sessions read at `closeMs` changes: the members joined into one argument (which
+ * the script also logs), each user's sessions (its live users hash appended to `scriptKeys`), each
+ * profile's live and logged-in sessions and their time (addCreditedTime, summed here as the instant
+ * is known: two numbers a profile, no argument per session), anonymous sessions, and the
+ * closed-session log's field of the sessions' connection times. A reaper spends most of its time
+ * here and in sending the call, so each member is split once.
+ */
+function summarise(
+  read: string[],
+  keys: Keys,
+  scriptKeys: string[],
+  closeMs: number,
+  dayStartMs: number,
+) {
   const size = read.length / 2;
   const members = new Array<string>(size);
   const connectedAt = new Array<number>(size);
   // Each user's sessions closed here.
   const userSessions = new Map<string, number>();
-  // In the order of each profile's first session, so the first session's comes first.
-  const profileSessions = new Map<string, { loggedIn: number; scores: string[] }>();
+  const profileSessions = new Map<string, ClosingProfile>();
   let anonymous = 0;
   for (let s = 0; s < size; s++) {
     const member = read[2 * s];
-    const score = read[2 * s + 1];
+    const stampMs = Number(read[2 * s + 1]);
     const { userId, profileId, carriedSec } = closingFields(member);
     members[s] = member;
-    connectedAt[s] = Number(score) - carriedSec * 1000;
+    connectedAt[s] = stampMs - carriedSec * 1000;
     let profile = profileSessions.get(profileId);
-    if (!profile) profileSessions.set(profileId, (profile = { loggedIn: 0, scores: [] }));
-    profile.scores.push(score);
+    if (!profile) {
+      profile = { sessions: 0, loggedIn: 0, prevDayMs: 0, dayMs: 0 };
+      profileSessions.set(profileId, profile);
+    }
+    profile.sessions++;
+    addCreditedTime(profile, stampMs, closeMs, dayStartMs);
     if (userId) {
       profile.loggedIn++;
       userSessions.set(userId, (userSessions.get(userId) ?? 0) + 1);
@@ -157,20 +179,23 @@ function summarise(read: string[], keys: Keys, scriptKeys: string[]) {
     }
   }
   const users = leavingUserArgs(keys, scriptKeys, userSessions);
-  const scores: string[] = [];
   const profiles: ScriptArg[] = [];
-  for (const [id, profile] of profileSessions) {
-    for (const score of profile.scores) scores.push(score);
-    profiles.push(id, -profile.scores.length, -profile.loggedIn);
+  for (const [id, p] of profileSessions) {
+    profiles.push(id, -p.sessions, -p.loggedIn, p.prevDayMs, p.dayMs);
   }
   // The script logs the members from the argument it checks (closed-record.ts: field `m`).
   const logFields = size > 0 ? ['c', closedTimesValue(connectedAt)] : [];
   return {
     members: closedMembersValue(members),
-    scores,
     users,
     profiles,
     logFields,
     anonymous,
   };
+}
+
+/** One client profile's part of a chunk: its sessions, those logged in, and their time. */
+interface ClosingProfile extends CreditedTime {
+  sessions: number;
+  loggedIn: number;
 }
