@@ -10,33 +10,11 @@ import { writeEvents } from '../support/event-writer';
 import { registerInstance } from '../../src/scripts/commands/register-instance';
 import { reapingField } from '../../src/session/reaping-field';
 import { SessionMonitor } from '../../src/monitor/session-monitor';
-import {
-  EMPTY_SESSION_META,
-  encodeSessionMeta,
-  type SessionMeta,
-} from '../../src/session/session-meta';
+import { encodeSessionMeta, type SessionMeta } from '../../src/session/session-meta';
 import { ZonedCalendar } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 import type { LiveSession, SessionQuery } from '../../src/reader/session-types';
-
-const CHROME: SessionMeta = {
-  ...EMPTY_SESSION_META,
-  deviceType: 'browser',
-  osName: 'Windows',
-  osVersion: '10',
-  clientName: 'Chrome',
-  clientVersion: '126',
-  clientAddress: '203.0.113.0',
-};
-const PHONE: SessionMeta = {
-  ...EMPTY_SESSION_META,
-  deviceType: 'mobile-app',
-  osName: 'iOS',
-  osVersion: '17.4.1',
-  clientName: 'RC Mobile',
-  clientVersion: '4.49.0',
-  clientAddress: '2001:db8:85a3::',
-};
+import { CHROME_WINDOWS, RC_IOS } from '../support/sample-client-meta';
 
 /** SauReader.sessions(): paging through the live sessions of every instance. */
 describe('SauReader.sessions', () => {
@@ -84,7 +62,7 @@ describe('SauReader.sessions', () => {
       const events: string[] = [];
       for (let i = 0; i < count; i++) {
         const id = `${instanceId}-s${String(i).padStart(2, '0')}`;
-        const m = i % 2 === 0 ? CHROME : PHONE;
+        const m = i % 2 === 0 ? CHROME_WINDOWS : RC_IOS;
         events.push('o', id, encodeSessionMeta(m));
         const userId = i % 3 === 0 ? `u${i % 9 === 0 ? 0 : (i / 3) % 3}` : null;
         if (userId) events.push('i', id, userId);

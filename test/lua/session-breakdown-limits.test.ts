@@ -4,12 +4,11 @@ import { BREAKDOWN_DIMENSIONS } from '../../src/session/breakdown-dimensions';
 import { parseMember } from '../../src/session/session-member';
 import { encodeSessionMeta } from '../../src/session/session-meta';
 import { dayBreakdownHash, profilesHash } from '../support/breakdown-hashes';
+import { CHROME_WINDOWS, meta } from '../support/sample-client-meta';
 import {
-  CHROME_WINDOWS,
   dayBreakdown,
   expectNoLiveBreakdown,
   liveBreakdown,
-  meta,
   useSessionBreakdownScripts,
 } from '../support/session-breakdown-scripts';
 

@@ -3,10 +3,8 @@
 import { ScriptStatus } from '../../src/scripts/script-status';
 import { BREAKDOWN_DIMENSIONS } from '../../src/session/breakdown-dimensions';
 import { encodeSessionMeta } from '../../src/session/session-meta';
+import { CHROME_MAC, CHROME_WINDOWS, RC_IOS } from '../support/sample-client-meta';
 import {
-  CHROME_MAC,
-  CHROME_WINDOWS,
-  RC_IOS,
   dayBreakdown,
   expectNoLiveBreakdown,
   liveBreakdown,

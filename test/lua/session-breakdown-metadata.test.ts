@@ -10,13 +10,10 @@ import {
   type SessionMeta,
 } from '../../src/session/session-meta';
 import { profilesHash } from '../support/breakdown-hashes';
+import { CHROME_MAC, CHROME_WINDOWS, RC_IOS, meta } from '../support/sample-client-meta';
 import {
-  CHROME_MAC,
-  CHROME_WINDOWS,
-  RC_IOS,
   dayBreakdown,
   liveBreakdown,
-  meta,
   useSessionBreakdownScripts,
 } from '../support/session-breakdown-scripts';
 

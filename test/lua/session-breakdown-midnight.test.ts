@@ -7,10 +7,8 @@ import { storedSessions } from '../support/stored-sessions';
 import { encodeSessionMeta, type SessionMeta } from '../../src/session/session-meta';
 import type { ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
+import { CHROME_MAC, CHROME_WINDOWS, RC_IOS } from '../support/sample-client-meta';
 import {
-  CHROME_MAC,
-  CHROME_WINDOWS,
-  RC_IOS,
   dayBreakdown,
   expectNoLiveBreakdown,
   useSessionBreakdownScripts,

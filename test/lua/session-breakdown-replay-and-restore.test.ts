@@ -2,10 +2,8 @@
 // live with its user and metadata but not as opened again.
 import { snapshot } from '../support/monitor-harness';
 import { encodeRestore, encodeSessionMeta } from '../../src/session/session-meta';
+import { CHROME_MAC, CHROME_WINDOWS, RC_IOS } from '../support/sample-client-meta';
 import {
-  CHROME_MAC,
-  CHROME_WINDOWS,
-  RC_IOS,
   dayBreakdown,
   liveBreakdown,
   useSessionBreakdownScripts,

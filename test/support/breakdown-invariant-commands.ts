@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { EMPTY_SESSION_META, type SessionMeta } from '../../src/session/session-meta';
+import { CHROME_WINDOWS } from './sample-client-meta';
 
 // The random commands of the breakdown invariants: events with metadata sent straight through the
 // scripts by a few instances, numbered batches, re-sent batches and checks, as a fast-check
@@ -8,15 +9,7 @@ import { EMPTY_SESSION_META, type SessionMeta } from '../../src/session/session-
 /** Metadata the sessions pick from: more OS and browser values than the small cap admits. */
 export const METAS: SessionMeta[] = [
   EMPTY_SESSION_META,
-  {
-    ...EMPTY_SESSION_META,
-    deviceType: 'browser',
-    osName: 'Windows',
-    osVersion: '10',
-    clientName: 'Chrome',
-    clientVersion: '126',
-    clientAddress: '203.0.113.0',
-  },
+  CHROME_WINDOWS,
   {
     ...EMPTY_SESSION_META,
     deviceType: 'browser',

@@ -12,7 +12,6 @@ import {
   BREAKDOWN_DIMENSIONS,
   type BreakdownDimension,
 } from '../../src/session/breakdown-dimensions';
-import { EMPTY_SESSION_META, type SessionMeta } from '../../src/session/session-meta';
 import { ZonedCalendar, type ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 import {
@@ -22,37 +21,8 @@ import {
   profilesHash,
 } from './breakdown-hashes';
 
-// What every test/lua/session-breakdown-*.test.ts file shares: sample session metadata, setup()
-// for applyBatch and closeSessions on one registered instance, and readers of the breakdowns.
-
-export const meta = (fields: Partial<SessionMeta>): SessionMeta => ({
-  ...EMPTY_SESSION_META,
-  ...fields,
-});
-export const CHROME_WINDOWS = meta({
-  deviceType: 'browser',
-  osName: 'Windows',
-  osVersion: '10',
-  clientName: 'Chrome',
-  clientVersion: '126',
-  clientAddress: '203.0.113.0',
-});
-export const CHROME_MAC = meta({
-  deviceType: 'browser',
-  osName: 'Mac OS',
-  osVersion: '10.15.7',
-  clientName: 'Chrome',
-  clientVersion: '125',
-  clientAddress: '198.51.100.7',
-});
-export const RC_IOS = meta({
-  deviceType: 'mobile-app',
-  osName: 'iOS',
-  osVersion: '17.4.1',
-  clientName: 'RC Mobile',
-  clientVersion: '4.49.0',
-  clientAddress: '2001:db8:85a3::',
-});
+// What every test/lua/session-breakdown-*.test.ts file shares: setup() for applyBatch and
+// closeSessions on one registered instance, and readers of the breakdowns.
 
 /**
  * Gives the test file its own redis-server and setup(), which registers instance node-1 on a fresh
