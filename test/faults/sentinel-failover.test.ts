@@ -1,12 +1,15 @@
 import { Redis } from 'ioredis';
-import { SauError, SauReader, type SessionMonitor } from '../../src';
+import { SauError } from '../../src';
 import type { Recovery } from '../../src/monitor/session-monitor';
-import type { NowStats } from '../../src/reader/stats-types';
-import { useMonitors, waitFor, type WatchedMonitor } from '../support/monitor-harness';
-import { uniqueNamespace } from '../support/redis-server';
-import { SentinelSet, sentinelUnavailable } from '../support/redis-sentinel';
-import { Workload } from './outage-workload';
+import { waitFor } from '../support/monitor-harness';
+import { sentinelUnavailable } from '../support/redis-sentinel';
 import { liveUserRefcounts } from '../support/live-users';
+import {
+  killMasterUnderTraffic,
+  RECOVERY_TIMEOUT_MS,
+  useFailoverDeployment,
+} from '../support/sentinel-failover-deployment';
+import { modelFailoverTraffic } from '../support/sentinel-failover-traffic';
 
 // A master, a replica and three sentinels; three monitors find the master through the sentinels
 // and take traffic. Just before the master is SIGKILLed, the replica is frozen and cut off, so the
@@ -19,14 +22,10 @@ import { liveUserRefcounts } from '../support/live-users';
 
 jest.setTimeout(60_000);
 
-const HEARTBEAT_MS = 200;
 /** Longer than the failover (about 3 s here): nobody is reaped, the recovery alone makes things exact. */
 const LONG_LEASE_MS = 10_000;
 /** Shorter than the failover: on the new master every lease has lapsed, and instances may reap each other. */
 const SHORT_LEASE_MS = 1000;
-const RECOVERY_TIMEOUT_MS = 15_000;
-/** Reconnect fast while the sentinels still name the dead master. */
-const RECONNECT_MS = 100;
 
 /** Every code a monitor may report around a failover. */
 const FAILOVER_CODES = new Set([
@@ -50,18 +49,8 @@ const report = (line: string): void => {
 const describeRecovery = ({ replayedUserDays, drift }: Recovery): string =>
   `${replayedUserDays} user-days replayed, ${drift ? `${drift.ghosts} ghosts, ${drift.missing} missing, ${drift.mismatched} mismatched` : 'no scan (reincarnated)'}`;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 describeWithSentinel('Sentinel failover', () => {
-  let set: SentinelSet | undefined;
-  const readers: SauReader[] = [];
-  // Every monitor here is given its sentinels, which override this plain URL.
-  const monitors = useMonitors(() => `redis://127.0.0.1:${set?.master.port ?? 6379}`);
-  afterEach(async () => {
-    await Promise.all(readers.splice(0).map((r) => r.close()));
-    await set?.destroy();
-    set = undefined;
-  });
+  const startDeployment = useFailoverDeployment();
 
   it.each([
     ['the leases outlast the failover', LONG_LEASE_MS],
@@ -70,88 +59,12 @@ describeWithSentinel('Sentinel failover', () => {
     'after the master is SIGKILLed (%s), live counts are exact again and no login is missing from DAU or MAU',
     async (label, leaseMs) => {
       const leasesLapse = leaseMs === SHORT_LEASE_MS;
-      set = await SentinelSet.start();
-      const sentinels = set;
-      const namespace = uniqueNamespace('failover');
-      const connection = sentinels.connectionOptions({ retryStrategy: () => RECONNECT_MS });
-      // With short leases, web-b is kept from the new master (its sentinel answer is mapped to
-      // the dead master's port) until the others have reaped it: it then comes back reaped
-      // while alive, with a backlog, and must resend its truth under a new incarnation.
-      let holdBackWebB = false;
-      const heldBack = sentinels.connectionOptions({
-        retryStrategy: () => RECONNECT_MS,
-        natMap: (address) =>
-          holdBackWebB && address === `127.0.0.1:${sentinels.replica.port}`
-            ? { host: '127.0.0.1', port: sentinels.master.port }
-            : null,
-      });
-      const timing = { heartbeatIntervalMs: HEARTBEAT_MS, leaseMs };
-      const watched: WatchedMonitor[] = [];
-      const recoveries: Recovery[][] = [];
-      for (const [instanceId, failoverReplayMs] of [
-        ['web-a', 60_000],
-        ['web-b', 60_000],
-        ['web-control', 0],
-      ] as const) {
-        const w = await monitors.start({
-          redis: instanceId === 'web-b' && leasesLapse ? heldBack : connection,
-          namespace,
-          instanceId,
-          failoverReplayMs,
-          ...timing,
-        });
-        const seen: Recovery[] = [];
-        w.monitor.on('recovered', (recovery: Recovery) => seen.push(recovery));
-        watched.push(w);
-        recoveries.push(seen);
-      }
-      const all = watched.map((w) => w.monitor);
+      const deployment = await startDeployment(leaseMs, leasesLapse);
+      const { sentinels, watched, recoveries, all, reader } = deployment;
       const [a, b, control] = all;
-      const reader = new SauReader({ redis: connection, namespace });
-      readers.push(reader);
 
       // Random traffic on the two replaying monitors; the control one gets scripted events only.
-      const workload = new Workload([a, b], 'fo', 0xfa11);
-      const controlSessions = new Map<string, string>();
-      const expectedNow = (): NowStats => {
-        const main = workload.expectedNow();
-        const users = new Set<string>();
-        for (const own of workload.sessions)
-          for (const user of own.values()) if (user) users.add(user);
-        for (const user of controlSessions.values()) if (user) users.add(user);
-        let anonymous = 0;
-        for (const user of controlSessions.values()) if (!user) anonymous++;
-        return {
-          users: users.size,
-          sessions: main.sessions + controlSessions.size,
-          anonymousSessions: main.anonymousSessions + anonymous,
-          instances: all.length,
-        };
-      };
-      /** Does one event on a monitor and in the model of what Redis must hold. */
-      const act = (
-        monitor: SessionMonitor,
-        op: 'open' | 'login' | 'logout' | 'close',
-        id: string,
-        user = '',
-      ): void => {
-        const model =
-          monitor === control ? controlSessions : workload.sessions[monitor === a ? 0 : 1];
-        if (op === 'open') {
-          model.set(id, '');
-          monitor.open({ id });
-        } else if (op === 'login') {
-          model.set(id, user);
-          if (monitor !== control) workload.everLoggedIn.add(user);
-          monitor.login(id, user);
-        } else if (op === 'logout') {
-          model.set(id, '');
-          monitor.logout(id);
-        } else {
-          model.delete(id);
-          monitor.close(id);
-        }
-      };
+      const { workload, expectedNow, act } = modelFailoverTraffic(all);
 
       // Before: some state that the replica has for sure.
       workload.step(300);
@@ -204,52 +117,11 @@ describeWithSentinel('Sentinel failover', () => {
       await Promise.all(all.map((m) => m.flush()));
 
       // Traffic goes on through the kill and the failover.
-      let trafficOn = true;
-      const traffic = (async () => {
-        while (trafficOn) {
-          workload.step(8);
-          await sleep(5);
-        }
-      })();
-      const oldPort = sentinels.master.port;
-      holdBackWebB = leasesLapse;
-      sentinels.killMaster();
-      const killedAt = Date.now();
-      sentinels.thaw(sentinels.replica);
-      let newPort: number;
-      let failoverMs: number;
-      let recoveredMs: number;
-      try {
-        newPort = await sentinels.untilFailover(oldPort);
-        failoverMs = Date.now() - killedAt;
-        expect(newPort).toBe(sentinels.replica.port);
-        if (holdBackWebB) {
-          const admin = new Redis({ host: '127.0.0.1', port: newPort });
-          try {
-            const instanceKeys = await waitFor(
-              () => admin.exists(reader.keys.instance('web-b')),
-              (n) => n === 0,
-              RECOVERY_TIMEOUT_MS,
-            );
-            expect(instanceKeys).toBe(0);
-          } finally {
-            await admin.quit();
-            holdBackWebB = false;
-          }
-        }
-        // Each monitor recovers as soon as it is connected to the new master, not at its next
-        // periodic resync (resyncIntervalMs is 5 minutes here); events keep coming meanwhile.
-        await waitFor(
-          async () => recoveries.map((r) => r.length),
-          (counts) => counts.every((n) => n > 0),
-          RECOVERY_TIMEOUT_MS,
-        );
-        recoveredMs = Date.now() - killedAt;
-        await sleep(300);
-      } finally {
-        trafficOn = false;
-        await traffic;
-      }
+      const { newPort, killedAt, failoverMs, recoveredMs } = await killMasterUnderTraffic(
+        deployment,
+        workload,
+        leasesLapse,
+      );
       for (const seen of recoveries) expect(seen.length).toBeGreaterThan(0);
       await Promise.all(all.map((m) => m.flush()));
 

@@ -3,6 +3,7 @@
 import { redisNowMs } from '../support/monitor-harness';
 import { ZonedCalendar } from '../../src/time/zoned-calendar';
 import { DAY_S, useCountingMonitors } from '../support/counting-monitors';
+import { intlDate as localDate } from '../support/intl-date';
 
 describe('counting against a real Redis', () => {
   const { redis, setup } = useCountingMonitors();
@@ -37,13 +38,3 @@ describe('counting against a real Redis', () => {
     });
   });
 });
-
-function localDate(epochMs: number, timeZone: string): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(epochMs));
-}

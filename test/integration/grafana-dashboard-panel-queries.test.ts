@@ -7,14 +7,9 @@ import type { Redis } from 'ioredis';
 import { useRedis } from '../support/use-redis';
 import { uniqueNamespace } from '../support/redis-server';
 import { redisNowMs, useMonitors, type WatchedMonitor } from '../support/monitor-harness';
-import {
-  allPanels,
-  checkDashboard,
-  loadDashboard,
-  type Dashboard,
-  type Panel,
-  type Truth,
-} from '../support/grafana-dashboard-check';
+import { allPanels, loadDashboard, type Dashboard, type Panel } from '../support/grafana-dashboard';
+import { checkDashboard } from '../support/grafana-dashboard-check';
+import type { Truth } from '../support/grafana-panel-judge';
 import { Keys } from '../../src/keys';
 import type { Stats } from '../../src/reader/stats-types';
 import type { BreakdownDimension } from '../../src/reader/breakdown-types';

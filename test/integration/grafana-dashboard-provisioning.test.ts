@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shellSplit } from '../support/grafana-redis-query';
-import { GRAFANA, ROOT, allPanels, loadDashboard } from '../support/grafana-dashboard-check';
+import { GRAFANA, ROOT, allPanels, loadDashboard } from '../support/grafana-dashboard';
 
 /**
  * A tiny YAML reader for the provisioning files: block mappings, block sequences of mappings and

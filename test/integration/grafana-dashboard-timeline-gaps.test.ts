@@ -1,5 +1,5 @@
 /** The Grafana dashboard's timeline charts: a gap where no monitor sampled, not a joining line. */
-import { allPanels, loadDashboard } from '../support/grafana-dashboard-check';
+import { allPanels, loadDashboard } from '../support/grafana-dashboard';
 
 describe('Grafana dashboard and provisioning (grafana/)', () => {
   it('draws a gap in the timeline charts where no monitor sampled', () => {

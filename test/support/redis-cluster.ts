@@ -26,6 +26,13 @@ export function clusterUnavailableReason(): string | undefined {
   return undefined;
 }
 
+/** `describe` where a cluster can be started, else `describe.skip`, with the reason printed. */
+export function describeIfClusterRuns(): jest.Describe {
+  const skipReason = clusterUnavailableReason();
+  if (skipReason) console.warn(`skipping the Redis Cluster tests: ${skipReason}`);
+  return skipReason ? describe.skip : describe;
+}
+
 /**
  * Starts `size` `redis-server --cluster-enabled yes` masters, each in a temporary directory of its
  * own, joins them with `redis-cli --cluster create … --cluster-replicas 0`, and waits until every

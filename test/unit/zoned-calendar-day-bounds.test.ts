@@ -1,6 +1,9 @@
+// Where a zone's local days start and end: 24-hour UTC days, days of 23, 25, 23.5 or 24.5 hours
+// where summer time starts or ends, Intl's dates for random instants; and the zones it refuses.
 import fc from 'fast-check';
-import { ZonedCalendar, addDays, parseDate } from '../../src/time/zoned-calendar';
+import { ZonedCalendar, addDays } from '../../src/time/zoned-calendar';
 import { ConfigError } from '../../src/errors/config-error';
+import { intlDate } from '../support/intl-date';
 
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -107,38 +110,6 @@ describe('ZonedCalendar', () => {
       ).toBe('2024-06-30');
     });
 
-    it('gives the hour a clock shows twice across midnight to the day that began first', () => {
-      // St. John's, 2004-10-31: at 00:01 local daylight time the clock went back to 23:01 of the
-      // 30th. The 31st began at 02:30 UTC; the 30th shows again from 02:31 to 03:30 UTC.
-      const stJohns = new ZonedCalendar('America/St_Johns');
-      const thirtyFirst = stJohns.dayAt(Date.parse('2004-10-31T02:31:00Z'));
-      expect(intlDate(Date.parse('2004-10-31T02:31:00Z'), 'America/St_Johns')).toBe('2004-10-30');
-      expect(thirtyFirst).toMatchObject({
-        date: '2004-10-31',
-        startMs: Date.parse('2004-10-31T02:30:00Z'),
-        endMs: Date.parse('2004-11-01T03:30:00Z'),
-      });
-      expect(stJohns.dateAt(Date.parse('2004-10-31T03:29:59Z'))).toBe('2004-10-31');
-      expect(stJohns.dayAt(Date.parse('2004-10-31T02:29:59Z'))).toMatchObject({
-        date: '2004-10-30',
-        endMs: Date.parse('2004-10-31T02:30:00Z'),
-      });
-    });
-
-    it('starts a day at its first midnight where midnight comes twice', () => {
-      // Gaza, 1996-09-20: at 01:00 the clock went back to 00:00, so the 20th began at 21:00 UTC
-      // and showed midnight again at 22:00 UTC.
-      const gaza = new ZonedCalendar('Asia/Gaza');
-      expect(gaza.day('1996-09-20').startMs).toBe(Date.parse('1996-09-19T21:00:00Z'));
-      expect(gaza.dayAt(Date.parse('1996-09-19T21:30:00Z'))).toMatchObject({
-        date: '1996-09-20',
-        startMs: Date.parse('1996-09-19T21:00:00Z'),
-      });
-      expect(gaza.dayAt(Date.parse('1996-09-19T20:59:59Z')).endMs).toBe(
-        Date.parse('1996-09-19T21:00:00Z'),
-      );
-    });
-
     it('agrees with Intl for random instants in many zones', () => {
       const zones = [
         'UTC',
@@ -207,103 +178,5 @@ describe('ZonedCalendar', () => {
         expect((caught as ConfigError).message).toContain(JSON.stringify(zone));
       },
     );
-  });
-});
-
-describe('parseDate', () => {
-  it.each([
-    ['2024-02-29', { y: 2024, m: 2, d: 29 }],
-    ['2000-02-29', { y: 2000, m: 2, d: 29 }],
-    ['1999-12-31', { y: 1999, m: 12, d: 31 }],
-    ['2026-01-01', { y: 2026, m: 1, d: 1 }],
-  ])('reads %s', (date, parts) => {
-    expect(parseDate(date)).toEqual(parts);
-  });
-
-  it.each([
-    '2023-02-29',
-    '1900-02-29',
-    '2100-02-29',
-    '2024-04-31',
-    '2024-13-01',
-    '2024-00-10',
-    '2024-01-00',
-  ])('refuses %s, which does not exist', (date) => {
-    expect(() => parseDate(date)).toThrow(RangeError);
-    expect(() => parseDate(date)).toThrow(/does not exist/);
-  });
-
-  it.each([
-    '2024-1-01',
-    '20240101',
-    ' 2024-01-01',
-    '2024-01-01T00:00',
-    '24-01-01',
-    '',
-    'yesterday',
-  ])('refuses %j, which is not YYYY-MM-DD', (date) => {
-    expect(() => parseDate(date)).toThrow(/is not YYYY-MM-DD/);
-  });
-
-  it('refuses a bad date in ZonedCalendar.day too', () => {
-    expect(() => new ZonedCalendar('UTC').day('2023-02-29')).toThrow(RangeError);
-  });
-});
-
-describe('addDays', () => {
-  it.each([
-    ['2024-02-28', 1, '2024-02-29'],
-    ['2024-02-28', 2, '2024-03-01'],
-    ['2023-02-28', 1, '2023-03-01'],
-    ['2000-02-28', 1, '2000-02-29'],
-    ['1900-02-28', 1, '1900-03-01'],
-    ['2024-03-01', -1, '2024-02-29'],
-    ['2024-12-31', 1, '2025-01-01'],
-    ['2025-01-01', -1, '2024-12-31'],
-    ['2025-01-01', -366, '2024-01-01'],
-    ['2024-03-31', -30, '2024-03-01'],
-    ['2024-10-27', 0, '2024-10-27'],
-    ['2024-01-01', 400, '2025-02-04'],
-  ] as const)('%s %+d days is %s', (date, days, expected) => {
-    expect(addDays(date, days)).toBe(expected);
-  });
-
-  it('is the inverse of itself', () => {
-    fc.assert(
-      fc.property(
-        fc.date({ min: new Date('1970-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }),
-        fc.integer({ min: -1000, max: 1000 }),
-        (at, days) => {
-          const date = at.toISOString().slice(0, 10);
-          expect(addDays(addDays(date, days), -days)).toBe(date);
-        },
-      ),
-    );
-  });
-
-  it('refuses a date that does not exist', () => {
-    expect(() => addDays('2023-02-29', 1)).toThrow(RangeError);
-  });
-});
-
-function intlDate(epochMs: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(epochMs));
-}
-
-describe('a date the zone skipped entirely', () => {
-  it('is an empty day that ends where the next date starts (Samoa, 2011-12-30)', () => {
-    const apia = new ZonedCalendar('Pacific/Apia');
-    const skipped = apia.day('2011-12-30');
-    const before = apia.day('2011-12-29');
-    const after = apia.day('2011-12-31');
-    expect(skipped.endMs - skipped.startMs).toBe(0);
-    expect(before.endMs).toBe(after.startMs);
-    expect(apia.dateAt(after.startMs)).toBe('2011-12-31');
-    expect(apia.dateAt(after.startMs - 1)).toBe('2011-12-29');
   });
 });

@@ -1,125 +1,18 @@
+// attachToMeteor's reconciliation with Meteor.server.sessions: it repairs what the hooks missed
+// (a close without onClose, a login or logout without the Accounts hooks, sessions from before
+// attach), on demand and on its own timer, and leaves alone sessions Meteor never held.
 import { useRedis } from '../support/use-redis';
 import { waitFor } from '../support/monitor-harness';
 import { MeteorStandIn } from '../support/meteor-stand-in';
-import { useMeteorAdapter, type MeteorCase } from '../support/meteor-harness';
-import { attachToMeteor, type MeteorDetach } from '../../src/adapters/meteor';
-import type { SessionMonitor } from '../../src/monitor/session-monitor';
-import type { SauReader } from '../../src/reader/sau-reader';
-import type { SauError } from '../../src/errors/sau-error';
+import { useMeteorAdapter } from '../support/meteor-harness';
+import { attachToMeteor } from '../../src/adapters/meteor';
 
-describe('attachToMeteor', () => {
+describe('attachToMeteor reconciliation', () => {
   const redis = useRedis();
   const attach = useMeteorAdapter(() => redis.server().url, redis.client);
 
-  let meteor: MeteorStandIn;
-  let monitor: SessionMonitor;
-  let reader: SauReader;
-  let errors: SauError[];
-  let now: MeteorCase['now'];
-  let expectToday: MeteorCase['expectToday'];
-
-  async function setup(
-    options: { reconcileIntervalMs?: number; meteor?: MeteorStandIn } = {},
-  ): Promise<MeteorDetach> {
-    const attached = await attach(options);
-    ({ meteor, monitor, reader, errors, now, expectToday } = attached);
-    return attached.detach;
-  }
-
-  it('counts connections, and three tabs of one user as one user', async () => {
-    await setup();
-    const open = jest.spyOn(monitor, 'open');
-    const tabs = [meteor.connect(), meteor.connect(), meteor.connect()];
-    const guest = meteor.connect({ clientAddress: '203.0.113.9', headers: { cookie: 'secret' } });
-    expect(await now()).toEqual({ users: 0, sessions: 4, anonymousSessions: 4 });
-    // The connection's own fields reach open(); sockjs kept no cookie header.
-    expect(open).toHaveBeenLastCalledWith({
-      id: guest.id,
-      clientAddress: '203.0.113.9',
-      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
-      httpHeaders: {
-        host: 'chat.example.com',
-        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
-        'accept-language': 'en',
-      },
-    });
-
-    for (const tab of tabs) await meteor.login(tab.id, 'alice');
-    expect(await now()).toEqual({ users: 1, sessions: 4, anonymousSessions: 1 });
-    await meteor.login(guest.id, 'bob');
-    expect(await now()).toEqual({ users: 2, sessions: 4, anonymousSessions: 0 });
-    await expectToday({ activeUsers: 2, sessions: 4, logins: 4 });
-
-    meteor.disconnect(tabs[0].id);
-    meteor.disconnect(tabs[1].id);
-    expect(await now()).toEqual({ users: 2, sessions: 2, anonymousSessions: 0 });
-    meteor.disconnect(tabs[2].id);
-    meteor.disconnect(guest.id);
-    expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0 });
-    expect(errors).toEqual([]);
-    expect(meteor.hookErrors).toEqual([]);
-  });
-
-  it('counts the resume login of every reconnect on the new session', async () => {
-    await setup();
-    const first = meteor.connect();
-    await meteor.login(first.id, 'alice', { type: 'password' });
-    expect(await now()).toEqual({ users: 1, sessions: 1, anonymousSessions: 0 });
-
-    // The network drops: Meteor closes the old session; the client reconnects and resumes.
-    meteor.disconnect(first.id);
-    const second = meteor.connect();
-    expect(await now()).toEqual({ users: 0, sessions: 1, anonymousSessions: 1 });
-    await meteor.login(second.id, 'alice', { type: 'resume' });
-    expect(await now()).toEqual({ users: 1, sessions: 1, anonymousSessions: 0 });
-    await expectToday({ activeUsers: 1, sessions: 2, logins: 2 });
-    expect(monitor.sessionUser(second.id)).toBe('alice');
-    expect(monitor.sessionUser(first.id)).toBeUndefined();
-    expect(errors).toEqual([]);
-  });
-
-  it.each([3, 2] as const)(
-    'logs out on onLogout, also when the user document is gone (user undefined), Meteor %i',
-    async (version) => {
-      await setup({ meteor: new MeteorStandIn({ version }) });
-      const a = meteor.connect();
-      const b = meteor.connect();
-      await meteor.login(a.id, 'alice');
-      await meteor.login(b.id, 'bob');
-      expect(await now()).toEqual({ users: 2, sessions: 2, anonymousSessions: 0 });
-
-      await meteor.logout(a.id);
-      await meteor.logout(b.id, { userFound: false });
-      expect(await now()).toEqual({ users: 0, sessions: 2, anonymousSessions: 2 });
-      // Logged out sessions stay open, anonymous, until they close.
-      meteor.disconnect(a.id);
-      meteor.disconnect(b.id);
-      expect(await now()).toEqual({ users: 0, sessions: 0, anonymousSessions: 0 });
-      await expectToday({ activeUsers: 2, sessions: 2, logins: 2 });
-      expect(errors).toEqual([]);
-    },
-  );
-
-  it('ignores login info without a connection or not allowed, and a logout without a connection', async () => {
-    await setup();
-    const conn = meteor.connect();
-    meteor.loginWithoutConnection('server-side');
-    // Meteor never passes these to onLogin; the adapter must not count them if a package does.
-    meteor.emitLogin({
-      type: 'password',
-      allowed: false,
-      user: { _id: 'mallory' },
-      connection: conn,
-    });
-    meteor.emitLogin({ type: 'password', allowed: true, user: null, connection: conn });
-    meteor.emitLogout({ user: { _id: 'alice' }, connection: null });
-    expect(await now()).toEqual({ users: 0, sessions: 1, anonymousSessions: 1 });
-    await expectToday({ activeUsers: 0, sessions: 1, logins: 0 });
-    expect(errors).toEqual([]);
-  });
-
   it('repairs a close whose onClose never came, and counts a deferred onClose once', async () => {
-    const detach = await setup();
+    const { meteor, errors, detach, now, expectToday } = await attach();
     const lost = meteor.connect();
     const closing = meteor.connect();
     const staying = meteor.connect();
@@ -147,7 +40,7 @@ describe('attachToMeteor', () => {
     const before = early.connect();
     const loggedInBefore = early.connect();
     early.setUserIdWithoutHooks(loggedInBefore.id, 'carol');
-    const detach = await setup({ meteor: early });
+    const { meteor, monitor, errors, detach, now, expectToday } = await attach({ meteor: early });
     // Counted at attach, without waiting for a reconciliation.
     expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
     expect(detach.reconcile()).toEqual({ opened: 0, closed: 0, loggedIn: 0, loggedOut: 0 });
@@ -183,7 +76,7 @@ describe('attachToMeteor', () => {
   });
 
   it('opens a session from its login info when the login comes before onConnection was seen', async () => {
-    await setup();
+    const { meteor, monitor, errors, now } = await attach();
     // A session the onConnection hook never reported (reconciliation has not run since).
     const conn = meteor.connectUnseen();
     expect(monitor.sessionUser(conn.id)).toBeUndefined();
@@ -196,7 +89,7 @@ describe('attachToMeteor', () => {
   });
 
   it('does not race with Meteor setting and clearing userId around the Accounts hooks', async () => {
-    const detach = await setup();
+    const { meteor, monitor, errors, detach, now, expectToday } = await attach();
     const conn = meteor.connect();
     // Meteor sets userId, then later runs onLogin: reconciliation may come in between.
     meteor.setUserIdWithoutHooks(conn.id, 'alice');
@@ -229,7 +122,7 @@ describe('attachToMeteor', () => {
   });
 
   it('reads a plain-object Meteor.server.sessions, and survives a missing one', async () => {
-    const detach = await setup();
+    const { meteor, monitor, errors, detach, now } = await attach();
     meteor.useLegacySessionsObject();
     const a = meteor.connect();
     const b = meteor.connect();
@@ -254,7 +147,7 @@ describe('attachToMeteor', () => {
   });
 
   it('reconciles on its own timer', async () => {
-    await setup({ reconcileIntervalMs: 50 });
+    const { meteor, monitor, reader } = await attach({ reconcileIntervalMs: 50 });
     const conn = meteor.connect();
     await meteor.login(conn.id, 'alice');
     meteor.dropWithoutOnClose(conn.id);
@@ -267,7 +160,7 @@ describe('attachToMeteor', () => {
   });
 
   it('leaves sessions it never saw in Meteor alone (a monitor shared with another adapter)', async () => {
-    const detach = await setup();
+    const { meteor, monitor, detach, now } = await attach();
     monitor.open({ id: 'ws-socket-1' });
     monitor.login('ws-socket-1', 'walter');
     meteor.connect();
@@ -275,45 +168,8 @@ describe('attachToMeteor', () => {
     expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
   });
 
-  it('detach() stops every hook and the timer; later events change nothing', async () => {
-    const detach = await setup({ reconcileIntervalMs: 20 });
-    expect(meteor.hookCounts).toEqual({ onConnection: 1, onLogin: 1, onLogout: 1, validate: 1 });
-    const a = meteor.connect();
-    const b = meteor.connect();
-    await meteor.login(a.id, 'alice');
-    expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
-
-    detach();
-    detach(); // idempotent
-    expect(meteor.hookCounts).toEqual({ onConnection: 0, onLogin: 0, onLogout: 0, validate: 0 });
-    const c = meteor.connect();
-    await meteor.login(c.id, 'carol');
-    await meteor.logout(a.id);
-    meteor.disconnect(b.id); // its onClose callback was registered before detach
-    meteor.dropWithoutOnClose(c.id);
-    await new Promise((r) => setTimeout(r, 100)); // several timer periods
-    expect(detach.reconcile()).toEqual({ opened: 0, closed: 0, loggedIn: 0, loggedOut: 0 });
-    expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
-    await expectToday({ activeUsers: 1, sessions: 2, logins: 1 });
-    expect(errors).toEqual([]);
-  });
-
-  it('never throws into Meteor, even when the monitor is stopped', async () => {
-    const detach = await setup();
-    const conn = meteor.connect();
-    await monitor.stop();
-    errors.length = 0;
-    expect(() => meteor.connect()).not.toThrow();
-    await meteor.login(conn.id, 'alice');
-    expect(() => detach.reconcile()).not.toThrow();
-    await meteor.settle();
-    expect(meteor.hookErrors).toEqual([]);
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors.every((e) => e.code === 'STOPPED')).toBe(true);
-  });
-
   it('rejects a negative or non-finite reconcileIntervalMs', async () => {
-    await setup();
+    const { meteor, monitor } = await attach();
     for (const reconcileIntervalMs of [-1, Number.NaN, Infinity]) {
       expect(() => attachToMeteor(monitor, meteor, { reconcileIntervalMs })).toThrow(
         /reconcileIntervalMs/,

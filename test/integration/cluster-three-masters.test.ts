@@ -1,113 +1,24 @@
 import { Cluster } from 'ioredis';
-import { SauReaper, SauReader, SessionMonitor } from '../../src';
+import { SauReaper } from '../../src';
 import { runDoctor } from '../../src/diagnostics/doctor';
 import { connectRedis } from '../../src/redis/redis-client';
 import { loadScripts } from '../../src/scripts/script-catalog';
 import { assertBuilt, jsonLines, runCli } from '../cli/run-cli';
 import { waitFor } from '../support/monitor-harness';
-import { clusterUnavailableReason, startCluster, type TestCluster } from '../support/redis-cluster';
-import { uniqueNamespace } from '../support/redis-server';
+import { describeIfClusterRuns } from '../support/redis-cluster';
+import { MASTERS, useClusterTenants, type Tenant } from '../support/cluster-tenants';
 
 // Issue 7: the library, the reader and the CLI on a real three-master Redis Cluster, with one
 // namespace on each master (its hash tag `{ns}` puts all its keys in one slot).
 
-const HEARTBEAT_MS = 250;
-const LEASE_MS = 1000;
-const MASTERS = 3;
-
 jest.setTimeout(60_000);
 
-const skipReason = clusterUnavailableReason();
-if (skipReason) console.warn(`skipping the Redis Cluster tests: ${skipReason}`);
-const describeCluster = skipReason ? describe.skip : describe;
-
-/** One namespace of the workload, on its own master, with the numbers it must show. */
-interface Tenant {
-  index: number;
-  namespace: string;
-  port: number;
-  a: SessionMonitor;
-  b: SessionMonitor;
-}
+const describeCluster = describeIfClusterRuns();
 
 describeCluster('on a Redis Cluster', () => {
-  let cluster: TestCluster;
-  const monitors: SessionMonitor[] = [];
-  const readers: Array<SauReader | SauReaper> = [];
+  const { cluster, reported, readers, reader, namespacePerMaster, runWorkload } =
+    useClusterTenants();
   let tenants: Tenant[] = [];
-  /** Errors any monitor reported; none is expected on a healthy Cluster. */
-  const reported: string[] = [];
-
-  beforeAll(async () => {
-    cluster = await startCluster(MASTERS);
-  }, 40_000);
-
-  afterAll(async () => {
-    await Promise.all(monitors.map((m) => m.stop().catch(() => undefined)));
-    await Promise.all(readers.map((r) => r.close()));
-    await cluster?.stop();
-  });
-
-  function reader(namespace: string, url = cluster.url): SauReader {
-    const r = new SauReader({ redis: url, namespace });
-    readers.push(r);
-    return r;
-  }
-
-  async function monitor(namespace: string, instanceId: string): Promise<SessionMonitor> {
-    const m = new SessionMonitor({
-      redis: cluster.url,
-      namespace,
-      instanceId,
-      heartbeatIntervalMs: HEARTBEAT_MS,
-      leaseMs: LEASE_MS,
-    });
-    m.on('error', (err: Error) => reported.push(`${namespace} ${instanceId}: ${err.message}`));
-    monitors.push(m);
-    await m.start();
-    return m;
-  }
-
-  /** A namespace whose slot each master serves, found with CLUSTER KEYSLOT and CLUSTER SLOTS. */
-  async function namespacePerMaster(): Promise<{ namespace: string; port: number }[]> {
-    const probe = cluster.node(cluster.ports[0]);
-    const byPort = new Map<number, string>();
-    for (let i = 0; byPort.size < MASTERS; i++) {
-      if (i > 500) throw new Error('no namespace found for every master in 500 tries');
-      const namespace = uniqueNamespace(`cluster${i}`);
-      const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', `{${namespace}}`));
-      const port = await cluster.portOfSlot(slot);
-      if (!byPort.has(port)) byPort.set(port, namespace);
-    }
-    return [...byPort].map(([port, namespace]) => ({ namespace, port }));
-  }
-
-  /**
-   * Tenant k, on two instances. A: users u0…u(2+k), one session each, plus a second tab of u0.
-   * B: a third tab of u0, an anonymous session, v logs in then out, w logs in then closes.
-   */
-  async function runWorkload(namespace: string, port: number, index: number): Promise<Tenant> {
-    const a = await monitor(namespace, 'node-a');
-    const b = await monitor(namespace, 'node-b');
-    for (let i = 0; i < 3 + index; i++) {
-      a.open({ id: `a${i}` });
-      a.login(`a${i}`, `u${i}`);
-    }
-    a.open({ id: 'a-tab2', userAgent: 'RC Mobile; iOS 12.2; v3.4.0 (250)' });
-    a.login('a-tab2', 'u0');
-    b.open({ id: 'b0' });
-    b.login('b0', 'u0');
-    b.open({ id: 'b1' });
-    b.open({ id: 'b2' });
-    b.login('b2', 'v');
-    b.open({ id: 'b3' });
-    b.login('b3', 'w');
-    await Promise.all([a.flush(), b.flush()]);
-    b.logout('b2');
-    b.close('b3');
-    await b.flush();
-    return { index, namespace, port, a, b };
-  }
 
   it('keeps each namespace on its own master and counts every number exactly', async () => {
     const placed = await namespacePerMaster();
@@ -135,8 +46,8 @@ describeCluster('on a Redis Cluster', () => {
       expect(stats.month).toMatchObject({ activeUsers: 5 + k, rolling30: 5 + k, stickiness: 1 });
 
       // Every key of the namespace is on the master of its slot, none elsewhere.
-      for (const port of cluster.ports) {
-        const found = await cluster.node(port).keys(`sau:{${t.namespace}}:*`);
+      for (const port of cluster().ports) {
+        const found = await cluster().node(port).keys(`sau:{${t.namespace}}:*`);
         if (port === t.port) expect(found.length).toBeGreaterThan(5);
         else expect(found).toEqual([]);
       }
@@ -204,7 +115,7 @@ describeCluster('on a Redis Cluster', () => {
       10_000,
     );
     expect(lapsed.lapsed.sort()).toEqual(['node-a', 'node-b']);
-    const reaper = new SauReaper({ redis: cluster.url, namespace: third.namespace });
+    const reaper = new SauReaper({ redis: cluster().url, namespace: third.namespace });
     readers.push(reaper);
     expect(await reaper.reap()).toEqual({ instances: 2, sessions: 9 });
     const reaped = await r2.stats({ window: 'day' });
@@ -215,7 +126,7 @@ describeCluster('on a Redis Cluster', () => {
 
   it('runs the scripts again after SCRIPT FLUSH on a master (NOSCRIPT → EVAL)', async () => {
     const t = tenants[0];
-    const node = cluster.node(t.port);
+    const node = cluster().node(t.port);
     const scripts = loadScripts();
     const applyBatch = scripts.get('applyBatch')!.sha;
     const readStats = scripts.get('readStats')!.sha;
@@ -235,7 +146,7 @@ describeCluster('on a Redis Cluster', () => {
   });
 
   it('takes the plain redis://h1:p1,h2:p2 form as a Cluster too', async () => {
-    const [first, second] = cluster.ports;
+    const [first, second] = cluster().ports;
     const url = `redis://127.0.0.1:${first},127.0.0.1:${second}`;
     const { client } = connectRedis(url);
     expect(client).toBeInstanceOf(Cluster);
@@ -248,7 +159,7 @@ describeCluster('on a Redis Cluster', () => {
   });
 
   it('doctor checks every master', async () => {
-    const { client } = connectRedis(cluster.url);
+    const { client } = connectRedis(cluster().url);
     try {
       const report = await runDoctor({ redis: client, namespace: tenants[0].namespace });
       const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
@@ -268,7 +179,7 @@ describeCluster('on a Redis Cluster', () => {
     assertBuilt();
     const t = tenants[0];
     const expected = await reader(t.namespace).stats({ window: 'day' });
-    const env = { REDIS_URL: cluster.url, SAU_NAMESPACE: t.namespace };
+    const env = { REDIS_URL: cluster().url, SAU_NAMESPACE: t.namespace };
     const stats = await runCli(['stats', '--json', '--window', 'day'], env);
     expect(stats.stderr).toBe('');
     expect(stats.code).toBe(0);
@@ -280,32 +191,5 @@ describeCluster('on a Redis Cluster', () => {
     expect(instances.code).toBe(0);
     const [listing] = jsonLines(instances.stdout) as [{ instances: { instanceId: string }[] }];
     expect(listing.instances.map((i) => i.instanceId).sort()).toEqual(['node-a', 'node-b']);
-  });
-
-  it('monitor.start() rejects with START_FAILED when no node of the Cluster answers', async () => {
-    const monitor = new SessionMonitor({
-      redis: 'redis+cluster://127.0.0.1:1,127.0.0.1:2',
-      namespace: uniqueNamespace('cluster-down'),
-      startTimeoutMs: 500,
-    });
-    monitor.on('error', () => undefined);
-    const started = Date.now();
-    await expect(monitor.start()).rejects.toMatchObject({ code: 'START_FAILED' });
-    expect(Date.now() - started).toBeLessThan(2000);
-    await monitor.stop(); // never started: resolves at once
-    // ioredis arms a 2 s timer when it disconnects a socket that never connected; let it run out
-    // so that jest exits at once.
-    await new Promise((r) => setTimeout(r, 2100));
-  });
-
-  it('sau-cli fails fast with exit 3 when no node of the Cluster answers', async () => {
-    const result = await runCli(['stats'], {
-      REDIS_URL: 'redis+cluster://127.0.0.1:1,127.0.0.1:2',
-    });
-    expect(result.code).toBe(3);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(
-      /^sau-cli: cannot reach Redis at redis\+cluster:\/\/127\.0\.0\.1:1,127\.0\.0\.1:2: /,
-    );
   });
 });
