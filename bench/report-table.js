@@ -8,6 +8,7 @@ const { TARGETS, scriptTimeTargets } = require('./targets');
 const { FILL_SESSIONS_IN_FLIGHT } = require('./naive');
 const { n, verdict, pct } = require('./table-format');
 const { reapRows } = require('./reap-rows');
+const { MAX_BATCHES_IN_FLIGHT } = require('../dist/monitor/batch-writer');
 
 function renderTable(result) {
   const { machine } = result;
@@ -45,7 +46,7 @@ function ingestRows({ ingest, naive, peer }) {
       'ingest',
       `${n(ingest.events)} events (${n(ingest.sessions)} sessions x open+login+close, ` +
         `${n(ingest.distinctUsers)} users, ${n(ingest.liveSessions)} live), the same stream for every peer; ` +
-        `one connection each; calls in flight: naive 1, monitor 2 (batches), Centrifugo-style peer ${peer.ingest.inFlight}`,
+        `one connection each; calls in flight: naive 1, monitor ${MAX_BATCHES_IN_FLIGHT} (batches), Centrifugo-style peer ${peer.ingest.inFlight}`,
     ],
   ];
   for (const run of ingest.bySize) {

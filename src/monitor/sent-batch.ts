@@ -19,3 +19,8 @@ export async function takeBack(inFlight: SentBatch[]): Promise<SentBatch[]> {
   for (const { call } of sent) await call;
   return sent;
 }
+
+/** What the batches in flight leave of the sessions they touch, oldest first (SessionMirror). */
+export function aftersOf(inFlight: readonly SentBatch[]): Array<BuiltBatch['after']> {
+  return inFlight.map((sent) => sent.built.after);
+}

@@ -14,15 +14,15 @@ export interface MirroredSession extends SessionRecord {
  * members a batch removes and adds, so no script looks a session up. It changes only when a batch
  * is known to be applied (its reply, or the script's word that it was applied before), with the
  * Redis TIME it was applied at, so it is exact whenever no batch is in flight. A batch sent while
- * the one ahead of it is in flight is built on what that one will leave (`expect`): `get` sees it,
- * the other readers only what is confirmed.
+ * others are in flight is built on what they will leave (`expect`): `get` sees it, the other
+ * readers only what is confirmed.
  * Where Redis turns out to differ (a failover that lost writes, a key deleted by hand), the script
  * refuses and the writer drops what it believed; the monitor's resync restores the rest.
  */
 export class SessionMirror {
   private readonly sessions = new Map<string, MirroredSession>();
-  /** What the batch in flight leaves of the sessions it touches (null: closed), if one is. */
-  private ahead: ReadonlyMap<string, MirroredSession | null> | undefined;
+  /** What each batch in flight leaves of the sessions it touches (null: closed), oldest first. */
+  private ahead: ReadonlyArray<ReadonlyMap<string, MirroredSession | null>> = [];
   /** Sequence number of the first event not known to be applied. */
   nextSeq = 0;
 
@@ -30,19 +30,18 @@ export class SessionMirror {
     return this.sessions.size;
   }
 
-  /** The session as the batch in flight leaves it, else as Redis is known to hold it. */
+  /** The session as the last batch in flight to touch it leaves it, else as Redis holds it. */
   get(sessionId: string): MirroredSession | undefined {
-    const ahead = this.ahead?.get(sessionId);
-    if (ahead !== undefined) return ahead ?? undefined;
+    for (let i = this.ahead.length - 1; i >= 0; i--) {
+      const left = this.ahead[i].get(sessionId);
+      if (left !== undefined) return left ?? undefined;
+    }
     return this.sessions.get(sessionId);
   }
 
-  /**
-   * The batch in flight leaves these sessions so (its built `after`), or none is in flight. One
-   * at most: a batch is built ahead only of one.
-   */
-  expect(after: ReadonlyMap<string, MirroredSession | null> | undefined): void {
-    this.ahead = after;
+  /** The batches in flight leave these sessions so (their built `after`, oldest first). */
+  expect(afters: ReadonlyArray<ReadonlyMap<string, MirroredSession | null>>): void {
+    this.ahead = afters;
   }
 
   /** The member Redis holds for `sessionId`, if any. */
@@ -62,7 +61,7 @@ export class SessionMirror {
   /** Forgets everything: a new incarnation starts with no session in Redis. */
   reset(nextSeq: number): void {
     this.sessions.clear();
-    this.ahead = undefined;
+    this.ahead = [];
     this.nextSeq = nextSeq;
   }
 

@@ -14,25 +14,35 @@ import type { RedisClient } from '../../src/redis/redis-client';
 /** Index in applyBatch's ARGV (from 0 here) of the sequence number Redis must be at. */
 const AFTER_SEQ_ARG = 33;
 
-/** A runner that notes each applyBatch call's afterSeq and answer: the real scripts, on Redis. */
+/**
+ * A runner that notes each applyBatch call's afterSeq and answer, and how many calls were in flight
+ * when it was sent: the real scripts, on Redis.
+ */
 class NotingRunner extends ScriptRunner {
   readonly calls: Array<{ afterSeq: number; status: number }> = [];
+  readonly inFlightAtSend: number[] = [];
+  private inFlight = 0;
 
   override async run(name: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
-    const reply = await super.run(name, keys, args);
-    if (name === 'applyBatch') {
-      this.calls.push({
-        afterSeq: Number(args[AFTER_SEQ_ARG]),
-        status: Number((reply as number[])[0]),
-      });
+    if (name !== 'applyBatch') return super.run(name, keys, args);
+    this.inFlightAtSend.push(this.inFlight++);
+    let reply: unknown;
+    try {
+      reply = await super.run(name, keys, args);
+    } finally {
+      this.inFlight--;
     }
+    this.calls.push({
+      afterSeq: Number(args[AFTER_SEQ_ARG]),
+      status: Number((reply as number[])[0]),
+    });
     return reply;
   }
 }
 
 /**
- * The writer sends a batch while the one ahead of it is in flight, built on what that one will
- * leave. It holds only if that one applied: these tests make both cases happen on a real Redis.
+ * The writer sends a batch while the ones ahead of it are in flight, built on what they will leave.
+ * It holds only if the one before it applied: these tests make both cases happen on a real Redis.
  */
 describe('batches in flight', () => {
   const redis = useRedis();
@@ -127,6 +137,48 @@ describe('batches in flight', () => {
 
     const dayHash = await client.hgetall(keys.day(day.date));
     expect(dayHash).toMatchObject({ sessions: '3', logins: '2', closed: '1' });
+    expect(await client.hmget(keys.live(), 'sessions', 'anonymous', 'users')).toEqual([
+      '2',
+      '0',
+      '2',
+    ]);
+  });
+
+  it('a third batch in flight logs in a session the first opens and the second does not touch', async () => {
+    const { client, keys, runner, writer, write, sessions } = await setup();
+    const { result, day } = await write(
+      ['o', 's1', '', 'o', 's2', ''],
+      [
+        ['i', 's2', 'bob'],
+        ['i', 's1', 'alice'],
+      ],
+    );
+    expect(result).toMatchObject({ status: ScriptStatus.OK, applied: 4 });
+    // All three sent before the first answered, each holding only if the one before it applied.
+    expect(runner.inFlightAtSend).toEqual([0, 1, 2]);
+    expect(runner.calls).toEqual([
+      { afterSeq: -1, status: ScriptStatus.OK },
+      { afterSeq: 2, status: ScriptStatus.OK },
+      { afterSeq: 3, status: ScriptStatus.OK },
+    ]);
+    expect(writer.driftFound).toBe(0);
+
+    const members = await client.zrange(sessions, 0, -1, 'WITHSCORES');
+    const openedAt = Number(members[1]);
+    const byId = new Map<string, [string, number]>();
+    for (let i = 0; i < members.length; i += 2) {
+      const { sessionId, userId } = parseMember(members[i]);
+      byId.set(sessionId, [userId, Number(members[i + 1])]);
+    }
+    expect(byId).toEqual(
+      new Map([
+        ['s1', ['alice', openedAt]],
+        ['s2', ['bob', openedAt]],
+      ]),
+    );
+    expect(writer.mirror.get('s1')).toMatchObject({ userId: 'alice', stampMs: openedAt });
+    expect(writer.mirror.get('s2')).toMatchObject({ userId: 'bob', stampMs: openedAt });
+    expect(await client.hgetall(keys.day(day.date))).toMatchObject({ sessions: '2', logins: '2' });
     expect(await client.hmget(keys.live(), 'sessions', 'anonymous', 'users')).toEqual([
       '2',
       '0',
