@@ -4,9 +4,9 @@
  *
  * A login reaches Redis in a batch that counts the user on the day Redis is on when it runs. After
  * an outage that spanned midnight that is the wrong day; the buffer remembers the right one, so the
- * user can be replayed into it. In normal operation it holds only the logins of the batches in flight.
- * It is bounded: past `maxUserDays`, logins are not remembered and are counted as overflow (they
- * still reach Redis, on the day their batch runs).
+ * user can be replayed into it. In normal operation it holds only the logins of the batches in
+ * flight. It is bounded: past `maxUserDays`, logins are not remembered and are counted as overflow
+ * (they still reach Redis, on the day their batch runs).
  */
 export class ReplayBuffer {
   /** Per date, users in order of their latest login's sequence number (re-login moves a user last). */
