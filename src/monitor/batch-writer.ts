@@ -14,8 +14,7 @@ import { aftersOf, takeBack, type SentBatch } from './sent-batch';
 
 /**
  * Batches in flight at most: Redis runs one while this process settles an answer and builds the
- * next. With two, either side often waited for the other; three took 1.06x the events a second at
- * batch 128 (median of eight rounds side by side, faster in six; bench/compare.js), four no more.
+ * next. Three took 1.06x the events a second of two at batch 128 side by side; four, no more.
  */
 export const MAX_BATCHES_IN_FLIGHT = 3;
 
@@ -133,14 +132,15 @@ export class BatchWriter {
           if (rest.length === 0) break;
           const next = rest.length > limit ? rest.slice(0, limit) : rest;
           const built = buildBatch(next, this.mirror, day, this.active);
+          const idle = changesNothing(built);
           // Ahead of another only what needs nothing it will tell: not a midnight (which must
           // learn whether its day has begun), not a close of a session it opens.
-          if (ahead && (built.eventCount === 0 || built.midnight || changesNothing(built))) break;
+          if (ahead && (built.eventCount === 0 || built.midnight || idle)) break;
           if (built.eventCount === 0)
             throw new Error('a batch built from what Redis holds covered no event');
           const covered = rest.slice(0, built.eventCount * 3);
           rest = rest.slice(covered.length);
-          if (changesNothing(built)) {
+          if (idle) {
             // Duplicates, unknown sessions, users already counted today: no call needed.
             this.mirror.nextSeq += built.eventCount;
             onApplied({ firstSeq: seq, events: covered, date: day.date });

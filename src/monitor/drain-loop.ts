@@ -9,7 +9,7 @@ const MAX_RETRY_DELAY_MS = 5000;
 
 /**
  * Sends the queued events to Redis in queue order until the queue is empty: through the
- * incarnation's batch writer (which sends up to three batches before the first answers, while
+ * incarnation's batch writer (which keeps up to MAX_BATCHES_IN_FLIGHT batches in flight while
  * events wait), again after a failure (with a backoff that a ready connection ends at once), and in
  * between, with nothing queued, the recovery after a lost connection and the replay of logins
  * into the day they happened on.
