@@ -10,7 +10,7 @@ import { buildBatch, type BuiltBatch } from './batch-builder';
 import { SessionMirror } from './session-mirror';
 import { memberOf } from '../session/session-member';
 import { KeyUpkeep } from './key-upkeep';
-import { aftersOf, takeBack, type SentBatch } from './sent-batch';
+import { aftersOf, changesNothing, takeBack, type SentBatch } from './sent-batch';
 
 /**
  * Batches in flight at most: Redis runs one while this process settles an answer and builds the
@@ -34,11 +34,15 @@ export interface BatchWriterOptions {
   closedLog?: ClosedLogLimits;
 }
 
-/** The part of a write that Redis applied: its events, and the day it counted them on. */
+/**
+ * The part of a write that Redis applied: its events, the day it counted them on, and the users it
+ * carried to that day's tallies (those not confirmed active that day before).
+ */
 export interface AppliedPart {
   firstSeq: number;
   events: readonly string[];
   date: string;
+  activeUsers: readonly string[];
 }
 
 export interface WriteResult {
@@ -143,7 +147,7 @@ export class BatchWriter {
           if (idle) {
             // Duplicates, unknown sessions, users already counted today: no call needed.
             this.mirror.nextSeq += built.eventCount;
-            onApplied({ firstSeq: seq, events: covered, date: day.date });
+            onApplied({ firstSeq: seq, events: covered, date: day.date, activeUsers: [] });
           } else {
             inFlight.push(this.send(built, seq, covered, day, ahead));
             this.mirror.expect(aftersOf(inFlight));
@@ -164,7 +168,8 @@ export class BatchWriter {
             this.upkeep.expiriesSet(result.expiriesSet);
             applied += built.applied;
           }
-          onApplied({ firstSeq: head.seq, events: head.events, date: head.day.date });
+          const { activeUsers } = built.payload;
+          onApplied({ firstSeq: head.seq, events: head.events, date: head.day.date, activeUsers });
           this.mirror.expect(aftersOf(inFlight));
           continue;
         }
@@ -192,12 +197,12 @@ export class BatchWriter {
           // The start of these events was applied by a call whose reply was lost.
           const count = result.nextSeq - seq;
           const part = rest.slice(0, count * 3);
-          this.confirm(
+          const { activeUsers } = this.confirm(
             buildBatch(part, this.mirror, day, this.active),
             day.date,
             result.appliedAtMs,
           );
-          onApplied({ firstSeq: seq, events: part, date: day.date });
+          onApplied({ firstSeq: seq, events: part, date: day.date, activeUsers });
           rest = rest.slice(count * 3);
           seq += count;
         }
@@ -238,14 +243,14 @@ export class BatchWriter {
 
   /**
    * Redis holds what the batch made, applied at `appliedAtMs`. The batches in flight behind it
-   * learn when the sessions it opened connected.
+   * learn when the sessions it opened connected. Returns what the batch sent.
    */
   private confirm(
     built: BuiltBatch,
     date: string,
     appliedAtMs: number,
     behind: readonly SentBatch[] = [],
-  ): void {
+  ): BuiltBatch['payload'] {
     for (const [sessionId, session] of built.after) {
       if (!session) this.mirror.delete(sessionId);
       else if (!Number.isNaN(session.stampMs)) this.mirror.set(session);
@@ -260,6 +265,7 @@ export class BatchWriter {
     }
     this.mirror.nextSeq += built.eventCount;
     this.active.confirm(date, built.payload.activeUsers, built.payload.pairs);
+    return built.payload;
   }
 
   /**
@@ -283,19 +289,4 @@ export class BatchWriter {
       this.driftFound++;
     }
   }
-}
-
-/** A batch of events that change nothing in Redis (applyBatch would only record its numbers). */
-function changesNothing({ payload, midnight, transitionSessions }: BuiltBatch): boolean {
-  return (
-    !midnight &&
-    transitionSessions.length === 0 &&
-    payload.userChanges.length === 0 &&
-    payload.activeUsers.length === 0 &&
-    payload.pairs.length === 0 &&
-    payload.logFields.length === 0 &&
-    payload.opened + payload.logins + payload.closed === 0 &&
-    payload.sessionsDelta === 0 &&
-    payload.anonymousDelta === 0
-  );
 }

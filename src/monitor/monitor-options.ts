@@ -68,9 +68,9 @@ export interface SessionMonitorOptions {
   /** How often this instance's live sessions in Redis are compared with its own and repaired. Default 300,000 (5 min). */
   resyncIntervalMs?: number;
   /**
-   * How long logins stay remembered after Redis acknowledged them, to be marked active again after
-   * a reconnection: a Sentinel failover can promote a replica that never received the old master's
-   * last writes. At most `maxReplayUserDays` user-days are kept; 0 turns the replay off (the resync
+   * How long users stay remembered after Redis acknowledged the write that counted them active on a
+   * day, to be marked active again after a reconnection: a Sentinel failover can promote a replica
+   * that never received the old master's last writes. At most `maxReplayUserDays` user-days are kept; 0 turns the replay off (the resync
    * of live sessions after a reconnection still runs). Default 60,000 (1 min).
    */
   failoverReplayMs?: number;

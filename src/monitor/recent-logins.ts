@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 
 /**
- * Logins that Redis acknowledged lately, as user-days (the day Redis counted each on), kept for
- * `windowMs` after their acknowledgement.
+ * Users whom Redis lately counted active, as user-days (the day Redis counted each on), kept for
+ * `windowMs` after the acknowledgement of the write that counted them. A login of a user the day
+ * had counted before writes no user, so only a day's first login of each user (as the writer
+ * knows it) comes here, not every login.
  *
  * Redis replicates asynchronously: after a Sentinel failover the promoted replica may lack the
  * last writes the old master acknowledged. A resync repairs this instance's live sessions, which
@@ -10,7 +12,7 @@ import { performance } from 'node:perf_hooks';
  * monitor marks these user-days active again after every reconnection (idempotent: SADD/PFADD).
  * Bounded: past `maxUserDays` the oldest go first, as a failover loses the newest writes.
  *
- * O(1) amortized per login: acknowledgements queue up in time order, and a renewed user-day only
+ * O(1) amortized per user-day recorded: acknowledgements queue up in time order, and a renewed user-day only
  * updates its time in the map, leaving its older queue entry stale, to be skipped when it reaches
  * the head. (Moving a key to the end of a Map instead leaves deleted slots at its front that every
  * walk from the start must pass: quadratic at a million logins.)

@@ -4,7 +4,6 @@ import { markActiveUsers } from '../scripts/commands/mark-active-users';
 import { expiryOf } from '../time/retention';
 import type { AppliedPart } from './batch-writer';
 import type { Drift } from './drift-repair';
-import { loginUserOf } from './login-argument';
 import { connectionOf, type MonitorContext } from './monitor-context';
 import type { Resync } from './resync';
 
@@ -13,7 +12,7 @@ const REPLAY_BATCH = 1000;
 
 /** What the `recovered` event carries: the work done after a reconnection (see recoverAfterReconnect). */
 export interface Recovery {
-  /** User-days of logins acknowledged within `failoverReplayMs`, counted active again. */
+  /** User-days Redis counted within `failoverReplayMs` before, counted active again. */
   replayedUserDays: number;
   /** What the resync of live sessions found and queued; undefined when a reincarnation replaced it. */
   drift: Drift | undefined;
@@ -54,19 +53,9 @@ export class LoginRecovery {
     const { ctx } = this;
     ctx.replay.confirm(part.firstSeq + part.events.length / 3, part.date);
     if (ctx.replay.size === 0) this.replayOverflowReported = false;
-    if (ctx.options.failoverReplayMs <= 0) return;
-    // The users these events made active on that day, for a replay after a failover.
-    const { events } = part;
-    const userIds: string[] = [];
-    for (let i = 0; i < events.length; i += 3) {
-      const op = events[i];
-      if (op === 'i' || op === 'a') userIds.push(loginUserOf(events[i + 2]));
-      else if (op === 'm') {
-        const userId = ctx.sessions.userOf(events[i + 1]);
-        if (userId) userIds.push(userId);
-      }
-    }
-    ctx.recentLogins.record(part.date, userIds);
+    // For a replay after a failover: the users this write counted active on that day. A login of
+    // a user the day had counted before wrote nothing a failover could lose.
+    ctx.recentLogins.record(part.date, part.activeUsers);
   }
 
   /** Logins Redis counted on a later day than they happened, into their own day. */
@@ -86,7 +75,7 @@ export class LoginRecovery {
    * The Redis answering now may be a replica that Sentinel promoted, which lacks the last writes
    * the old master acknowledged (replication is asynchronous). So: renew the lease at once (the
    * failover may have outlasted it, and another instance must not reap this one), repair this
-   * instance's live sessions, and count the logins acknowledged within `failoverReplayMs` again
+   * instance's live sessions, and count the users it counted active within `failoverReplayMs` again
    * (idempotent). After a plain reconnection to the same data none of it changes anything.
    */
   async recoverAfterReconnect(): Promise<void> {

@@ -24,3 +24,18 @@ export async function takeBack(inFlight: SentBatch[]): Promise<SentBatch[]> {
 export function aftersOf(inFlight: readonly SentBatch[]): Array<BuiltBatch['after']> {
   return inFlight.map((sent) => sent.built.after);
 }
+
+/** A batch of events that change nothing in Redis (applyBatch would only record its numbers). */
+export function changesNothing({ payload, midnight, transitionSessions }: BuiltBatch): boolean {
+  return (
+    !midnight &&
+    transitionSessions.length === 0 &&
+    payload.userChanges.length === 0 &&
+    payload.activeUsers.length === 0 &&
+    payload.pairs.length === 0 &&
+    payload.logFields.length === 0 &&
+    payload.opened + payload.logins + payload.closed === 0 &&
+    payload.sessionsDelta === 0 &&
+    payload.anonymousDelta === 0
+  );
+}
