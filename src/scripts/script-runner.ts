@@ -1,7 +1,8 @@
 import type { RedisClient } from '../redis/redis-client';
 import { loadScripts, type LuaScript } from './script-catalog';
+import { ScriptCommand, type ScriptArg } from './script-command';
 
-export type ScriptArg = string | number;
+export type { ScriptArg };
 
 let catalog: Map<string, LuaScript> | undefined;
 
@@ -32,10 +33,19 @@ export class ScriptRunner {
       throw new Error(`${name} takes ${takes} keys, got ${keys.length}`);
     }
     try {
-      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
+      return await this.send(new ScriptCommand('evalsha', script.sha, keys, args, this.keyPrefix));
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.redis.eval(script.source, keys.length, ...keys, ...args);
+      return this.send(new ScriptCommand('eval', script.source, keys, args, this.keyPrefix));
     }
+  }
+
+  private send(command: ScriptCommand): Promise<unknown> {
+    void this.redis.sendCommand(command);
+    return command.promise;
+  }
+
+  private get keyPrefix(): string | undefined {
+    return this.redis.options.keyPrefix;
   }
 }
