@@ -1,28 +1,25 @@
-import { UserProfilePairs } from './user-profile-pairs';
+import { HOLDS_NOTHING, UserProfilePairs, type Holding } from './user-profile-pairs';
 
 /**
  * Users (and user-profile pairs) this writer has seen counted active on one day, so a batch carries
  * each user to the day's tallies once a day instead of at every login: most logins are of users
  * who were active earlier that day. Only what Redis confirmed is remembered. Bounded: past `limit`
- * entries nothing more is remembered, and such users are simply sent again (the tallies are
- * idempotent). Forgotten whenever Redis may have lost what it confirmed (reconnection, a new
+ * users or pairs nothing more is remembered, and such users are simply sent again (the tallies
+ * are idempotent). Forgotten whenever Redis may have lost what it confirmed (reconnection, a new
  * incarnation), so a lost write never keeps a user out of a day.
  */
 export class ActiveToday {
   private date = '';
-  private readonly users = new Set<string>();
-  private readonly pairs = new UserProfilePairs();
+  private readonly confirmed = new UserProfilePairs();
 
   constructor(private readonly limit: number) {}
 
-  /** Whether `userId` was confirmed active on `date`. */
-  hasUser(date: string, userId: string): boolean {
-    return date === this.date && this.users.has(userId);
-  }
-
-  /** Whether `userId` was confirmed active on `date` on a session of `profileId`. */
-  hasPair(date: string, userId: string, profileId: string): boolean {
-    return date === this.date && this.pairs.has(userId, profileId);
+  /**
+   * Whether Redis confirmed `userId` active on `date`, and on a session of `profileId` (undefined:
+   * only the user is asked).
+   */
+  holds(date: string, userId: string, profileId?: string): Holding {
+    return date === this.date ? this.confirmed.holds(userId, profileId) : HOLDS_NOTHING;
   }
 
   /** Redis counted these users (and flat user, profile pairs) active on `date`. */
@@ -33,18 +30,18 @@ export class ActiveToday {
       this.forget();
       this.date = date;
     }
+    const { confirmed, limit } = this;
     for (const userId of userIds) {
-      if (this.users.size >= this.limit) break;
-      this.users.add(userId);
+      if (confirmed.users >= limit) break;
+      confirmed.add(userId);
     }
     for (let i = 0; i < pairs.length; i += 2) {
-      if (this.pairs.size >= this.limit) break;
-      this.pairs.add(pairs[i], pairs[i + 1]);
+      if (confirmed.pairs >= limit || confirmed.users >= limit) break;
+      confirmed.add(pairs[i], pairs[i + 1]);
     }
   }
 
   forget(): void {
-    this.users.clear();
-    this.pairs.clear();
+    this.confirmed.clear();
   }
 }

@@ -6,7 +6,7 @@ import { splitSessionMeta } from '../session/session-meta';
 import type { ActiveToday } from './active-today';
 import { splitLogin } from './login-argument';
 import type { MirroredSession, SessionMirror } from './session-mirror';
-import { UserProfilePairs } from './user-profile-pairs';
+import { HOLDS_BOTH, HOLDS_NOTHING, UserProfilePairs } from './user-profile-pairs';
 
 /**
  * One queued session event, as three strings (the queue stores them flat):
@@ -73,8 +73,8 @@ export function buildBatch(
   // The closed sessions' members and connection times, for the closed-session log.
   const logMembers: string[] = [];
   const logTimes: (number | undefined)[] = [];
-  const activeSeen = new Set<string>();
-  const pairsSeen = new UserProfilePairs();
+  // Users and pairs the batch has decided on: sent, or known to Redis already.
+  const seen = new UserProfilePairs();
   const payload = emptyBatchPayload();
   let applied = 0;
   let midnight = false;
@@ -88,17 +88,14 @@ export function buildBatch(
     return p;
   };
   const active = (userId: string, session?: MirroredSession) => {
-    if (!activeSeen.has(userId) && !known.hasUser(day.date, userId)) {
-      activeSeen.add(userId);
-      payload.activeUsers.push(userId);
-    }
-    if (!session) return;
-    profile(session);
-    const { profileId } = session;
-    if (!pairsSeen.has(userId, profileId) && !known.hasPair(day.date, userId, profileId)) {
-      pairsSeen.add(userId, profileId);
-      payload.pairs.push(userId, profileId);
-    }
+    const profileId = session?.profileId;
+    if (session) profile(session);
+    const inBatch = seen.holds(userId, profileId);
+    if (inBatch === HOLDS_BOTH) return;
+    const inRedis = known.holds(day.date, userId, profileId);
+    if (inBatch === HOLDS_NOTHING && inRedis === HOLDS_NOTHING) payload.activeUsers.push(userId);
+    if (profileId !== undefined && inRedis !== HOLDS_BOTH) payload.pairs.push(userId, profileId);
+    seen.add(userId, profileId);
   };
   const userLeaves = (session: MirroredSession) => {
     if (session.userId) {

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { isIPv4 } from 'node:net';
-import { UserProfilePairs } from '../../src/monitor/user-profile-pairs';
+import {
+  HOLDS_BOTH,
+  HOLDS_NOTHING,
+  HOLDS_USER,
+  UserProfilePairs,
+} from '../../src/monitor/user-profile-pairs';
 import { memberOf, parseMember } from '../../src/session/session-member';
 import {
   decodeClientAddress,
@@ -111,23 +116,33 @@ describe('session member', () => {
 });
 
 describe('user-profile pairs', () => {
-  it('holds exactly the pairs added, as a set of joined keys would', () => {
+  it('holds exactly the users and pairs added, as sets of ids and of joined keys would', () => {
     const name = fc.constantFrom('', 'a', 'b', 'c', 'ab');
-    const ops = fc.array(fc.tuple(fc.boolean(), name, name), { maxLength: 60 });
+    const profile = fc.option(name, { nil: undefined });
+    const ops = fc.array(fc.tuple(fc.boolean(), name, profile), { maxLength: 60 });
     fc.assert(
       fc.property(ops, (steps) => {
         const pairs = new UserProfilePairs();
-        const reference = new Set<string>();
+        const users = new Set<string>();
+        const keys = new Set<string>();
+        const expected = (userId: string, profileId: string | undefined) => {
+          if (!users.has(userId)) return HOLDS_NOTHING;
+          if (profileId === undefined || keys.has(`${userId}\0${profileId}`)) return HOLDS_BOTH;
+          return HOLDS_USER;
+        };
         for (const [adding, userId, profileId] of steps) {
-          const key = `${userId}\0${profileId}`;
-          if (adding) expect(pairs.add(userId, profileId)).toBe(!reference.has(key));
-          if (adding) reference.add(key);
-          expect(pairs.has(userId, profileId)).toBe(reference.has(key));
-          expect(pairs.size).toBe(reference.size);
+          if (adding) {
+            pairs.add(userId, profileId);
+            users.add(userId);
+            if (profileId !== undefined) keys.add(`${userId}\0${profileId}`);
+          }
+          expect(pairs.holds(userId, profileId)).toBe(expected(userId, profileId));
+          expect(pairs.holds(userId)).toBe(expected(userId, undefined));
+          expect([pairs.users, pairs.pairs]).toEqual([users.size, keys.size]);
         }
         pairs.clear();
-        expect(pairs.size).toBe(0);
-        expect(steps.some(([, u, p]) => pairs.has(u, p))).toBe(false);
+        expect([pairs.users, pairs.pairs]).toEqual([0, 0]);
+        expect(steps.some(([, u, p]) => pairs.holds(u, p) !== HOLDS_NOTHING)).toBe(false);
       }),
       { numRuns: 500 },
     );
