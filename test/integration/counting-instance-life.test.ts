@@ -1,7 +1,7 @@
 // Instance life: a monitor's stop, a restart after a crash, an id taken over by another process
 // and a lost batch reply, each counted against a real Redis.
 import { Redis } from 'ioredis';
-import { loadScripts } from '../../src/scripts/script-catalog';
+import { loseApplyBatchReply } from '../support/lost-reply';
 import { uniqueNamespace } from '../support/redis-server';
 import { liveUserRefcounts } from '../support/live-users';
 import { storedSessions } from '../support/stored-sessions';
@@ -157,17 +157,8 @@ describe('counting against a real Redis', () => {
       const client = new Redis(redis.server().url);
       try {
         // The script runs in Redis, but the reply never reaches the monitor (a dropped connection).
-        let loseNextReply = true;
-        const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
-        (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha =
-          async (...args: unknown[]) => {
-            const reply = await evalsha(...args);
-            if (loseNextReply && args[0] === loadScripts().get('applyBatch')!.sha) {
-              loseNextReply = false;
-              throw new Error('Connection lost');
-            }
-            return reply;
-          };
+        const lostReply = loseApplyBatchReply(client);
+        lostReply.arm();
         const { monitor, errors } = await harness.start({
           namespace,
           instanceId: 'app-1',
@@ -180,7 +171,7 @@ describe('counting against a real Redis', () => {
         monitor.login('stays', 'bob');
         monitor.logout('stays');
         await monitor.flush();
-        expect(loseNextReply).toBe(false);
+        expect(lostReply.armed()).toBe(false);
         expect(errors.map((e) => e.code)).toEqual(['REDIS_UNAVAILABLE']);
 
         const stats = await harness.reader({ namespace }).stats({ window: 'day' });

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { useRedis } from '../support/use-redis';
 import { clearOfMidnight } from '../support/expect-today';
+import { loseApplyBatchReply } from '../support/lost-reply';
 import { uniqueNamespace } from '../support/redis-server';
 import { SessionMonitor } from '../../src/monitor/session-monitor';
 import { SauReader } from '../../src/reader/sau-reader';
 import type { SauError } from '../../src/errors/sau-error';
-import { loadScripts } from '../../src/scripts/script-catalog';
 import { BREAKDOWN_DIMENSIONS } from '../../src/session/breakdown-dimensions';
 import { liveUserRefcounts } from '../support/live-users';
 import {
@@ -32,25 +32,13 @@ import { dayBreakdownRows, expectNoLiveBreakdowns } from '../support/breakdown-c
  * random metadata, caps and re-sent batches.
  */
 
-/** The script whose reply a lost connection drops. */
-const APPLY_BATCH_SHA = loadScripts().get('applyBatch')!.sha;
-
 describe('counting invariants under random event sequences', () => {
   const redis = useRedis();
 
   it('keeps SAU, sessions, DAU and MAU equal to the model, never negative, never double', async () => {
     const client = new Redis(redis.server().url);
     // A lost reply: the script ran in Redis, but the caller sees a connection error.
-    let loseReply = false;
-    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (client as unknown as { evalsha: typeof evalsha }).evalsha = async (...args: unknown[]) => {
-      const reply = await evalsha(...args);
-      if (loseReply && args[0] === APPLY_BATCH_SHA) {
-        loseReply = false;
-        throw new Error('Connection lost');
-      }
-      return reply;
-    };
+    const lostReply = loseApplyBatchReply(client);
 
     try {
       await fc.assert(
@@ -58,7 +46,7 @@ describe('counting invariants under random event sequences', () => {
           fc.array(command, { minLength: 1, maxLength: 60 }),
           fc.boolean(),
           async (commands, closeByStop) => {
-            loseReply = false;
+            lostReply.arm(false);
             // The model has one day: a run that straddled midnight would split its counts.
             await clearOfMidnight(client, 5_000);
             const namespace = uniqueNamespace('prop');
@@ -102,7 +90,7 @@ describe('counting invariants under random event sequences', () => {
                     if (index > 0) return run(commands[cmd.index % index], cmd.index % index);
                     return;
                   case 'loseReply':
-                    loseReply = true;
+                    lostReply.arm();
                     return;
                   case 'flush':
                     await flushAll();
