@@ -40,6 +40,12 @@ function renderTable(result) {
   return rows.map((r) => (r.length ? `${r[0].padEnd(width)}  ${r[1]}` : '')).join('\n');
 }
 
+/** Where a figure is the median of alternated runs: each run's events/s. */
+function medianOf(samplesPerSec) {
+  if (!samplesPerSec || samplesPerSec.length < 2) return '';
+  return `; the median of ${samplesPerSec.length} alternated runs of ${samplesPerSec.map(n).join(' / ')} events/s`;
+}
+
 function ingestRows({ ingest, naive, peer }) {
   const rows = [
     [
@@ -57,7 +63,8 @@ function ingestRows({ ingest, naive, peer }) {
         `${run.ratio.toFixed(3)} of ceiling  (${n(run.elapsedMs)} ms; redis busy ` +
         `${Math.round(run.busyFraction * 100)}%, ${run.scriptUsecPerEvent} us script and ` +
         `${run.commandsPerEvent} redis.call per event; monitor process ` +
-        `${run.processCpuUsecPerEvent} us CPU per event)`,
+        `${run.processCpuUsecPerEvent} us CPU per event)` +
+        medianOf(run.samplesPerSec),
     ]);
   }
   rows.push(
@@ -71,7 +78,8 @@ function ingestRows({ ingest, naive, peer }) {
       `${n(peer.eventsPerSec).padStart(9)} events/s  Centrifugo's presence add/rem, one EVALSHA per ` +
         `event, ${peer.ingest.inFlight} in flight (${n(peer.ingest.elapsedMs)} ms; redis busy ` +
         `${Math.round(peer.ingest.server.busyFraction * 100)}%, ${peer.scriptUsecPerEvent} us script and ` +
-        `${peer.commandsPerEvent} redis.call per event)`,
+        `${peer.commandsPerEvent} redis.call per event)` +
+        medianOf(peer.samplesPerSec),
     ],
     [
       '  SET ceiling',

@@ -164,6 +164,7 @@ async function main() {
           'presence_rem.lua): per event one EVALSHA (client ZADD + HSET, user ZADD + HINCRBY, EXPIREs; ' +
           `the reverse on close), ${PEER_IN_FLIGHT} calls in flight on one connection`,
         eventsPerSec: peer.eventsPerSec,
+        samplesPerSec: peer.samplesPerSec,
         scriptUsecPerEvent: peer.server.scriptUsecPerEvent,
         commandsPerEvent: peer.server.commandsPerEvent,
         ingest: peer,
