@@ -17,7 +17,7 @@ export interface SauReaperOptions {
   timezone?: string;
   /** Most sessions one close call handles. Default as the monitors' (250). */
   closeBatchSize?: number;
-  /** Close calls in flight at most (1: one after the other). Default as the monitors' (8). */
+  /** Close calls in flight at most (1: one after the other). Default as the monitors' (3). */
   closeCallsInFlight?: number;
   /** Retention of the day keys reaping writes to. Default 400. */
   retentionDays?: number;
