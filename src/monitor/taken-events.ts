@@ -1,7 +1,8 @@
 /**
  * The events the drain loop took from the queue and Redis has not confirmed yet, in queue order:
- * the batches in flight, the first one and those the writer sends behind it. Kept as the batches taken, so that
- * taking more and dropping what Redis confirmed cost the events moved, not the events held.
+ * the batches in flight, the first one and those the writer sends behind it. Kept as the batches
+ * taken, so that taking more and dropping what Redis confirmed cost the events moved, not the
+ * events held.
  */
 export class TakenEvents {
   private batches: string[][] = [];

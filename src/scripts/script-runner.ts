@@ -33,19 +33,21 @@ export class ScriptRunner {
       throw new Error(`${name} takes ${takes} keys, got ${keys.length}`);
     }
     try {
-      return await this.send(new ScriptCommand('evalsha', script.sha, keys, args, this.keyPrefix));
+      return await this.send('evalsha', script.sha, keys, args);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.send(new ScriptCommand('eval', script.source, keys, args, this.keyPrefix));
+      return this.send('eval', script.source, keys, args);
     }
   }
 
-  private send(command: ScriptCommand): Promise<unknown> {
+  private send(
+    name: 'evalsha' | 'eval',
+    script: string,
+    keys: string[],
+    args: ScriptArg[],
+  ): Promise<unknown> {
+    const command = new ScriptCommand(name, script, keys, args, this.redis.options.keyPrefix);
     void this.redis.sendCommand(command);
     return command.promise;
-  }
-
-  private get keyPrefix(): string | undefined {
-    return this.redis.options.keyPrefix;
   }
 }
