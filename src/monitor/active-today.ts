@@ -4,8 +4,8 @@ import { HOLDS_NOTHING, UserProfilePairs, type Holding } from './user-profile-pa
  * Users (and user-profile pairs) this writer has seen counted active on one day, so a batch carries
  * each user to the day's tallies once a day instead of at every login: most logins are of users
  * who were active earlier that day. Only what Redis confirmed is remembered. Bounded: past `limit`
- * users or pairs nothing more is remembered, and such users are simply sent again (the tallies
- * are idempotent). Forgotten whenever Redis may have lost what it confirmed (reconnection, a new
+ * users no new user is remembered (only new pairs of the users held), past `limit` pairs no new
+ * pair, and what is not remembered is simply sent again (the tallies are idempotent). Forgotten whenever Redis may have lost what it confirmed (reconnection, a new
  * incarnation), so a lost write never keeps a user out of a day.
  */
 export class ActiveToday {
@@ -36,7 +36,9 @@ export class ActiveToday {
       confirmed.add(userId);
     }
     for (let i = 0; i < pairs.length; i += 2) {
-      if (confirmed.pairs >= limit || confirmed.users >= limit) break;
+      if (confirmed.pairs >= limit) break;
+      // A pair of a user not held would hold the user too: only while users are under the limit.
+      if (confirmed.users >= limit && confirmed.holds(pairs[i]) === HOLDS_NOTHING) continue;
       confirmed.add(pairs[i], pairs[i + 1]);
     }
   }
