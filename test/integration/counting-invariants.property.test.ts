@@ -32,6 +32,8 @@ import { dayBreakdownRows, expectNoLiveBreakdowns } from '../support/breakdown-c
  * random metadata, caps and re-sent batches.
  */
 
+const RUNS = Number(process.env.SAU_PROPERTY_RUNS ?? 35);
+
 describe('counting invariants under random event sequences', () => {
   const redis = useRedis();
 
@@ -179,8 +181,12 @@ describe('counting invariants under random event sequences', () => {
             }
           },
         ),
-        { numRuns: Number(process.env.SAU_PROPERTY_RUNS ?? 35) },
+        { numRuns: RUNS },
       );
+      // The fault was injected at all: a lost reply is one command in 25, and is lost at the next
+      // applyBatch, so a run of this many sequences loses dozens. (It once stopped firing unseen,
+      // when the call path changed.)
+      if (RUNS >= 10) expect(lostReply.lost()).toBeGreaterThan(0);
     } finally {
       client.disconnect();
     }

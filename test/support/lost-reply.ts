@@ -9,14 +9,20 @@ import { loadScripts } from '../../src/scripts/script-catalog';
 export function loseApplyBatchReply(client: Redis): {
   arm(armed?: boolean): void;
   armed(): boolean;
+  /** Replies lost so far: a test can tell that its fault was injected at all. */
+  lost(): number;
 } {
   const sha = loadScripts().get('applyBatch')!.sha;
   let armed = false;
+  let lost = 0;
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command: Command, ...rest: unknown[]) => {
     if (armed && command.name === 'evalsha' && command.args[0] === sha) {
       armed = false;
-      command.resolve = () => command.reject(new Error('Connection lost'));
+      command.resolve = () => {
+        lost++;
+        command.reject(new Error('Connection lost'));
+      };
     }
     return send(command, ...(rest as []));
   };
@@ -25,5 +31,6 @@ export function loseApplyBatchReply(client: Redis): {
       armed = value;
     },
     armed: () => armed,
+    lost: () => lost,
   };
 }
