@@ -126,34 +126,36 @@ if afterSeq >= 0 and nextSeq ~= afterSeq then return {-9, nowMs, nextSeq} end
 
 -- Every member checked before anything is written: olds present, new sessions absent.
 local nOld = nC + nM + nW
-local scores, bad = {}, {}
+local scores, bad = {}, nil
 for from = OLD_FROM, MOVED_FROM - 1, CHUNK do
   local to = math.min(MOVED_FROM - 1, from + CHUNK - 1)
   local got = rcall('ZMSCORE', sessionsKey, unpack(ARGV, from, to))
   for i = from, to do
     local at = i - OLD_FROM + 1
     local score = got[i - from + 1]
-    if (score ~= false) ~= (at <= nOld) then bad[#bad + 1] = at end
+    if (score ~= false) ~= (at <= nOld) then
+      bad = bad or {}
+      bad[#bad + 1] = at
+    end
     scores[at] = score
   end
 end
-if #bad > 0 then return {-6, nowMs, unpack(bad)} end
+if bad then return {-6, nowMs, unpack(bad)} end
 
 local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
 local prevFb = touchesPrevDay and newFieldBatch(prevDayKey) or nil
-local monthFb = newFieldBatch(monthKey)
+-- The month changes only with users new to the day: most calls make nothing of it.
+local monthFb = nA > 0 and newFieldBatch(monthKey) or nil
 -- Only the fields this batch surely reads are loaded with the hashes (fieldBatch): a field costs
 -- about as much as a small event, and a light server sends its events one by one.
 local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
 live.opened, live.logins, live.closed = tonumber(ARGV[29]), tonumber(ARGV[30]), tonumber(ARGV[31])
 live.sessions, live.anonymous = tonumber(ARGV[32]), tonumber(ARGV[33])
-wantLiveChanges(live, { sessions = live.sessions ~= 0, anonymous = live.anonymous ~= 0,
-  users = nU > 0, peak = nU > 0, opened = live.opened ~= 0, logins = live.logins ~= 0,
-  closed = live.closed ~= 0, time = nC + nM > 0 })
+wantLiveChanges(live, nU > 0, nC + nM > 0)
 local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, breakdownUsersKey)
-local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, true, nA + nQ > 0)
-local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, true, nA > 0)
-if nA + nQ > 0 then want(dayFb, INEXACT) end
+local day = nA + nQ > 0 and newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, true) or nil
+local month = monthFb and newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, true) or nil
+if day then want(dayFb, INEXACT) end
 for at = P_FROM, A_FROM - 1, 11 do
   local p = wantProfile(breakdown, ARGV[at], ARGV[at + 1], { ARGV[at + 2], ARGV[at + 3], ARGV[at + 4] },
     { ARGV[at + 5], ARGV[at + 6], ARGV[at + 7] })
@@ -163,7 +165,7 @@ end
 loadFields(liveFb)
 loadFields(dayFb)
 if prevFb then loadFields(prevFb) end
-if nA > 0 then loadFields(monthFb) end
+if monthFb then loadFields(monthFb) end
 resolveProfiles(breakdown)
 
 -- The members: old ones out, new ones in.
@@ -206,10 +208,10 @@ for at = U_FROM, P_FROM - 1, 2 do
   end
 end
 
-if nA + nQ > 0 then
+if day then
   loadUserTally(day)
   local dayWasExact, countBefore = day.exact, day.count
-  addActiveUsers(day, month, ARGV, A_FROM, Q_FROM - 1)
+  if month then addActiveUsers(day, month, ARGV, A_FROM, Q_FROM - 1) end
   if day.exact then
     breakdownUsersActive(breakdown, ARGV, Q_FROM, L_FROM - 1)
   else
@@ -221,12 +223,12 @@ end
 
 applyBreakdown(breakdown)
 applyLiveChanges(live, nowMs)
-saveUserTally(day, nil)
-saveUserTally(month, nil)
+if day then saveUserTally(day, nil) end
+if month then saveUserTally(month, nil) end
 saveFields(liveFb)
 local dayWritten = saveFields(dayFb)
 local prevWritten = prevFb and saveFields(prevFb)
-saveFields(monthFb)
+if monthFb then saveFields(monthFb) end
 logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, nowMs, nowMs, {}, L_FROM,
   L_FROM + nL - 1, trimLog)
 rcall('HSET', instanceKey, 'eventSeq', int(firstSeq + eventCount), 'appliedAt', int(nowMs))
@@ -234,8 +236,9 @@ rcall('HSET', instanceKey, 'eventSeq', int(firstSeq + eventCount), 'appliedAt', 
 -- Expiries the writer has not seen set yet today: each key's once this call wrote it. Most calls
 -- have none left to set.
 if not string.find(expiryFlags, '1', 1, true) then return {0, nowMs, expiryFlags} end
-local written = { [4] = dayWritten, [5] = day.touched and day.exact, [6] = day.touched,
-  [7] = month.touched, [8] = month.touched and month.exact, [9] = month.touched,
+local dayTouched, monthTouched = day and day.touched, month and month.touched
+local written = { [4] = dayWritten, [5] = dayTouched and day.exact, [6] = dayTouched,
+  [7] = monthTouched, [8] = monthTouched and month.exact, [9] = monthTouched,
   [10] = prevWritten, [11] = breakdown.usersSaved }
 local expiryOf = { [4] = dayExpireAt, [5] = daySetExpireAt, [6] = dayExpireAt, [7] = monthExpireAt,
   [8] = monthSetExpireAt, [9] = monthExpireAt, [10] = prevDayExpireAt, [11] = breakdownUsersExpireAt }

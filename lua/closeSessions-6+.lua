@@ -95,7 +95,8 @@ end
 local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
 local prevFb = beforeDay and newFieldBatch(prevDayKey) or nil
 local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
-wantLiveChanges(live, { sessions = true, anonymous = anonymous > 0, users = nU > 0, closed = true, time = true })
+live.sessions, live.anonymous, live.closed = -nM, -anonymous, nM
+wantLiveChanges(live, nU > 0, true)
 local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, nil)
 for at = P_FROM, L_FROM - 1, 5 do
   local p = wantProfileById(breakdown, ARGV[at])
@@ -124,7 +125,6 @@ while userAt < P_FROM do
     userAt = userAt + 3
   end
 end
-live.sessions, live.anonymous, live.closed = -nM, -anonymous, nM
 applyBreakdown(breakdown)
 applyLiveChanges(live, nowMs)
 saveFields(liveFb)

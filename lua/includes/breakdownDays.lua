@@ -32,15 +32,20 @@ local function unlimited(field)
 end
 
 -- A day hash (a field batch), the values it admits (`cap` a dimension), and its decisions and
--- pending counts during one call.
+-- pending counts during one call (made when first needed: most calls leave the day before alone).
 local function newDayState(fb, cap)
-  return { fb = fb, cap = cap, fields = {}, pending = {}, order = {} }
+  return { fb = fb, cap = cap, fields = false, pending = false, order = false }
 end
 
 -- The field a day counts a profile's value of dimension `d` under: its own if the day has it or
 -- room for it, else "other". Decided once per call and field.
 local function dayField(state, field, d)
-  local decided = state.fields[field]
+  local fields = state.fields
+  if not fields then
+    fields = {}
+    state.fields = fields
+  end
+  local decided = fields[field]
   if decided then return decided end
   local fb = state.fb
   if unlimited(field) or fieldValue(fb, field) then
@@ -54,16 +59,21 @@ local function dayField(state, field, d)
       decided = OTHER_FIELDS[d]
     end
   end
-  state.fields[field] = decided
+  fields[field] = decided
   return decided
 end
 
 -- Adds to slot 1 (sessions opened), 2 (ms) or 3 (users) of a day field, pending until applied.
 local function addToDay(state, field, slot, delta)
-  local counts = state.pending[field]
+  local pending = state.pending
+  if not pending then
+    pending = {}
+    state.pending, state.order = pending, {}
+  end
+  local counts = pending[field]
   if not counts then
     counts = { 0, 0, 0 }
-    state.pending[field] = counts
+    pending[field] = counts
     state.order[#state.order + 1] = field
   end
   counts[slot] = counts[slot] + delta
@@ -71,6 +81,7 @@ end
 
 -- Writes a day's pending counts: each field parsed and formatted once.
 local function applyDay(state)
+  if not state.order then return end
   local fb = state.fb
   for _, field in ipairs(state.order) do
     local counts = state.pending[field]

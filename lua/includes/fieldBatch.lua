@@ -9,25 +9,34 @@
 -- dimension).
 local FIELD_CHUNK = 1000
 
+-- Every byte a call allocates costs time (about 2 µs a KB in a one-event call, garbage collection
+-- included): the lists are made when first needed, as most calls leave some of their hashes alone.
+-- Their places are made now (false), so that filling them does not grow the table.
 local function newFieldBatch(key)
-  return { key = key, order = {}, values = {}, changed = {}, changedOrder = {} }
+  return { key = key, values = {}, order = false, changed = false, changedOrder = false }
 end
 
 local function want(fb, field)
   if fb.values[field] == nil then
     fb.values[field] = false
-    fb.order[#fb.order + 1] = field
+    local order = fb.order
+    if not order then
+      order = {}
+      fb.order = order
+    end
+    order[#order + 1] = field
   end
 end
 
 local function loadFields(fb)
   local order = fb.order
+  if not order then return end
   for from = 1, #order, FIELD_CHUNK do
     local to = math.min(#order, from + FIELD_CHUNK - 1)
     local got = redis.call('HMGET', fb.key, unpack(order, from, to))
     for i = from, to do fb.values[order[i]] = got[i - from + 1] end
   end
-  fb.order = {}
+  fb.order = false
 end
 
 -- The field's value as loaded or set: a string, or false when absent. A field never named nor set
@@ -48,8 +57,13 @@ end
 -- `value`: a string or number to write, or nil to delete the field.
 local function setField(fb, field, value)
   fb.values[field] = value or false
-  if not fb.changed[field] then
-    fb.changed[field] = true
+  local changed = fb.changed
+  if not changed then
+    changed = {}
+    fb.changed, fb.changedOrder = changed, {}
+  end
+  if not changed[field] then
+    changed[field] = true
     fb.changedOrder[#fb.changedOrder + 1] = field
   end
 end
@@ -61,24 +75,30 @@ local function addToField(fb, field, delta, dropZero)
   if dropZero and n <= 0 then setField(fb, field, nil) else setField(fb, field, n) end
 end
 
--- Writes what changed; true when anything did.
+-- Writes what changed; true when anything did. A number goes to Redis as it is: redis.call writes
+-- an integral one in full (%.17g), unlike Lua's own tostring, so int() would only cost a format.
 local function saveFields(fb)
-  local set, del = {}, {}
-  for _, field in ipairs(fb.changedOrder) do
+  local changedOrder = fb.changedOrder
+  if not changedOrder then return false end
+  local set, del = {}, nil
+  for _, field in ipairs(changedOrder) do
     local v = fb.values[field]
     if v then
       set[#set + 1] = field
-      set[#set + 1] = type(v) == 'number' and int(v) or v
+      set[#set + 1] = v
     else
+      del = del or {}
       del[#del + 1] = field
     end
   end
   for from = 1, #set, 2 * FIELD_CHUNK do
     redis.call('HSET', fb.key, unpack(set, from, math.min(#set, from + 2 * FIELD_CHUNK - 1)))
   end
-  for from = 1, #del, FIELD_CHUNK do
-    redis.call('HDEL', fb.key, unpack(del, from, math.min(#del, from + FIELD_CHUNK - 1)))
+  if del then
+    for from = 1, #del, FIELD_CHUNK do
+      redis.call('HDEL', fb.key, unpack(del, from, math.min(#del, from + FIELD_CHUNK - 1)))
+    end
   end
-  fb.changed, fb.changedOrder = {}, {}
-  return #set + #del > 0
+  fb.changed, fb.changedOrder = false, false
+  return true
 end

@@ -17,18 +17,21 @@ local function newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
            opened = 0, closed = 0, logins = 0, dayMs = 0, prevDayMs = 0 }
 end
 
--- Names the fields of the totals a call changes, for the hashes' next load: `changes` says which
--- move (sessions, anonymous, users: live; peak, opened, logins, closed: the day's; time: session
--- time, to the day and the day before).
-local function wantLiveChanges(t, changes)
-  if changes.sessions then want(t.live, 'sessions') end
-  if changes.anonymous then want(t.live, 'anonymous') end
-  if changes.users then want(t.live, 'users') end
-  if changes.peak then want(t.day, 'peakUsers') end
-  if changes.opened then want(t.day, 'sessions') end
-  if changes.logins then want(t.day, 'logins') end
-  if changes.closed then want(t.day, 'closed') end
-  if changes.time then
+-- Names the fields of the totals a call changes, for the hashes' next load: those of the counters
+-- the caller has set by now (sessions, anonymous: live; opened, logins, closed: the day's), the live
+-- users and the day's peak when `users` enter or leave, and the session time (to the day and the
+-- day before) when `time` is credited. No table for it: a table costs a call time (fieldBatch).
+local function wantLiveChanges(t, users, time)
+  if t.sessions ~= 0 then want(t.live, 'sessions') end
+  if t.anonymous ~= 0 then want(t.live, 'anonymous') end
+  if users then
+    want(t.live, 'users')
+    want(t.day, 'peakUsers')
+  end
+  if t.opened ~= 0 then want(t.day, 'sessions') end
+  if t.logins ~= 0 then want(t.day, 'logins') end
+  if t.closed ~= 0 then want(t.day, 'closed') end
+  if time then
     want(t.day, 'sessionMs')
     if t.prev then want(t.prev, 'sessionMs') end
   end
