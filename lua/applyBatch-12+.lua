@@ -231,20 +231,30 @@ local prevWritten = prevFb and saveFields(prevFb)
 if monthFb then saveFields(monthFb) end
 logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, nowMs, nowMs, {}, L_FROM,
   L_FROM + nL - 1, trimLog)
-rcall('HSET', instanceKey, 'eventSeq', int(firstSeq + eventCount), 'appliedAt', int(nowMs))
+rcall('HSET', instanceKey, 'eventSeq', firstSeq + eventCount, 'appliedAt', nowMs)
 
 -- Expiries the writer has not seen set yet today: each key's once this call wrote it. Most calls
--- have none left to set.
-if not string.find(expiryFlags, '1', 1, true) then return {0, nowMs, expiryFlags} end
+-- have none left to set, or only keys they did not write (the day before's hash waits for a
+-- midnight), and allocate nothing here (no table, no closure: they cost a call time, fieldBatch).
 local dayTouched, monthTouched = day and day.touched, month and month.touched
-local written = { [4] = dayWritten, [5] = dayTouched and day.exact, [6] = dayTouched,
-  [7] = monthTouched, [8] = monthTouched and month.exact, [9] = monthTouched,
-  [10] = prevWritten, [11] = breakdown.usersSaved }
-local expiryOf = { [4] = dayExpireAt, [5] = daySetExpireAt, [6] = dayExpireAt, [7] = monthExpireAt,
-  [8] = monthSetExpireAt, [9] = monthExpireAt, [10] = prevDayExpireAt, [11] = breakdownUsersExpireAt }
-local set = {}
-for i = 1, 12 do
-  local yes = written[i] and string.sub(expiryFlags, i, i) == '1' and expiryIsSet(KEYS[i], expiryOf[i])
-  set[i] = yes and '1' or '0'
+local setNow = nil
+local at = string.find(expiryFlags, '1', 1, true)
+while at do
+  -- Whether this call wrote KEYS[at], and the expiry that key is to have.
+  local written, expireAt = false, nil
+  if at == 4 then written, expireAt = dayWritten, dayExpireAt
+  elseif at == 5 then written, expireAt = dayTouched and day.exact, daySetExpireAt
+  elseif at == 6 then written, expireAt = dayTouched, dayExpireAt
+  elseif at == 7 then written, expireAt = monthTouched, monthExpireAt
+  elseif at == 8 then written, expireAt = monthTouched and month.exact, monthSetExpireAt
+  elseif at == 9 then written, expireAt = monthTouched, monthExpireAt
+  elseif at == 10 then written, expireAt = prevWritten, prevDayExpireAt
+  elseif at == 11 then written, expireAt = breakdown.usersSaved, breakdownUsersExpireAt
+  end
+  if written and expiryIsSet(KEYS[at], expireAt) then
+    setNow = setNow or { '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0' }
+    setNow[at] = '1'
+  end
+  at = string.find(expiryFlags, '1', at + 1, true)
 end
-return {0, nowMs, table.concat(set)}
+return {0, nowMs, setNow and table.concat(setNow) or '000000000000'}
