@@ -10,10 +10,11 @@
 local FIELD_CHUNK = 1000
 
 -- Every byte a call allocates costs time (about 2 µs a KB in a one-event call, garbage collection
--- included): the lists are made when first needed, as most calls leave some of their hashes alone.
--- Their places are made now (false), so that filling them does not grow the table.
+-- included): the fields to load and those changed are kept in tables made when first needed, as
+-- most calls leave some of their hashes alone; their places are made now (false), so that filling
+-- them does not grow the table. What changed is a set, written in any order.
 local function newFieldBatch(key)
-  return { key = key, values = {}, order = false, changed = false, changedOrder = false }
+  return { key = key, values = {}, order = false, changed = false }
 end
 
 local function want(fb, field)
@@ -60,12 +61,9 @@ local function setField(fb, field, value)
   local changed = fb.changed
   if not changed then
     changed = {}
-    fb.changed, fb.changedOrder = changed, {}
+    fb.changed = changed
   end
-  if not changed[field] then
-    changed[field] = true
-    fb.changedOrder[#fb.changedOrder + 1] = field
-  end
+  changed[field] = true
 end
 
 -- Adds `delta` to a counter field; a counter that reaches 0 or less is deleted when `dropZero`.
@@ -78,10 +76,10 @@ end
 -- Writes what changed; true when anything did. A number goes to Redis as it is: redis.call writes
 -- an integral one in full (%.17g), unlike Lua's own tostring, so int() would only cost a format.
 local function saveFields(fb)
-  local changedOrder = fb.changedOrder
-  if not changedOrder then return false end
+  local changed = fb.changed
+  if not changed then return false end
   local set, del = {}, nil
-  for _, field in ipairs(changedOrder) do
+  for field in pairs(changed) do
     local v = fb.values[field]
     if v then
       set[#set + 1] = field
@@ -99,6 +97,6 @@ local function saveFields(fb)
       redis.call('HDEL', fb.key, unpack(del, from, math.min(#del, from + FIELD_CHUNK - 1)))
     end
   end
-  fb.changed, fb.changedOrder = false, false
+  fb.changed = false
   return true
 end
