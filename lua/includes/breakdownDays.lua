@@ -1,3 +1,4 @@
+--- @include "redisTime"
 --- @include "fieldBatch"
 
 -- A day's breakdown fields (lua/includes/breakdownFields.lua describes the layout): each value's

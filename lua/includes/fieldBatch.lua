@@ -1,5 +1,3 @@
---- @include "redisTime"
-
 -- Read-modify-write of one hash in two commands whatever the number of fields: the fields a call
 -- will read are named first (want), read in one HMGET (loadFields), changed in Lua (setField), and
 -- written back in one HSET, with one HDEL for the fields set to nil (saveFields). A field read

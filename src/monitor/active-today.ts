@@ -5,8 +5,9 @@ import { HOLDS_NOTHING, UserProfilePairs, type Holding } from './user-profile-pa
  * each user to the day's tallies once a day instead of at every login: most logins are of users
  * who were active earlier that day. Only what Redis confirmed is remembered. Bounded: past `limit`
  * users no new user is remembered (only new pairs of the users held), past `limit` pairs no new
- * pair, and what is not remembered is simply sent again (the tallies are idempotent). Forgotten whenever Redis may have lost what it confirmed (reconnection, a new
- * incarnation), so a lost write never keeps a user out of a day.
+ * pair, and what is not remembered is simply sent again (the tallies are idempotent). Forgotten
+ * whenever Redis may have lost what it confirmed (reconnection, a new incarnation), so a lost write
+ * never keeps a user out of a day.
  */
 export class ActiveToday {
   private date = '';

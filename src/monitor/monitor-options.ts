@@ -70,8 +70,9 @@ export interface SessionMonitorOptions {
   /**
    * How long users stay remembered after Redis acknowledged the write that counted them active on a
    * day, to be marked active again after a reconnection: a Sentinel failover can promote a replica
-   * that never received the old master's last writes. At most `maxReplayUserDays` user-days are kept; 0 turns the replay off (the resync
-   * of live sessions after a reconnection still runs). Default 60,000 (1 min).
+   * that never received the old master's last writes. At most `maxReplayUserDays` user-days are
+   * kept; 0 turns the replay off (the resync of live sessions after a reconnection still runs).
+   * Default 60,000 (1 min).
    */
   failoverReplayMs?: number;
   /** Longest a graceful stop() waits for Redis; then the lease lapses and reapers finish. Default 10000. */

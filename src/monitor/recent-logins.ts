@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
  *
  * O(1) amortized per user-day recorded: acknowledgements queue up in time order, and a renewed
  * user-day only updates its time in the map, leaving its older queue entry stale, to be skipped
- * when it reaches the head. (Moving a key to the end of a Map instead leaves deleted slots at its front that every
- * walk from the start must pass: quadratic at a million logins.)
+ * when it reaches the head. (Moving a key to the end of a Map instead leaves deleted slots at its
+ * front that every walk from the start must pass: quadratic at a million logins.)
  */
 export class RecentLogins {
   /** `date NUL userId` → when Redis last acknowledged it. */
