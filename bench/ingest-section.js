@@ -9,6 +9,7 @@ const { ingestWorkload } = require('./event-stream');
 const { runIngest } = require('./ingest');
 const { runNaiveIngest } = require('./naive');
 const { runCentrifugoPeer, IN_FLIGHT: PEER_IN_FLIGHT } = require('./centrifugo-peer');
+const { measureLuaAllocation } = require('./lua-allocation');
 
 /**
  * Runs of the Centrifugo-style peer and of the largest batch, alternated, whose medians the ratio
@@ -89,9 +90,23 @@ async function measureIngest({ redis, runId, options, log }) {
   const peer = medianRun(peerRuns);
   runs.push(medianRun(largestRuns));
   await sampleCeiling();
+  // Untimed: the counting copy of the script is slower than the script.
+  const allocations = [];
+  for (const maxBatchSize of options.batchSizes) {
+    log(`lua allocation: the same ${workload.events} events, batch ${maxBatchSize}`);
+    const allocation = await measureLuaAllocation({
+      url: redis.url,
+      namespace: `bench-lua-allocation-${maxBatchSize}-${runId}`,
+      workload,
+      chunkSessions: options.chunk,
+      maxBatchSize,
+    });
+    log(`lua allocation: ${allocation.kbPerCall} KB a call, ${allocation.kbPerEvent} KB an event`);
+    allocations.push(allocation);
+  }
   const ceiling = ceilingSamples.reduce((a, b) => (b.setPerSec > a.setPerSec ? b : a));
   const ratioOf = (eventsPerSec, to) => Math.round((eventsPerSec / to) * 1000) / 1000;
-  const bySize = runs.map((run) => ({
+  const bySize = runs.map((run, i) => ({
     maxBatchSize: run.maxBatchSize,
     eventsPerSec: run.eventsPerSec,
     elapsedMs: run.elapsedMs,
@@ -102,6 +117,8 @@ async function measureIngest({ redis, runId, options, log }) {
     scriptUsecPerEvent: run.server.scriptUsecPerEvent,
     commandsPerEvent: run.server.commandsPerEvent,
     processCpuUsecPerEvent: run.processCpuUsecPerEvent,
+    luaKbPerCall: allocations[i].kbPerCall,
+    luaKbPerEvent: allocations[i].kbPerEvent,
     ...(run.samplesPerSec ? { samplesPerSec: run.samplesPerSec } : {}),
   }));
   // The headline is the largest batch: what a busy server's monitor sends.

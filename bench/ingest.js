@@ -25,6 +25,8 @@ const SLICE_EVENTS = 900;
  */
 async function runIngest({
   url,
+  // A connection of the caller's for the monitor (lua-allocation.js); default one of its own to url.
+  redis = url,
   namespace,
   workload,
   chunkSessions = 10_000,
@@ -34,7 +36,7 @@ async function runIngest({
   const { sessions, users, liveSessions, distinctUsers } = workload;
   const errors = [];
   const monitor = new SessionMonitor({
-    redis: url,
+    redis,
     namespace,
     instanceId: 'bench-ingest',
     ...(maxBatchSize ? { maxBatchSize } : {}),

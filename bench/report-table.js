@@ -67,6 +67,16 @@ function ingestRows({ ingest, naive, peer }) {
         medianOf(run.samplesPerSec),
     ]);
   }
+  rows.push([
+    '  lua allocation',
+    ingest.bySize
+      .map(
+        (run) =>
+          `batch ${run.maxBatchSize} ${run.luaKbPerCall} KB a call (${run.luaKbPerEvent} an event)`,
+      )
+      .join(', ') +
+      "; applyBatch's own, counted by a copy of it in a run of its own (lua-allocation.js)",
+  ]);
   rows.push(
     [
       '  naive',
