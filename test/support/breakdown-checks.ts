@@ -9,6 +9,7 @@ import {
   liveBreakdownHash,
   liveLoggedInHash,
   profilesHash,
+  liveValueCounts,
 } from './breakdown-hashes';
 
 // Breakdown reads that check the invariants every breakdown keeps (no count below 1 live, none
@@ -61,4 +62,5 @@ export async function expectNoLiveBreakdowns(client: Redis, keys: Keys): Promise
     expect(await liveLoggedInHash(client, keys, by)).toEqual({});
   }
   expect(await profilesHash(client, keys)).toEqual({});
+  expect(await liveValueCounts(client, keys)).toEqual({});
 }

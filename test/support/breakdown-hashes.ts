@@ -42,6 +42,16 @@ export async function profilesHash(client: Redis, keys: Keys): Promise<Record<st
   return liveProfiles(await client.hgetall(keys.live()));
 }
 
+/**
+ * The live hash's counts of the values each dimension holds ("#d", "#o", "#b"), which go with the
+ * last live session of their last value: a place not freed would count as "other" a value that
+ * has room.
+ */
+export async function liveValueCounts(client: Redis, keys: Keys): Promise<Record<string, string>> {
+  const live = await client.hgetall(keys.live());
+  return Object.fromEntries(Object.entries(live).filter(([field]) => field.startsWith('#')));
+}
+
 function asStrings(counts: Record<string, number>): Record<string, string> {
   return Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, String(n)]));
 }

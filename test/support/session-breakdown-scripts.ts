@@ -10,6 +10,7 @@ import {
   liveBreakdownHash,
   liveLoggedInHash,
   profilesHash,
+  liveValueCounts,
 } from './breakdown-hashes';
 
 // What every test/lua/session-breakdown-*.test.ts file shares: setup() for applyBatch and
@@ -58,4 +59,5 @@ export async function expectNoLiveBreakdown(client: Redis, keys: Keys): Promise<
     }).toEqual({});
   }
   expect(await profilesHash(client, keys)).toEqual({});
+  expect(await liveValueCounts(client, keys)).toEqual({});
 }
