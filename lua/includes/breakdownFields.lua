@@ -44,8 +44,8 @@ local MAX_USERS_UNPACK = 1000
 -- or to the day, a value's last session, a full dimension): on their own, when first read.
 local function newBreakdown(cap, liveFb, dayFb, prevFb, usersKey)
   return { cap = cap, live = liveFb, day = dayFb, prev = prevFb, usersKey = usersKey,
-           profiles = {}, profileOrder = {}, admitted = {},
-           livePending = {}, liveDims = {}, dayState = newDayState(dayFb, cap),
+           profiles = {}, profileOrder = {}, admitted = false,
+           dayState = newDayState(dayFb, cap),
            prevState = prevFb and newDayState(prevFb, cap) or nil }
 end
 
@@ -121,24 +121,32 @@ local function resolveProfiles(b)
       p.flags = ''
       for d = 1, 3 do
         local field = p.vf[d]
-        local admitted = unlimited(field) or fieldValue(b.live, field) or b.admitted[field]
+        local admitted = unlimited(field) or fieldValue(b.live, field)
+          or (b.admitted and b.admitted[field])
         if not admitted then
           local n = fieldNumber(b.live, COUNT_FIELDS[d])
           if n < b.cap then
             admitted = true
             setField(b.live, COUNT_FIELDS[d], n + 1)
-            -- Its field appears with the value's first session; see applyBreakdown.
+            -- Its field appears with the value's first session; see applyBreakdown. Rare: the
+            -- table is made then (an empty table costs a call about 0.1 KB).
+            b.admitted = b.admitted or {}
             b.admitted[field] = d
           end
         end
         p.flags = p.flags .. (admitted and '0' or '1')
       end
     end
-    p.liveField, p.liveLoggedInField = {}, {}
-    for d = 1, 3 do
-      local other = string.sub(p.flags, d, d) == '1'
-      p.liveField[d] = other and OTHER_FIELDS[d] or p.vf[d]
-      p.liveLoggedInField[d] = other and OTHER_LOGGED_IN_FIELDS[d] or p.lf[d]
+    if p.flags == '000' then
+      -- Every value its own (the usual case): the value fields as they are, no tables made.
+      p.liveField, p.liveLoggedInField = p.vf, p.lf
+    else
+      p.liveField, p.liveLoggedInField = {}, {}
+      for d = 1, 3 do
+        local other = string.sub(p.flags, d, d) == '1'
+        p.liveField[d] = other and OTHER_FIELDS[d] or p.vf[d]
+        p.liveLoggedInField[d] = other and OTHER_LOGGED_IN_FIELDS[d] or p.lf[d]
+      end
     end
   end
 end
@@ -215,12 +223,23 @@ local function freezeBreakdownUsers(b, usersCovered)
   setField(b.day, INEXACT, usersCovered)
 end
 
--- `d`: the dimension of a value field (d:, o:, b:), whose values take places up to the cap; nil
--- for a logged-in field (D:, O:, B:), which takes none.
-local function addToLive(b, field, d, delta)
-  if delta == 0 then return end
-  b.livePending[field] = (b.livePending[field] or 0) + delta
-  b.liveDims[field] = d
+-- The field counting the live values of a value field's dimension ("#d" for "d:<value>"), whose
+-- values take places up to the cap; nil for a logged-in field ("D:<value>"), which takes none.
+-- Found from the name, not kept per field: a table costs a call time (fieldBatch).
+local function liveCountField(field)
+  local letter = string.sub(field, 1, 1)
+  if letter >= 'a' then return '#' .. letter end
+end
+
+-- A live field at 0 goes and, a value's unless it is other or unknown, frees its place. Called
+-- once every profile's change is added to the field, so a field two profiles change goes by
+-- their sum; one gone already (by another profile) is left alone.
+local function dropEmptyLive(b, field)
+  local value = fieldValue(b.live, field)
+  if not value or tonumber(value) > 0 then return end
+  setField(b.live, field, nil)
+  local countField = liveCountField(field)
+  if countField and not unlimited(field) then addToField(b.live, countField, -1, true) end
 end
 
 -- Spreads the per-profile changes over the value fields, and keeps the profiles' live counts.
@@ -228,8 +247,8 @@ local function applyBreakdown(b)
   local day, prev = b.dayState, b.prevState
   for _, p in ipairs(b.profileOrder) do
     for d = 1, 3 do
-      addToLive(b, p.liveField[d], d, p.live)
-      addToLive(b, p.liveLoggedInField[d], nil, p.loggedIn)
+      addToField(b.live, p.liveField[d], p.live)
+      addToField(b.live, p.liveLoggedInField[d], p.loggedIn)
       if p.opened ~= 0 then addToDay(day, dayField(day, p.vf[d], d), 1, p.opened) end
       if p.dayMs > 0 then addToDay(day, dayField(day, p.vf[d], d), 2, p.dayMs) end
       if p.prevDayMs > 0 then addToDay(prev, dayField(prev, p.vf[d], d), 2, p.prevDayMs) end
@@ -243,20 +262,19 @@ local function applyBreakdown(b)
       end
     end
   end
-  for field, delta in pairs(b.livePending) do
-    local n = fieldNumber(b.live, field) + delta
-    if n > 0 then
-      setField(b.live, field, n)
-    else
-      -- A value's field goes at 0 and, unless it is other or unknown, frees its place.
-      setField(b.live, field, nil)
-      local d = b.liveDims[field]
-      if d and not unlimited(field) then addToField(b.live, COUNT_FIELDS[d], -1, true) end
+  -- Each profile's change went straight into its fields; with all of them in, the fields at 0 go
+  -- (no table of pending sums: a table costs a call time).
+  for _, p in ipairs(b.profileOrder) do
+    for d = 1, 3 do
+      if p.live ~= 0 then dropEmptyLive(b, p.liveField[d]) end
+      if p.loggedIn ~= 0 then dropEmptyLive(b, p.liveLoggedInField[d]) end
     end
   end
   -- A value admitted for a profile whose sessions all ended in this same call holds no place.
-  for field, d in pairs(b.admitted) do
-    if fieldNumber(b.live, field) <= 0 then addToField(b.live, COUNT_FIELDS[d], -1, true) end
+  if b.admitted then
+    for field, d in pairs(b.admitted) do
+      if fieldNumber(b.live, field) <= 0 then addToField(b.live, COUNT_FIELDS[d], -1, true) end
+    end
   end
   applyDay(day)
   if prev then applyDay(prev) end
