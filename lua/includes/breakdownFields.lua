@@ -42,8 +42,10 @@ local MAX_USERS_UNPACK = 1000
 -- nil when no time can go to the day before); usersKey: the day's users hash, or nil. The fields
 -- of "other" and of the values' counts are read only by a call that needs them (a value new live
 -- or to the day, a value's last session, a full dimension): on their own, when first read.
+-- Eight fields, so the table takes eight places, not sixteen (a place is 40 bytes a call): the day's
+-- hash and the cap are its day state's (dayState.fb, dayState.cap).
 local function newBreakdown(cap, liveFb, dayFb, prevFb, usersKey)
-  return { cap = cap, live = liveFb, day = dayFb, prev = prevFb, usersKey = usersKey,
+  return { live = liveFb, prev = prevFb, usersKey = usersKey,
            profiles = {}, profileOrder = {}, admitted = false,
            dayState = newDayState(dayFb, cap),
            prevState = prevFb and newDayState(prevFb, cap) or nil }
@@ -56,7 +58,7 @@ local function wantValueFields(b, p, day)
   for d = 1, 3 do
     if p.live ~= 0 then want(b.live, p.vf[d]) end
     if p.loggedIn ~= 0 then want(b.live, p.lf[d]) end
-    if day then want(b.day, p.vf[d]) end
+    if day then want(b.dayState.fb, p.vf[d]) end
     if b.prev then want(b.prev, p.vf[d]) end
   end
 end
@@ -125,7 +127,7 @@ local function resolveProfiles(b)
           or (b.admitted and b.admitted[field])
         if not admitted then
           local n = fieldNumber(b.live, COUNT_FIELDS[d])
-          if n < b.cap then
+          if n < b.dayState.cap then
             admitted = true
             setField(b.live, COUNT_FIELDS[d], n + 1)
             -- Its field appears with the value's first session; see applyBreakdown. Rare: the
@@ -218,9 +220,10 @@ end
 -- The day outgrew its exact user tally: its users hash goes, and the counts say how many users
 -- they cover (once; the field's presence says it happened).
 local function freezeBreakdownUsers(b, usersCovered)
-  if fieldValue(b.day, INEXACT) then return end
+  local dayFb = b.dayState.fb
+  if fieldValue(dayFb, INEXACT) then return end
   if b.usersKey then redis.call('DEL', b.usersKey) end
-  setField(b.day, INEXACT, usersCovered)
+  setField(dayFb, INEXACT, usersCovered)
 end
 
 -- The field counting the live values of a value field's dimension ("#d" for "d:<value>"), whose
