@@ -71,6 +71,7 @@ local L_FROM = P_FROM + 5 * nP
 --- @include "includes/fieldBatch"
 --- @include "includes/liveChanges"
 --- @include "includes/breakdownFields"
+--- @include "includes/profilesById"
 --- @include "includes/closedSessionLog"
 
 local nowMs = redisNowMs()

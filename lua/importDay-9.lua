@@ -63,6 +63,13 @@ local DIMENSIONS = { d = 1, o = 2, b = 3 }
 --- @include "includes/userTally"
 --- @include "includes/breakdownDays"
 
+-- True when the period is closed to new users (includes/userTally.lua). Here, not in the include:
+-- a script makes every function it includes at each call, and only an import asks this.
+local function isClosed(u)
+  loadUserTally(u)
+  return u.closed
+end
+
 if rcall('HEXISTS', importsKey, digest) == 1 then return {0, 0} end
 local dayFb, monthFb = newFieldBatch(dayKey), newFieldBatch(monthKey)
 local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, false)

@@ -34,8 +34,6 @@
 -- formatted once per call however many changes it gets.
 
 local OTHER_LOGGED_IN_FIELDS = { 'D:other', 'O:other', 'B:other' }
--- Which of the five content fields holds each dimension's value.
-local DIMENSION_FIELDS = { 1, 2, 4 }
 local MAX_USERS_UNPACK = 1000
 
 -- liveFb: the live totals hash; dayFb, prevFb: the day's and the day before's hash (prevFb may be
@@ -77,35 +75,6 @@ local function wantProfile(b, id, content, valueFields, loggedInFields)
     want(b.live, p.pf)
   end
   return p
-end
-
--- A profile the caller knows only by id (a reaper): named now, its value fields once its record
--- is read (profilesNeedValues).
-local function wantProfileById(b, id)
-  return wantProfile(b, id, nil, nil, nil)
-end
-
--- After the first load: profiles known only by id get their content from their records and name
--- their value fields; returns whether the caller must load again.
-local function profilesNeedValues(b)
-  local more = false
-  for _, p in ipairs(b.profileOrder) do
-    if not p.vf then
-      local text = p.pf and fieldValue(b.live, p.pf)
-      p.content = text and string.sub(text, string.find(text, '|', 1, true) + 4) or ''
-      local fields = splitText(p.content, US)
-      p.vf, p.lf = {}, {}
-      for d = 1, 3 do
-        local v = fields[DIMENSION_FIELDS[d]] or ''
-        if v == '' then v = UNKNOWN end
-        p.vf[d] = LETTERS[d] .. ':' .. v
-        p.lf[d] = string.upper(LETTERS[d]) .. ':' .. v
-      end
-      wantValueFields(b, p, true)
-      more = true
-    end
-  end
-  return more
 end
 
 -- After loading: each profile's record, created (its live values admitted now, in the order the

@@ -39,12 +39,6 @@ local function loadUserTally(u)
   end
 end
 
--- True when the period is closed to new users (see above).
-local function isClosed(u)
-  loadUserTally(u)
-  return u.closed
-end
-
 -- Counts distinct `userIds[from..to]`; returns those the period did not count before: every one once
 -- it counts only in its HyperLogLog, none when it is closed. A few variadic commands per thousand
 -- users, whatever their number.
