@@ -7,10 +7,10 @@ import { dayBreakdownHash, profilesHash } from '../support/breakdown-hashes';
 import { CHROME_WINDOWS, meta } from '../support/sample-client-meta';
 import {
   dayBreakdown,
-  expectNoLiveBreakdown,
   liveBreakdown,
   useSessionBreakdownScripts,
 } from '../support/session-breakdown-scripts';
+import { expectNoLiveBreakdowns } from '../support/breakdown-checks';
 
 /** applyBatch and closeSessions with session metadata: profiles, live and day breakdowns. */
 describe('session metadata and breakdowns in the scripts', () => {
@@ -57,7 +57,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     expect(profile).toContain('OS 5');
 
     await apply(Array.from({ length: 8 }, (_, i) => ['c', `s${i}`, '']).flat(), { firstSeq: 14 });
-    await expectNoLiveBreakdown(client, keys);
+    await expectNoLiveBreakdowns(client, keys);
   });
 
   it('caps at 50 distinct values a day by default', async () => {

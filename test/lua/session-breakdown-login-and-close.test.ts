@@ -6,10 +6,10 @@ import { encodeSessionMeta } from '../../src/session/session-meta';
 import { CHROME_MAC, CHROME_WINDOWS, RC_IOS } from '../support/sample-client-meta';
 import {
   dayBreakdown,
-  expectNoLiveBreakdown,
   liveBreakdown,
   useSessionBreakdownScripts,
 } from '../support/session-breakdown-scripts';
+import { expectNoLiveBreakdowns } from '../support/breakdown-checks';
 
 /** applyBatch and closeSessions with session metadata: profiles, live and day breakdowns. */
 describe('session metadata and breakdowns in the scripts', () => {
@@ -95,7 +95,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     expect(reaped).toMatchObject({ status: ScriptStatus.OK, closed: 1, left: 1 });
     const rest = await close(10);
     expect(rest).toMatchObject({ closed: 1, left: 0 });
-    await expectNoLiveBreakdown(client, keys);
+    await expectNoLiveBreakdowns(client, keys);
 
     // Every session's time is in the day hash and, by value, in each day breakdown.
     const sessionMs = Number(await client.hget(keys.day(today.date), 'sessionMs'));

@@ -8,11 +8,8 @@ import { encodeSessionMeta, type SessionMeta } from '../../src/session/session-m
 import type { ZonedDay } from '../../src/time/zoned-calendar';
 import { expiryOf } from '../../src/time/retention';
 import { CHROME_MAC, CHROME_WINDOWS, RC_IOS } from '../support/sample-client-meta';
-import {
-  dayBreakdown,
-  expectNoLiveBreakdown,
-  useSessionBreakdownScripts,
-} from '../support/session-breakdown-scripts';
+import { dayBreakdown, useSessionBreakdownScripts } from '../support/session-breakdown-scripts';
+import { expectNoLiveBreakdowns } from '../support/breakdown-checks';
 
 /** applyBatch and closeSessions with session metadata: profiles, live and day breakdowns. */
 describe('session metadata and breakdowns in the scripts', () => {
@@ -52,7 +49,7 @@ describe('session metadata and breakdowns in the scripts', () => {
     expect(await dayBreakdown(client, keys, '2031-02-01', 'os')).toEqual({
       iOS: [0, closed.closeMs - midnight, 1],
     });
-    await expectNoLiveBreakdown(client, keys);
+    await expectNoLiveBreakdowns(client, keys);
   });
 
   it('credits each value the time of its sessions reaped across midnight, on both days', async () => {
@@ -113,6 +110,6 @@ describe('session metadata and breakdowns in the scripts', () => {
     expect(await total('2031-02-01')).toBe(
       dayTwoOs['Mac OS'][1] + dayTwoOs.iOS[1] + dayTwoOs.Windows[1],
     );
-    await expectNoLiveBreakdown(client, keys);
+    await expectNoLiveBreakdowns(client, keys);
   });
 });

@@ -14,7 +14,7 @@ import {
 
 // Breakdown reads that check the invariants every breakdown keeps (no count below 1 live, none
 // negative in a day), and the check that nothing live is left: shared by the counting and the
-// breakdown invariant tests.
+// breakdown invariant tests and the breakdown script tests (test/lua/session-breakdown-*).
 
 /** One dimension's live breakdown as numbers; fails on any count below 1 (never negative, never 0). */
 export async function liveBreakdownOf(

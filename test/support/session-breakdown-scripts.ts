@@ -1,17 +1,8 @@
 import type { Redis } from 'ioredis';
 import { useRegisteredInstanceScripts } from './registered-instance-scripts';
 import type { Keys } from '../../src/keys';
-import {
-  BREAKDOWN_DIMENSIONS,
-  type BreakdownDimension,
-} from '../../src/session/breakdown-dimensions';
-import {
-  dayBreakdownHash,
-  liveBreakdownHash,
-  liveLoggedInHash,
-  profilesHash,
-  liveValueCounts,
-} from './breakdown-hashes';
+import type { BreakdownDimension } from '../../src/session/breakdown-dimensions';
+import { dayBreakdownHash, liveBreakdownHash, liveLoggedInHash } from './breakdown-hashes';
 
 // What every test/lua/session-breakdown-*.test.ts file shares: setup() for applyBatch and
 // closeSessions on one registered instance, and readers of the breakdowns.
@@ -49,15 +40,4 @@ export async function dayBreakdown(
       .filter(([field]) => !field.startsWith('|'))
       .map(([v, text]) => [v, text.split('|').map(Number)]),
   );
-}
-
-export async function expectNoLiveBreakdown(client: Redis, keys: Keys): Promise<void> {
-  for (const by of BREAKDOWN_DIMENSIONS) {
-    expect({
-      ...(await liveBreakdownHash(client, keys, by)),
-      ...(await liveLoggedInHash(client, keys, by)),
-    }).toEqual({});
-  }
-  expect(await profilesHash(client, keys)).toEqual({});
-  expect(await liveValueCounts(client, keys)).toEqual({});
 }
