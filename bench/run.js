@@ -2,7 +2,8 @@
 /**
  * `npm run bench`: the full benchmark, measured side by side on one private redis-server in one
  * run: ingest at several batch sizes against a naive MULTI-per-event counter, a Centrifugo-style
- * presence peer and the Redis SET ceiling; memory per live session (library and naive) at 100,000
+ * presence peer and the Redis SET ceiling, with the Lua each applyBatch call allocates (untimed,
+ * lua-allocation.js); memory per live session (library and naive) at 100,000
  * and 1,000,000 sessions; stats() latency at those sizes; distinct-user accuracy (exact and HLL);
  * user-agent lookups; reaping a dead instance at 100,000 and 1,000,000 sessions and the
  * heartbeat's cost. Progress goes to stderr; the table (or, with --json, exactly one JSON object)
