@@ -1,8 +1,8 @@
 'use strict';
 /**
  * The reap rows of the bench table (report-table.js): each size's speed, longest call, close
- * calls, and what Redis and the reaper process spent; then one call in flight, a warm reaper, and
- * redis-server on a core of its own.
+ * calls, and what Redis and the reaper process spent; then one call in flight, a warm reaper, the
+ * Lua a close call allocates, and redis-server on a core of its own.
  */
 const { TARGETS, setAt } = require('./targets');
 const { n, verdict } = require('./table-format');
@@ -65,6 +65,15 @@ function reapRows(reap) {
       ['    redis side', redisSide(warm)],
       ['    reaper side', reaperSide(warm)],
     );
+  }
+  const lua = reap.luaAllocation;
+  if (lua) {
+    rows.push([
+      '  lua allocation',
+      `${lua.kbPerCall} KB a close call of ${lua.closeBatchSize} sessions (${lua.bytesPerSession} B a ` +
+        `session), reaping ${n(lua.sessions)} sessions untimed; closeSessions' own, counted by a ` +
+        'copy of it (lua-allocation.js)',
+    ]);
   }
   const own = reap.ownCore;
   if (own) {

@@ -6,6 +6,10 @@
 const { runReap } = require('./reap');
 const { canPin } = require('./cpu-affinity');
 const { TARGETS } = require('./targets');
+const { measureReapLuaAllocation } = require('./lua-allocation');
+
+/** Sessions of the untimed reap whose close calls' Lua allocation is counted (at most the first size). */
+const LUA_ALLOCATION_SESSIONS = 20_000;
 
 /**
  * What a reaper process reaps before the warm run is measured: enough close calls (100) for V8 to
@@ -23,7 +27,8 @@ const WARM_UP_SESSIONS = 25_000;
  * done so when it reaped before. Last, where a process can be given a core of its own, the largest
  * size with redis-server on one core and the reaper on the other: on two shared cores, a call's
  * SLOWLOG time also counts the time redis-server waited for its core, and this run shows what the
- * calls cost without that.
+ * calls cost without that. Untimed, between them: the Lua each close call allocates
+ * (lua-allocation.js).
  */
 async function measureReap({ redis, runId, options, log }) {
   // One reap in a namespace of its own (`kind` names the variant), judged on its longest call.
@@ -51,6 +56,17 @@ async function measureReap({ redis, runId, options, log }) {
   });
   log(`reap: ${first.sessions} sessions again, by a reaper process that has reaped before`);
   const warm = await reap('warm-', first.sessions, { warmUpSessions: WARM_UP_SESSIONS });
+  const luaSessions = Math.min(LUA_ALLOCATION_SESSIONS, first.sessions);
+  log(`reap: ${luaSessions} sessions, untimed, counting the Lua each close call allocates`);
+  const luaAllocation = await measureReapLuaAllocation({
+    url: redis.url,
+    namespace: `bench-reap-lua-${runId}`,
+    sessions: luaSessions,
+    log,
+  });
+  log(
+    `reap: ${luaAllocation.kbPerCall} KB a close call (${luaAllocation.bytesPerSession} B a session)`,
+  );
   let ownCore = null;
   if (canPin()) {
     const largest = bySize.at(-1).sessions;
@@ -61,6 +77,7 @@ async function measureReap({ redis, runId, options, log }) {
     ...first,
     oneInFlight,
     warm,
+    luaAllocation,
     ownCore,
     meetsSpeedTarget: first.sessionsPerSec >= TARGETS.reapSessionsPerSec,
     meetsCallTarget: first.meetsCallTarget,

@@ -294,4 +294,4 @@ function round2(n) {
   return Math.round(n * 100) / 100;
 }
 
-module.exports = { runReap };
+module.exports = { runReap, killedVictim };
