@@ -200,22 +200,14 @@ local function freezeBreakdownUsers(b, usersCovered)
   setField(dayFb, INEXACT, usersCovered)
 end
 
--- The field counting the live values of a value field's dimension ("#d" for "d:<value>"), whose
--- values take places up to the cap; nil for a logged-in field ("D:<value>"), which takes none.
--- Found from the name, not kept per field: a table costs a call time (fieldBatch).
-local function liveCountField(field)
-  local letter = string.sub(field, 1, 1)
-  if letter >= 'a' then return '#' .. letter end
-end
-
--- A live field at 0 goes and, a value's unless it is other or unknown, frees its place. Called
--- once every profile's change is added to the field, so a field two profiles change goes by
--- their sum; one gone already (by another profile) is left alone.
-local function dropEmptyLive(b, field)
+-- A live field at 0 goes and, a value's unless it is other or unknown, frees its place among its
+-- dimension's values (`countField`, "#d" for "d:<value>"; nil for a logged-in field, "D:<value>",
+-- which takes none). Called once every profile's change is added to the field, so a field two
+-- profiles change goes by their sum; one gone already (by another profile) is left alone.
+local function dropEmptyLive(b, field, countField)
   local value = fieldValue(b.live, field)
   if not value or tonumber(value) > 0 then return end
   setField(b.live, field, nil)
-  local countField = liveCountField(field)
   if countField and not unlimited(field) then addToField(b.live, countField, -1, true) end
 end
 
@@ -243,8 +235,8 @@ local function applyBreakdown(b)
   -- (no table of pending sums: a table costs a call time).
   for _, p in ipairs(b.profileOrder) do
     for d = 1, 3 do
-      if p.live ~= 0 then dropEmptyLive(b, p.liveField[d]) end
-      if p.loggedIn ~= 0 then dropEmptyLive(b, p.liveLoggedInField[d]) end
+      if p.live ~= 0 then dropEmptyLive(b, p.liveField[d], COUNT_FIELDS[d]) end
+      if p.loggedIn ~= 0 then dropEmptyLive(b, p.liveLoggedInField[d], nil) end
     end
   end
   -- A value admitted for a profile whose sessions all ended in this same call holds no place.
