@@ -14,10 +14,10 @@
  */
 const { parseArgs } = require('node:util');
 const { Redis } = require('ioredis');
-const { loadScripts } = require('../dist/scripts/script-catalog');
 const { startPrivateRedis } = require('./redis-process');
 const { ingestWorkload } = require('./event-stream');
 const { runIngest } = require('./ingest');
+const { runScriptCopy } = require('./lua-allocation');
 const { positiveFlag } = require('./options');
 
 const USAGE = 'node bench/lua-allocation-lines.js [--batch 1] [--sessions 3000] [--most 25]';
@@ -76,17 +76,15 @@ async function main() {
   const sessions = positiveFlag('sessions', values.sessions, USAGE);
   const most = positiveFlag('most', values.most, USAGE);
 
-  const applyBatch = loadScripts().get('applyBatch');
-  const { source, probed } = probedSource(applyBatch.source);
+  let probed;
   const server = await startPrivateRedis();
   const client = new Redis(server.url);
   try {
-    const sha = await client.script('LOAD', source);
-    const send = client.sendCommand.bind(client);
-    client.sendCommand = (command, stream) => {
-      if (command.name === 'evalsha' && command.args[0] === applyBatch.sha) command.args[0] = sha;
-      return send(command, stream);
-    };
+    await runScriptCopy(client, 'applyBatch', (bundle) => {
+      const copy = probedSource(bundle);
+      probed = copy.probed;
+      return copy.source;
+    });
     const workload = ingestWorkload({
       sessions,
       users: Math.ceil((sessions * 2) / 3),

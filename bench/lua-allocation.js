@@ -36,21 +36,24 @@ function countingSource(source, tallyKey) {
 }
 
 /**
- * Makes every call of script `name` on `client` run the counting copy: by SHA, or by source after
- * a NOSCRIPT (then the copy is sent whole, and Redis keeps it). Returns what was counted so far.
+ * Makes every call of script `name` on `client` run `copy` (the script's bundle, rewritten)
+ * instead: by SHA, or by source after a NOSCRIPT (then the copy is sent whole, and Redis keeps it).
  */
-async function countScriptAllocation(client, name, tallyKey) {
+async function runScriptCopy(client, name, copy) {
   const script = loadScripts().get(name);
-  const counting = countingSource(script.source, tallyKey);
-  const countingSha = await client.script('LOAD', counting);
+  const source = copy(script.source);
+  const sha = await client.script('LOAD', source);
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, stream) => {
-    if (command.name === 'evalsha' && command.args[0] === script.sha) command.args[0] = countingSha;
-    else if (command.name === 'eval' && command.args[0] === script.source) {
-      command.args[0] = counting;
-    }
+    if (command.name === 'evalsha' && command.args[0] === script.sha) command.args[0] = sha;
+    else if (command.name === 'eval' && command.args[0] === script.source) command.args[0] = source;
     return send(command, stream);
   };
+}
+
+/** Runs script `name` on `client` by its counting copy; returns what was counted so far. */
+async function countScriptAllocation(client, name, tallyKey) {
+  await runScriptCopy(client, name, (source) => countingSource(source, tallyKey));
   return async () => {
     const [kb, calls] = (await client.hmget(tallyKey, 'kb', 'calls')).map(Number);
     if (!(calls > 0)) throw new Error(`lua allocation: no ${name} call was counted`);
@@ -128,4 +131,4 @@ async function measureReapLuaAllocation({ url, namespace, sessions, log = () => 
   }
 }
 
-module.exports = { measureLuaAllocation, measureReapLuaAllocation, countingSource };
+module.exports = { measureLuaAllocation, measureReapLuaAllocation, runScriptCopy };
