@@ -2,12 +2,12 @@
 /**
  * Where applyBatch's Lua allocation goes, statement by statement: `node bench/lua-allocation-lines.js
  * [--batch 1] [--sessions 3000] [--most 25]`. A tool for working on the script, not a figure of the
- * bench: lua-allocation.js gives the total a call allocates; this says which of the bundled
- * script's top-level statements allocate it (an include's `local function` or constant table is
- * one, made at every call; a section of the script's own body is another).
+ * bench: lua-allocation.js gives the total a call allocates; this says which of the script's
+ * top-level statements allocate it. applyBatch runs as a Redis Function, so what its includes
+ * define is made once, when its library loads, and only the function's body is probed.
  *
  * The ingest stream of the bench (bench/event-stream.js, sized down) goes through one monitor on
- * a private redis-server, its applyBatch calls run by a copy of the bundle with a probe before
+ * a private redis-server, its applyBatch calls run by a copy of the body with a probe before
  * every statement that starts a line (column 0, not `end`/`else`/a comment): each probe adds the
  * memory Lua allocated since the one before to the statement before it, with the collector
  * stopped for the call. The probes' own bookkeeping is left out of the counts.
@@ -25,7 +25,7 @@ const TALLY_KEY = 'bench:lua-allocation-lines';
 /** Lines that continue a statement or close a block: no probe before them. */
 const NOT_A_STATEMENT = /^(end\b|else\b|elseif\b|until\b|--|\]\]|\)|\}|$|\s)/;
 
-/** The bundle with a probe before each statement that starts a line; returns it and those lines. */
+/** The body with a probe before each statement that starts a line; returns it and those lines. */
 function probedSource(source) {
   const probed = [];
   const lines = source.split('\n').map((line, at) => {
@@ -106,7 +106,7 @@ async function main() {
     const total = rows.reduce((sum, row) => sum + row.kb, 0);
     process.stdout.write(
       `applyBatch at batch ${batch}: ${calls} calls, ${total.toFixed(2)} KB a call; ` +
-        `the ${Math.min(most, rows.length)} statements that allocate most (KB a call, line of the bundle):\n`,
+        `the ${Math.min(most, rows.length)} statements that allocate most (KB a call, line of lua/applyBatch-12+.lua):\n`,
     );
     for (const row of rows.slice(0, most)) {
       const text = row.text.length > 90 ? `${row.text.slice(0, 87)}...` : row.text;

@@ -14,7 +14,7 @@
  */
 const { Redis } = require('ioredis');
 const { SauReader, SauReaper } = require('../dist');
-const { loadScripts } = require('../dist/scripts/script-catalog');
+const { libraryCode, loadScripts } = require('../dist/scripts/script-catalog');
 const { DEFAULT_CLOSE_BATCH_SIZE } = require('../dist/monitor/monitor-options');
 const { runIngest } = require('./ingest');
 const { killedVictim } = require('./reap');
@@ -36,17 +36,41 @@ function countingSource(source, tallyKey) {
 }
 
 /**
- * Makes every call of script `name` on `client` run `copy` (the script's bundle, rewritten)
- * instead: by SHA, or by source after a NOSCRIPT (then the copy is sent whole, and Redis keeps it).
+ * Makes every call of script `name` on `client` run `copy` (what a call of the script runs,
+ * rewritten) instead. A script run by EVALSHA: its bundle, swapped by SHA, or by source after a
+ * NOSCRIPT (then the copy is sent whole, and Redis keeps it). A Redis Function: its function's
+ * body, in a library of its own under another name that the calls are sent to; what the includes
+ * define is made once, when that library loads, as for the script itself.
  */
 async function runScriptCopy(client, name, copy) {
   const script = loadScripts().get(name);
+  const { library } = script;
+  if (library) {
+    const copyName = `${library.name}_copy`;
+    await client.call(
+      'FUNCTION',
+      'LOAD',
+      'REPLACE',
+      libraryCode(copyName, library.includes, copy(library.body)),
+    );
+    swapScript(client, (command) => {
+      if (command.name === 'fcall' && command.args[0] === library.name) command.args[0] = copyName;
+    });
+    return;
+  }
   const source = copy(script.source);
   const sha = await client.script('LOAD', source);
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (command, stream) => {
+  swapScript(client, (command) => {
     if (command.name === 'evalsha' && command.args[0] === script.sha) command.args[0] = sha;
     else if (command.name === 'eval' && command.args[0] === script.source) command.args[0] = source;
+  });
+}
+
+/** Lets `swap` rewrite each command `client` sends. */
+function swapScript(client, swap) {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    swap(command);
     return send(command, stream);
   };
 }

@@ -229,8 +229,8 @@ saveFields(liveFb)
 local dayWritten = saveFields(dayFb)
 local prevWritten = prevFb and saveFields(prevFb)
 if monthFb then saveFields(monthFb) end
-logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, nowMs, nowMs, {}, L_FROM,
-  L_FROM + nL - 1, trimLog)
+logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, nowMs, nowMs, {}, ARGV,
+  L_FROM, L_FROM + nL - 1, trimLog)
 rcall('HSET', instanceKey, 'eventSeq', firstSeq + eventCount, 'appliedAt', nowMs)
 
 -- Expiries the writer has not seen set yet today: each key's once this call wrote it. Most calls

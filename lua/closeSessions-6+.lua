@@ -143,5 +143,5 @@ for id, p in pairs(breakdown.profiles) do
   end
 end
 logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, closeMs, nowMs, entryFields,
-  L_FROM, L_FROM + nL - 1)
+  ARGV, L_FROM, L_FROM + nL - 1)
 return {0, rcall('ZCARD', sessionsKey), nM, closeMs}

@@ -37,6 +37,12 @@ const READER_CLIENT_COMMANDS = [
  */
 const MONITOR_CLIENT_COMMANDS = ['ZSCAN', 'ZRANGE', 'HGETALL'];
 
+/**
+ * How the monitor runs applyBatch, a Redis Function (src/scripts/script-catalog.ts): FCALL, and
+ * FUNCTION LOAD of its library where Redis lacks it.
+ */
+const MONITOR_FUNCTION_COMMANDS = ['FCALL', 'FUNCTION|LOAD'];
+
 /** The scripts a read-only user runs (SauReader, `sau-cli reap --dry-run`, this doctor). */
 export const READER_SCRIPTS = ['readStats', 'readSessions', 'expiredLeases'];
 
@@ -91,6 +97,14 @@ export function commandsCalledByScripts(scripts?: readonly string[]): string[] {
 export function dryRunArguments(command: string, key: string): string[] {
   if (command === 'EVALSHA') return [command, '0'.repeat(40), '1', key];
   if (command === 'EVAL') return [command, 'return 1', '1', key];
+  if (command === 'FCALL') return [command, 'sau_dry_run', '1', key];
+  if (command === 'FUNCTION|LOAD') {
+    return [
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=sau_dry_run\nredis.register_function('sau_dry_run', function() end)",
+    ];
+  }
   if (command === 'TIME' || command === 'PING' || command === 'INFO') return [command];
   return [command, key, ...Array<string>(EXTRA_ARGS[command] ?? 0).fill('0')];
 }
@@ -116,6 +130,7 @@ export async function checkRights(client: Redis, keys: Keys): Promise<DoctorChec
     ...new Set([
       ...readerNeeds,
       ...MONITOR_CLIENT_COMMANDS,
+      ...MONITOR_FUNCTION_COMMANDS,
       ...commandsCalledByScripts(),
       WRITE_PROBE,
     ]),

@@ -13,7 +13,7 @@ export type ScriptArg = string | number;
  */
 export class ScriptCommand extends Command {
   constructor(
-    name: 'evalsha' | 'eval',
+    name: 'evalsha' | 'eval' | 'fcall',
     script: string,
     keys: readonly string[],
     private readonly scriptArgs: readonly ScriptArg[],

@@ -1,5 +1,6 @@
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis/redis-client';
-import { loadScripts, type LuaScript } from './script-catalog';
+import { loadScripts, type LuaLibrary, type LuaScript } from './script-catalog';
 import { ScriptCommand, type ScriptArg } from './script-command';
 
 export type { ScriptArg };
@@ -7,12 +8,15 @@ export type { ScriptArg };
 let catalog: Map<string, LuaScript> | undefined;
 
 /**
- * Runs the scripts of lua/ by SHA, falling back to EVAL when Redis answers NOSCRIPT (after a
- * restart, a SCRIPT FLUSH, or on a Cluster node that has not seen the script yet). Not used inside
- * MULTI: scripts are atomic already, and a NOSCRIPT there could not be retried.
+ * Runs the scripts of lua/: most by SHA, falling back to EVAL when Redis answers NOSCRIPT (after a
+ * restart, a SCRIPT FLUSH, or on a Cluster node that has not seen the script yet); those the
+ * catalog makes Redis Functions by FCALL, loading their library where Redis lacks it. Not used
+ * inside MULTI: scripts are atomic already, and a missing script there could not be retried.
  */
 export class ScriptRunner {
   private readonly scripts: Map<string, LuaScript>;
+  /** Library loads under way, by library name, shared by the calls that find it missing meanwhile. */
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(private readonly redis: RedisClient) {
     catalog ??= loadScripts();
@@ -32,6 +36,7 @@ export class ScriptRunner {
       const takes = `${script.numberOfKeys}${script.moreKeys ? ' or more' : ''}`;
       throw new Error(`${name} takes ${takes} keys, got ${keys.length}`);
     }
+    if (script.library) return this.call(script.library, keys, args);
     try {
       return await this.send('evalsha', script.sha, keys, args);
     } catch (err) {
@@ -40,8 +45,34 @@ export class ScriptRunner {
     }
   }
 
+  private async call(library: LuaLibrary, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    try {
+      return await this.send('fcall', library.name, keys, args);
+    } catch (err) {
+      if (!(err instanceof Error) || !/^ERR Function not found/.test(err.message)) throw err;
+      await this.load(library);
+      return this.send('fcall', library.name, keys, args);
+    }
+  }
+
+  /**
+   * Loads the library on the server, or on every master of a Cluster (a function is not a key: no
+   * node holds it for the others). A copy loaded there meanwhile, by another writer, is as good.
+   */
+  private load(library: LuaLibrary): Promise<void> {
+    let loading = this.loading.get(library.name);
+    if (!loading) {
+      const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+      loading = Promise.all(nodes.map((node) => loadLibrary(node, library)))
+        .then(() => undefined)
+        .finally(() => this.loading.delete(library.name));
+      this.loading.set(library.name, loading);
+    }
+    return loading;
+  }
+
   private send(
-    name: 'evalsha' | 'eval',
+    name: 'evalsha' | 'eval' | 'fcall',
     script: string,
     keys: string[],
     args: ScriptArg[],
@@ -49,5 +80,15 @@ export class ScriptRunner {
     const command = new ScriptCommand(name, script, keys, args, this.redis.options.keyPrefix);
     void this.redis.sendCommand(command);
     return command.promise;
+  }
+}
+
+/** FUNCTION LOAD of `library` on `node`, where a copy loaded already (by any writer) is as good. */
+export async function loadLibrary(node: Redis, library: LuaLibrary): Promise<void> {
+  try {
+    await node.call('FUNCTION', 'LOAD', library.code);
+  } catch (err) {
+    if (!(err instanceof Error) || !/^ERR Library '[^']+' already exists/.test(err.message))
+      throw err;
   }
 }

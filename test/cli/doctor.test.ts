@@ -113,6 +113,17 @@ describe('sau-cli doctor', () => {
         '-pfadd',
       );
       await admin.call('ACL', 'SETUSER', 'noacl', 'on', '>secret-pw', '~*', '&*', '+@all', '-acl');
+      await admin.call(
+        'ACL',
+        'SETUSER',
+        'nofunctions',
+        'on',
+        '>secret-pw',
+        '~*',
+        '&*',
+        '+@all',
+        '-function|load',
+      );
     } finally {
       await admin.quit();
     }
@@ -132,6 +143,14 @@ describe('sau-cli doctor', () => {
     expect(byName(refused.report!)['acl rights']).toMatchObject({ status: 'warn' });
     expect(byName(refused.report!)['acl rights'].detail).toMatch(
       /cannot check: ACL WHOAMI refused/,
+    );
+
+    // applyBatch is a Redis Function: a writer must be able to load its library.
+    url.username = 'nofunctions';
+    const noLoad = await doctor(url.toString(), '--json');
+    expect(noLoad.result.code).toBe(1);
+    expect(byName(noLoad.report!)['acl rights'].detail).toMatch(
+      /user nofunctions may not run FUNCTION\|LOAD on sau:\{doctor-/,
     );
   });
 

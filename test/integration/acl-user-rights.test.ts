@@ -44,6 +44,19 @@ describeWithRedis('redis.conf.example users (ACL)', () => {
       if (reply !== 'OK') deniedToWriter.push(`${command}: ${String(reply)}`);
     }
     expect(deniedToWriter).toEqual([]);
+    // applyBatch runs as a Redis Function: the writer calls it and loads its library, the reader
+    // does neither.
+    for (const command of ['FCALL', 'FUNCTION|LOAD']) {
+      const args = dryRunArguments(command, key);
+      expect([command, await admin.call('ACL', 'DRYRUN', 'sau-writer', ...args)]).toEqual([
+        command,
+        'OK',
+      ]);
+      expect([command, await admin.call('ACL', 'DRYRUN', 'sau-reader', ...args)]).toEqual([
+        command,
+        expect.stringMatching(/no permissions/),
+      ]);
+    }
 
     const readerCommands = commandsCalledByScripts(READER_SCRIPTS);
     expect(readerCommands).toEqual(expect.arrayContaining(['PFCOUNT', 'ZCOUNT', 'HMGET']));

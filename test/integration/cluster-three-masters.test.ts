@@ -124,15 +124,20 @@ describeCluster('on a Redis Cluster', () => {
     expect(await reaper.reap()).toEqual({ instances: 0, sessions: 0 });
   });
 
-  it('runs the scripts again after SCRIPT FLUSH on a master (NOSCRIPT → EVAL)', async () => {
+  it('runs the scripts again after SCRIPT FLUSH and FUNCTION FLUSH on a master', async () => {
     const t = tenants[0];
     const node = cluster().node(t.port);
     const scripts = loadScripts();
-    const applyBatch = scripts.get('applyBatch')!.sha;
+    const applyBatch = scripts.get('applyBatch')!.library!.name;
     const readStats = scripts.get('readStats')!.sha;
-    expect(await node.script('EXISTS', applyBatch, readStats)).toEqual([1, 1]);
+    const libraries = async () =>
+      ((await node.call('FUNCTION', 'LIST', 'LIBRARYNAME', applyBatch)) as unknown[]).length;
+    expect(await libraries()).toBe(1);
+    expect(await node.script('EXISTS', readStats)).toEqual([1]);
     await node.script('FLUSH');
-    expect(await node.script('EXISTS', applyBatch, readStats)).toEqual([0, 0]);
+    await node.call('FUNCTION', 'FLUSH');
+    expect(await libraries()).toBe(0);
+    expect(await node.script('EXISTS', readStats)).toEqual([0]);
 
     t.a.open({ id: 'late' });
     t.a.login('late', 'late-user');
@@ -140,8 +145,10 @@ describeCluster('on a Redis Cluster', () => {
     const stats = await reader(t.namespace).stats({ window: 'day' });
     expect(stats.now).toEqual({ users: 4, sessions: 8, anonymousSessions: 2, instances: 2 });
     expect(stats.day).toMatchObject({ activeUsers: 6, logins: 8 });
-    // EVAL cached them again on that master.
-    expect(await node.script('EXISTS', applyBatch, readStats)).toEqual([1, 1]);
+    // The writer loaded the library again (Function not found → FUNCTION LOAD), the reader's EVAL
+    // cached its script (NOSCRIPT → EVAL).
+    expect(await libraries()).toBe(1);
+    expect(await node.script('EXISTS', readStats)).toEqual([1]);
     expect(reported).toEqual([]);
   });
 

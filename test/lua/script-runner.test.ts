@@ -1,8 +1,8 @@
-// ScriptRunner: scripts go by SHA, fall back to EVAL after SCRIPT FLUSH, and any other script
-// error reaches the caller unchanged.
+// ScriptRunner: scripts go by SHA and fall back to EVAL after SCRIPT FLUSH, function scripts load
+// their library where Redis lacks it, and any other script error reaches the caller unchanged.
 import { createHash } from 'node:crypto';
 import { useRegisteredInstanceScripts } from '../support/registered-instance-scripts';
-import { ScriptRunner } from '../../src/scripts/script-runner';
+import { loadLibrary, ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
 import { loadScripts } from '../../src/scripts/script-catalog';
 import { readStats } from '../../src/scripts/commands/read-stats';
@@ -14,20 +14,59 @@ describe('Lua script contracts', () => {
   describe('ScriptRunner', () => {
     it('falls back to EVAL after SCRIPT FLUSH and keeps working', async () => {
       const { apply, client, runner, keys, today } = await setup();
-      const sha = loadScripts().get('applyBatch')!.sha;
+      const sha = loadScripts().get('readStats')!.sha;
+      const read = () => readStats(runner, keys, { date: today.date, exactUnionLimit: 100 });
       await apply(['o', 's1', ''], { firstSeq: 0 });
+      await read();
       expect(await client.script('EXISTS', sha)).toEqual([1]);
       await client.script('FLUSH');
       expect(await client.script('EXISTS', sha)).toEqual([0]);
 
-      expect(await apply(['o', 's2', ''], { firstSeq: 1 })).toMatchObject({
-        status: ScriptStatus.OK,
-        applied: 1,
-      });
+      expect(await read()).toMatchObject({ liveSessions: 1, anonymousSessions: 1, daySessions: 1 });
       // EVAL cached it again, so the next call goes by SHA.
       expect(await client.script('EXISTS', sha)).toEqual([1]);
+    });
+
+    it('loads the library of a function script after FUNCTION FLUSH, once for calls in flight', async () => {
+      const { apply, client, runner, keys, today } = await setup();
+      const library = loadScripts().get('applyBatch')!.library!.name;
+      const loaded = async () =>
+        ((await client.call('FUNCTION', 'LIST', 'LIBRARYNAME', library)) as unknown[]).length;
+      const loads = async () =>
+        Number(
+          /cmdstat_function\|load:calls=(\d+)/.exec(
+            String(await client.info('commandstats')),
+          )?.[1] ?? 0,
+        );
+      await apply(['o', 's1', ''], { firstSeq: 0 });
+      expect(await loaded()).toBe(1);
+      await client.call('FUNCTION', 'FLUSH');
+      expect(await loaded()).toBe(0);
+      const loadsBefore = await loads();
+
+      // Two batches sent together both find the function missing: one load serves both.
+      const [first, second] = await Promise.all([
+        apply(['o', 's2', ''], { firstSeq: 1 }),
+        apply(['o', 's3', ''], { firstSeq: 2 }),
+      ]);
+      expect([first.status, second.status]).toEqual([ScriptStatus.OK, ScriptStatus.OK]);
+      expect(await loaded()).toBe(1);
+      expect((await loads()) - loadsBefore).toBe(1);
       const stats = await readStats(runner, keys, { date: today.date, exactUnionLimit: 100 });
-      expect(stats).toMatchObject({ liveSessions: 2, anonymousSessions: 2, daySessions: 2 });
+      expect(stats).toMatchObject({ liveSessions: 3, anonymousSessions: 3, daySessions: 3 });
+    });
+
+    it('takes a library another writer loaded meanwhile as its own', async () => {
+      const { apply, client } = await setup();
+      const library = loadScripts().get('applyBatch')!.library!;
+      await client.call('FUNCTION', 'FLUSH');
+      await loadLibrary(client, library);
+      await expect(loadLibrary(client, library)).resolves.toBeUndefined();
+      const listed = (await client.call('FUNCTION', 'LIST')) as unknown[];
+      expect(listed).toHaveLength(1);
+      expect(await apply(['o', 's1', ''], { firstSeq: 0 })).toMatchObject({
+        status: ScriptStatus.OK,
+      });
     });
 
     it('runs the bundled source whose SHA it sends', () => {
