@@ -24,10 +24,11 @@ export interface DoctorOptions {
   timezone?: string;
 }
 
-/** Oldest Redis the scripts run on (XTRIM MINID, exclusive XRANGE bounds). */
-const MIN_VERSION = [6, 2];
-/** Redis 7.0 and later: ACL DRYRUN, and the version the project is tested on. */
-const GOOD_VERSION = [7, 0];
+/**
+ * Oldest Redis the library runs on: Redis Functions (applyBatch), ACL DRYRUN (the rights check),
+ * and the version the project is tested on.
+ */
+const MIN_VERSION = [7, 0];
 const CLOCK_WARN_MS = 1000;
 /** A sampler takes over within three default intervals of 10 s; older gauges mean nobody samples. */
 const GAUGES_STALE_MS = 40_000;
@@ -137,13 +138,10 @@ async function checkVersion(client: Redis): Promise<DoctorCheck> {
   const text = (await info(client, 'server')).get('redis_version') ?? '';
   const version = text.split('.').map(Number);
   if (!atLeast(version, MIN_VERSION)) {
-    return { name, status: 'fail', detail: `${text}: the scripts need Redis 6.2 or later` };
-  }
-  if (!atLeast(version, GOOD_VERSION)) {
     return {
       name,
-      status: 'warn',
-      detail: `${text}: works, but 7.0 or later is recommended (and needed for the rights check)`,
+      status: 'fail',
+      detail: `${text}: the monitor needs Redis 7.0 or later (applyBatch is a Redis Function)`,
     };
   }
   return { name, status: 'ok', detail: text };

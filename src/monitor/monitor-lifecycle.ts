@@ -67,7 +67,11 @@ export class MonitorLifecycle {
     });
     try {
       await withTimeout(
-        parts.incarnation.register(),
+        (async () => {
+          // First, so that a start that fails for it leaves nothing registered.
+          await this.prepareScripts(runner);
+          await parts.incarnation.register();
+        })(),
         options.startTimeoutMs,
         () =>
           new RedisScriptError(
@@ -100,6 +104,15 @@ export class MonitorLifecycle {
     );
     this.sampler.start();
     parts.drainLoop.schedule();
+  }
+
+  /** applyBatch's library loaded now: a Redis or a user that cannot run it fails the start. */
+  private async prepareScripts(runner: ScriptRunner): Promise<void> {
+    try {
+      await runner.prepare('applyBatch');
+    } catch (err) {
+      throw new RedisScriptError('START_FAILED', (err as Error).message, err);
+    }
   }
 
   async stop(): Promise<void> {

@@ -45,6 +45,24 @@ export class ScriptRunner {
     }
   }
 
+  /**
+   * Loads the library of function script `name` where Redis lacks it (nothing to do for a script
+   * run by EVALSHA). A monitor does so as it starts, so that a Redis without Functions (before
+   * 7.0), or a user who may not load one, fails its start rather than every batch after it.
+   */
+  async prepare(name: string): Promise<void> {
+    const library = this.scripts.get(name)?.library;
+    if (!library) return;
+    try {
+      await this.load(library);
+    } catch (err) {
+      if (!(err instanceof Error) || !/unknown command .?FUNCTION/i.test(err.message)) throw err;
+      throw new Error(
+        `${name} runs as a Redis Function, which this server lacks: it needs Redis 7.0 or later (${err.message})`,
+      );
+    }
+  }
+
   private async call(library: LuaLibrary, keys: string[], args: ScriptArg[]): Promise<unknown> {
     try {
       return await this.send('fcall', library.name, keys, args);
@@ -62,13 +80,20 @@ export class ScriptRunner {
   private load(library: LuaLibrary): Promise<void> {
     let loading = this.loading.get(library.name);
     if (!loading) {
-      const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-      loading = Promise.all(nodes.map((node) => loadLibrary(node, library)))
+      loading = this.nodes()
+        .then((nodes) => Promise.all(nodes.map((node) => loadLibrary(node, library))))
         .then(() => undefined)
         .finally(() => this.loading.delete(library.name));
       this.loading.set(library.name, loading);
     }
     return loading;
+  }
+
+  /** The server, or every master of a Cluster (known once it has read its slots). */
+  private async nodes(): Promise<Redis[]> {
+    if (!(this.redis instanceof Cluster)) return [this.redis];
+    if (this.redis.nodes('master').length === 0) await this.redis.ping();
+    return this.redis.nodes('master');
   }
 
   private send(
