@@ -2,8 +2,9 @@
 /**
  * Where the time went, from Redis's side: CPU seconds the server used and per-command totals from
  * INFO commandstats, diffed over one measurement. Commands that scripts call are counted too, so
- * the diff shows both the EVALSHA total and what each batch spent in ZRANGEBYLEX, HINCRBY, etc.
- * The gap between EVALSHA time and the sum of the commands it called is Lua and redis.call overhead.
+ * the diff shows both the script calls' total (EVALSHA, FCALL) and what each batch spent in ZMSCORE,
+ * HINCRBY, etc. The gap between the script time and the sum of the commands the scripts called is
+ * Lua and redis.call overhead.
  */
 
 /** One reading of the counters. */
@@ -19,7 +20,8 @@ async function readCounters(client) {
 
 /**
  * What happened between two readings: server CPU seconds, and calls and microseconds per command,
- * busiest first. `scriptCommands` are the EVAL family, whose time includes the commands they call.
+ * busiest first. Script calls (the EVAL and FCALL families) count time that includes the commands
+ * they call.
  */
 function diffCounters(before, after) {
   const commands = [];
