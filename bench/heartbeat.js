@@ -10,10 +10,11 @@
  * its timer: same script, keys and arguments), one after the other; the sizes take turns for a
  * few rounds. Per heartbeat:
  *
- * - bytes: INFO stats total_net_input_bytes + total_net_output_bytes over the window. The two INFO
- *   readings that bound a window add their own bytes (the first one's reply, the second one's
- *   request); an empty window measured right before gives that amount, and it is taken off.
- *   The request size is also computed from RESP and must match what Redis counted.
+ * - bytes: INFO stats total_net_input_bytes + total_net_output_bytes over the window. The INFO
+ *   readings that bound a window add their own bytes: the first reading's replies, taken off as
+ *   their exact size (an INFO reply's length moves with its numbers' digits), and requests, of a
+ *   constant size that an empty window measured right before gives. The request size is also
+ *   computed from RESP and must match what Redis counted.
  * - commands: calls of every command a script ran (INFO commandstats), per heartbeat.
  * - time: EVALSHA microseconds in Redis (commandstats), and the client's round trip.
  */
@@ -23,7 +24,7 @@ const { ScriptRunner } = require('../dist/scripts/script-runner');
 const { heartbeat } = require('../dist/scripts/commands/heartbeat');
 const { loadScripts } = require('../dist/scripts/script-catalog');
 const { meteorIds } = require('./meteor-id');
-const { readCounters, diffCounters } = require('./server-counters');
+const { readCounters, diffCounters, bulkReplyBytes } = require('./server-counters');
 
 /** Far beyond the run: the monitors must not beat on their own during a window. */
 const IDLE_INTERVAL_MS = 3_600_000;
@@ -51,6 +52,8 @@ async function runHeartbeat({
       new SessionMonitor({
         redis: url,
         namespace,
+        // Nothing of their own during a window: no gauge sampling either.
+        gaugeIntervalMs: 0,
         // Ids of one length: an id is in every heartbeat's request, and the sizes are compared.
         instanceId: `bench-heartbeat-${String(size).padStart(width, '0')}`,
         heartbeatIntervalMs: IDLE_INTERVAL_MS,
@@ -159,7 +162,8 @@ async function measureWindow(admin, work) {
   const after = await readWindowCounters(admin);
   return {
     inBytes: after.inBytes - before.inBytes,
-    outBytes: after.outBytes - before.outBytes,
+    // The first reading's replies left after its byte counters were read, inside the window.
+    outBytes: after.outBytes - before.outBytes - before.replyBytes,
     connections: after.connections - before.connections,
     server: diffCounters(before.counters, after.counters),
     elapsedUs,
@@ -169,18 +173,26 @@ async function measureWindow(admin, work) {
 async function readWindowCounters(admin) {
   const stats = await admin.info('stats');
   const field = (name) => Number((new RegExp(`^${name}:(\\d+)`, 'm').exec(stats) ?? [])[1]);
+  const counters = await readCounters(admin);
   return {
     inBytes: field('total_net_input_bytes'),
     outBytes: field('total_net_output_bytes'),
     connections: field('total_connections_received'),
-    counters: await readCounters(admin),
+    counters,
+    replyBytes: bulkReplyBytes(stats) + counters.replyBytes,
   };
 }
 
 function perBeat({ size, beats, empty, window, input, keys, lastReply }) {
-  // Reading the counters is itself traffic and commands (INFO); the empty window measures it.
+  // Reading the counters is itself traffic and commands (INFO): its replies are taken off as they
+  // were (measureWindow), its requests as the empty window measured them.
+  if (empty.outBytes !== 0) {
+    throw new Error(
+      `heartbeat: ${empty.outBytes} bytes sent in an empty window: someone else talked`,
+    );
+  }
   const inBytes = (window.inBytes - empty.inBytes) / beats;
-  const outBytes = (window.outBytes - empty.outBytes) / beats;
+  const outBytes = window.outBytes / beats;
   const calls = new Map(window.server.commands.map((c) => [c.command, c]));
   for (const c of empty.server.commands) {
     const seen = calls.get(c.command);

@@ -7,7 +7,10 @@
  * Lua and redis.call overhead.
  */
 
-/** One reading of the counters. */
+/**
+ * One reading of the counters; `replyBytes` is what Redis sent for it (two INFO replies), for a
+ * caller that counts network bytes around it.
+ */
 async function readCounters(client) {
   const [cpu, commandstats] = await Promise.all([client.info('cpu'), client.info('commandstats')]);
   const cpuField = (name) => Number((new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu) ?? [])[1]);
@@ -15,7 +18,17 @@ async function readCounters(client) {
   for (const match of commandstats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
     commands[match[1]] = { calls: Number(match[2]), usec: Number(match[3]) };
   }
-  return { cpuSeconds: cpuField('used_cpu_user') + cpuField('used_cpu_sys'), commands };
+  return {
+    cpuSeconds: cpuField('used_cpu_user') + cpuField('used_cpu_sys'),
+    commands,
+    replyBytes: bulkReplyBytes(cpu) + bulkReplyBytes(commandstats),
+  };
+}
+
+/** Bytes of `text` sent as a RESP bulk string (`$<length>\r\n<text>\r\n`), as INFO replies. */
+function bulkReplyBytes(text) {
+  const length = Buffer.byteLength(text);
+  return `$${length}\r\n`.length + length + 2;
 }
 
 /**
@@ -51,4 +64,4 @@ function diffCounters(before, after) {
   };
 }
 
-module.exports = { readCounters, diffCounters };
+module.exports = { readCounters, diffCounters, bulkReplyBytes };
