@@ -7,6 +7,9 @@ export type { ScriptArg };
 
 let catalog: Map<string, LuaScript> | undefined;
 
+/** Most times one call loads a function's library before it gives up (see call()). */
+const LOADS_PER_CALL = 5;
+
 /**
  * Runs the scripts of lua/: most by SHA, falling back to EVAL when Redis answers NOSCRIPT (after a
  * restart, a SCRIPT FLUSH, or on a Cluster node that has not seen the script yet); those the
@@ -63,13 +66,20 @@ export class ScriptRunner {
     }
   }
 
+  /**
+   * FCALL, loading the library again each time Redis answers that the function is missing: it may
+   * be gone again by the time the call is sent after a load (another FUNCTION FLUSH, a restart).
+   * A few times only; past them the caller sees the error and tries later.
+   */
   private async call(library: LuaLibrary, keys: string[], args: ScriptArg[]): Promise<unknown> {
-    try {
-      return await this.send('fcall', library.name, keys, args);
-    } catch (err) {
-      if (!(err instanceof Error) || !/^ERR Function not found/.test(err.message)) throw err;
-      await this.load(library);
-      return this.send('fcall', library.name, keys, args);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send('fcall', library.name, keys, args);
+      } catch (err) {
+        const missing = err instanceof Error && /^ERR Function not found/.test(err.message);
+        if (!missing || attempt === LOADS_PER_CALL + 1) throw err;
+        await this.load(library);
+      }
     }
   }
 

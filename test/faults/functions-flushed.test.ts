@@ -10,7 +10,8 @@ import {
 // applyBatch runs as a Redis Function. FUNCTION FLUSH (or a restart without persistence) takes its
 // library away under monitors with batches in flight: each of those calls answers "Function not
 // found", the writer loads the library and sends them again, after others may have been sent
-// behind them. Every event must still count once, and nothing is reported: it is no outage.
+// behind them, and loads it again if it is gone again meanwhile (a flush every 25 ms on a loaded
+// machine did that). Every event must still count once, and nothing is reported: it is no outage.
 
 jest.setTimeout(60_000);
 
@@ -54,7 +55,10 @@ describe('applyBatch library flushed under live monitors', () => {
       expect(stats.now).toEqual(workload.expectedNow());
       expect(stats.day?.activeUsers).toBe(workload.everLoggedIn.size);
       await expectInDau(reader, stats.day?.date ?? '', workload.phaseLogins);
-      expect(watched.map(codes)).toEqual([[], []]);
+      expect(watched.map((w) => w.errors.map((e) => `${codes(w).join()}: ${e.message}`))).toEqual([
+        [],
+        [],
+      ]);
     } finally {
       admin.disconnect();
     }

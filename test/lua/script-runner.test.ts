@@ -1,11 +1,18 @@
 // ScriptRunner: scripts go by SHA and fall back to EVAL after SCRIPT FLUSH, function scripts load
 // their library where Redis lacks it, and any other script error reaches the caller unchanged.
 import { createHash } from 'node:crypto';
+import { Command, type Redis } from 'ioredis';
 import { useRegisteredInstanceScripts } from '../support/registered-instance-scripts';
 import { loadLibrary, ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
 import { loadScripts } from '../../src/scripts/script-catalog';
 import { readStats } from '../../src/scripts/commands/read-stats';
+
+/** FUNCTION LOAD calls the server has seen (commandstats; a load of a library it has counts too). */
+async function loads(client: Redis): Promise<number> {
+  const stats = String(await client.info('commandstats'));
+  return Number(/cmdstat_function\|load:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
 
 /** The script contracts, straight through ScriptRunner and the typed wrappers: no monitor. */
 describe('Lua script contracts', () => {
@@ -32,17 +39,11 @@ describe('Lua script contracts', () => {
       const library = loadScripts().get('applyBatch')!.library!.name;
       const loaded = async () =>
         ((await client.call('FUNCTION', 'LIST', 'LIBRARYNAME', library)) as unknown[]).length;
-      const loads = async () =>
-        Number(
-          /cmdstat_function\|load:calls=(\d+)/.exec(
-            String(await client.info('commandstats')),
-          )?.[1] ?? 0,
-        );
       await apply(['o', 's1', ''], { firstSeq: 0 });
       expect(await loaded()).toBe(1);
       await client.call('FUNCTION', 'FLUSH');
       expect(await loaded()).toBe(0);
-      const loadsBefore = await loads();
+      const loadsBefore = await loads(client);
 
       // Two batches sent together both find the function missing: one load serves both.
       const [first, second] = await Promise.all([
@@ -51,9 +52,35 @@ describe('Lua script contracts', () => {
       ]);
       expect([first.status, second.status]).toEqual([ScriptStatus.OK, ScriptStatus.OK]);
       expect(await loaded()).toBe(1);
-      expect((await loads()) - loadsBefore).toBe(1);
+      expect((await loads(client)) - loadsBefore).toBe(1);
       const stats = await readStats(runner, keys, { date: today.date, exactUnionLimit: 100 });
       expect(stats).toMatchObject({ liveSessions: 3, anonymousSessions: 3, daySessions: 3 });
+    });
+
+    it('loads the library again when it is gone again before the call that follows a load', async () => {
+      const { apply, client } = await setup();
+      const library = loadScripts().get('applyBatch')!.library!.name;
+      await client.call('FUNCTION', 'FLUSH');
+      // On this connection, a FUNCTION FLUSH goes just before the second FCALL: the one sent
+      // after the first load finds the function gone again.
+      let fcalls = 0;
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = (command: Command, ...rest: unknown[]) => {
+        if (command.name === 'fcall' && command.args[0] === library && ++fcalls === 2) {
+          void send(new Command('function', ['FLUSH']));
+        }
+        return send(command, ...(rest as []));
+      };
+      try {
+        const loadsBefore = await loads(client);
+        expect(await apply(['o', 's1', ''], { firstSeq: 0 })).toMatchObject({
+          status: ScriptStatus.OK,
+        });
+        expect(fcalls).toBe(3);
+        expect((await loads(client)) - loadsBefore).toBe(2);
+      } finally {
+        client.sendCommand = send;
+      }
     });
 
     it('takes a library another writer loaded meanwhile as its own', async () => {
