@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 
 const INCLUDE_RE = /^--- @include "([^"]+)"\s*$/;
 
-/** A script's includes, bundled, apart from its own lines (with its include lines left out). */
+/** A script's includes, bundled, apart from its own lines (where each include line is a comment). */
 export interface LuaParts {
   includes: string;
   body: string;

@@ -1,11 +1,6 @@
 import { Redis } from 'ioredis';
-import {
-  codes,
-  flushAll,
-  report,
-  untilExact,
-  useRedisOutage,
-} from '../support/redis-outage-harness';
+import { flushAll, report, untilExact, useRedisOutage } from '../support/redis-outage-harness';
+import { functionLoads } from '../support/function-loads';
 
 // applyBatch runs as a Redis Function. FUNCTION FLUSH (or a restart without persistence) takes its
 // library away under monitors with batches in flight: each of those calls answers "Function not
@@ -27,10 +22,8 @@ describe('applyBatch library flushed under live monitors', () => {
       leaseMs: 10_000,
     });
     const admin = new Redis({ host: '127.0.0.1', port: redis()?.port });
-    const loads = async () =>
-      Number(/cmdstat_function\|load:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
     try {
-      const loadsBefore = await loads();
+      const loadsBefore = await functionLoads(admin);
       workload.startPhase();
       let flushes = 0;
       const flusher = setInterval(() => {
@@ -45,7 +38,7 @@ describe('applyBatch library flushed under live monitors', () => {
       const startedFlush = Date.now();
       const flushed = await flushAll(all, startedFlush);
       const stats = await untilExact(reader, workload);
-      const reloads = (await loads()) - loadsBefore;
+      const reloads = (await functionLoads(admin)) - loadsBefore;
       report(
         `functions flushed ${flushes} times, library loaded ${reloads} times; flushed ${flushed}`,
       );
@@ -55,10 +48,7 @@ describe('applyBatch library flushed under live monitors', () => {
       expect(stats.now).toEqual(workload.expectedNow());
       expect(stats.day?.activeUsers).toBe(workload.everLoggedIn.size);
       await expectInDau(reader, stats.day?.date ?? '', workload.phaseLogins);
-      expect(watched.map((w) => w.errors.map((e) => `${codes(w).join()}: ${e.message}`))).toEqual([
-        [],
-        [],
-      ]);
+      expect(watched.map((w) => w.errors.map((e) => `${e.code}: ${e.message}`))).toEqual([[], []]);
     } finally {
       admin.disconnect();
     }

@@ -1,18 +1,13 @@
 // ScriptRunner: scripts go by SHA and fall back to EVAL after SCRIPT FLUSH, function scripts load
 // their library where Redis lacks it, and any other script error reaches the caller unchanged.
 import { createHash } from 'node:crypto';
-import { Command, type Redis } from 'ioredis';
+import { Command } from 'ioredis';
+import { functionLoads } from '../support/function-loads';
 import { useRegisteredInstanceScripts } from '../support/registered-instance-scripts';
 import { loadLibrary, ScriptRunner } from '../../src/scripts/script-runner';
 import { ScriptStatus } from '../../src/scripts/script-status';
 import { loadScripts } from '../../src/scripts/script-catalog';
 import { readStats } from '../../src/scripts/commands/read-stats';
-
-/** FUNCTION LOAD calls the server has seen (commandstats; a load of a library it has counts too). */
-async function loads(client: Redis): Promise<number> {
-  const stats = String(await client.info('commandstats'));
-  return Number(/cmdstat_function\|load:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-}
 
 /** The script contracts, straight through ScriptRunner and the typed wrappers: no monitor. */
 describe('Lua script contracts', () => {
@@ -43,7 +38,7 @@ describe('Lua script contracts', () => {
       expect(await loaded()).toBe(1);
       await client.call('FUNCTION', 'FLUSH');
       expect(await loaded()).toBe(0);
-      const loadsBefore = await loads(client);
+      const loadsBefore = await functionLoads(client);
 
       // Two batches sent together both find the function missing: one load serves both.
       const [first, second] = await Promise.all([
@@ -52,7 +47,7 @@ describe('Lua script contracts', () => {
       ]);
       expect([first.status, second.status]).toEqual([ScriptStatus.OK, ScriptStatus.OK]);
       expect(await loaded()).toBe(1);
-      expect((await loads(client)) - loadsBefore).toBe(1);
+      expect((await functionLoads(client)) - loadsBefore).toBe(1);
       const stats = await readStats(runner, keys, { date: today.date, exactUnionLimit: 100 });
       expect(stats).toMatchObject({ liveSessions: 3, anonymousSessions: 3, daySessions: 3 });
     });
@@ -72,12 +67,12 @@ describe('Lua script contracts', () => {
         return send(command, ...(rest as []));
       };
       try {
-        const loadsBefore = await loads(client);
+        const loadsBefore = await functionLoads(client);
         expect(await apply(['o', 's1', ''], { firstSeq: 0 })).toMatchObject({
           status: ScriptStatus.OK,
         });
         expect(fcalls).toBe(3);
-        expect((await loads(client)) - loadsBefore).toBe(2);
+        expect((await functionLoads(client)) - loadsBefore).toBe(2);
       } finally {
         client.sendCommand = send;
       }
