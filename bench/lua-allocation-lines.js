@@ -1,16 +1,22 @@
 'use strict';
 /**
- * Where applyBatch's Lua allocation goes, statement by statement: `node bench/lua-allocation-lines.js
- * [--batch 1] [--sessions 3000] [--most 25]`. A tool for working on the script, not a figure of the
- * bench: lua-allocation.js gives the total a call allocates; this says which of the script's
- * top-level statements allocate it. applyBatch runs as a Redis Function, so what its includes
- * define is made once, when its library loads, and only the function's body is probed.
+ * Where applyBatch's Lua allocation, or its time, goes, statement by statement:
+ * `node bench/lua-allocation-lines.js [--batch 1] [--sessions 3000] [--most 25] [--time]`. A tool
+ * for working on the script, not a figure of the bench: lua-allocation.js gives the total a call
+ * allocates; this says which of the script's top-level statements allocate it. applyBatch runs as
+ * a Redis Function, so what its includes define is made once, when its library loads, and only the
+ * function's body is probed.
  *
  * The ingest stream of the bench (bench/event-stream.js, sized down) goes through one monitor on
  * a private redis-server, its applyBatch calls run by a copy of the body with a probe before
  * every statement that starts a line (column 0, not `end`/`else`/a comment): each probe adds the
  * memory Lua allocated since the one before to the statement before it, with the collector
  * stopped for the call. The probes' own bookkeeping is left out of the counts.
+ *
+ * With --time, each probe adds the microseconds since the one before instead, from Redis TIME
+ * (scripts have no other clock), with the collector running as it does in a real call; a probe's
+ * own cost (about a microsecond: a TIME call) is measured by two probes around nothing at the
+ * start of every call and taken off every statement.
  */
 const { parseArgs } = require('node:util');
 const { Redis } = require('ioredis');
@@ -20,13 +26,26 @@ const { runIngest } = require('./ingest');
 const { runScriptCopy } = require('./lua-allocation');
 const { positiveFlag } = require('./options');
 
-const USAGE = 'node bench/lua-allocation-lines.js [--batch 1] [--sessions 3000] [--most 25]';
+const USAGE =
+  'node bench/lua-allocation-lines.js [--batch 1] [--sessions 3000] [--most 25] [--time]';
 const TALLY_KEY = 'bench:lua-allocation-lines';
 /** Lines that continue a statement or close a block: no probe before them. */
 const NOT_A_STATEMENT = /^(end\b|else\b|elseif\b|until\b|--|\]\]|\)|\}|$|\s)/;
+/** The tally's field for the probe's own cost (--time): two probes around nothing. */
+const PROBE_COST = 'probe';
 
-/** The body with a probe before each statement that starts a line; returns it and those lines. */
-function probedSource(source) {
+/** What a probe reads: Lua's allocated KB, or (timed) the microseconds of Redis TIME. */
+const READINGS = {
+  kb: ["collectgarbage('count')", "collectgarbage('stop')", "collectgarbage('restart')"],
+  us: ["(function() local t = redis.call('TIME'); return t[1] * 1000000 + t[2] end)()", '', ''],
+};
+
+/**
+ * The body with a probe before each statement that starts a line; returns it and those lines.
+ * `unit` is 'kb' (allocation) or 'us' (time).
+ */
+function probedSource(source, unit = 'kb') {
+  const [read, before, after] = READINGS[unit];
   const probed = [];
   const lines = source.split('\n').map((line, at) => {
     if (NOT_A_STATEMENT.test(line)) return line;
@@ -34,24 +53,31 @@ function probedSource(source) {
     return `__probe(${probed.length}) ${line}`;
   });
   const head = [
-    "collectgarbage('stop')",
-    'local __kb = {}',
-    "local __last = collectgarbage('count')",
+    before,
+    'local __tally, __runs = {}, {}',
+    `local __last = ${read}`,
     'local __at = 0',
-    // Adds what was allocated since the last probe to the statement it stood before.
+    // Adds what was allocated (or the time that went) since the last probe to the statement it
+    // stood before.
     'local function __probe(next)',
-    "  local now = collectgarbage('count')",
-    '  if __at > 0 then __kb[__at] = (__kb[__at] or 0) + (now - __last) end',
+    `  local now = ${read}`,
+    '  if __at ~= 0 then',
+    '    __tally[__at] = (__tally[__at] or 0) + (now - __last)',
+    '    __runs[__at] = (__runs[__at] or 0) + 1',
+    '  end',
     '  __at = next',
-    "  __last = collectgarbage('count')",
+    `  __last = ${read}`,
     'end',
+    `__probe('${PROBE_COST}')`,
+    '__probe(0)',
     `local __script = function()\n${lines.join('\n')}\nend`,
   ];
   const tail = [
     'local __reply = __script()',
     '__probe(0)',
-    "collectgarbage('restart')",
-    `for at, kb in pairs(__kb) do redis.call('HINCRBYFLOAT', '${TALLY_KEY}', at, kb) end`,
+    after,
+    `for at, n in pairs(__tally) do redis.call('HINCRBYFLOAT', '${TALLY_KEY}', at, n) end`,
+    `for at, n in pairs(__runs) do redis.call('HINCRBY', '${TALLY_KEY}', 'runs:' .. at, n) end`,
     `redis.call('HINCRBY', '${TALLY_KEY}', 'calls', 1)`,
     'return __reply',
   ];
@@ -67,6 +93,7 @@ async function main() {
         batch: { type: 'string', default: '1' },
         sessions: { type: 'string', default: '3000' },
         most: { type: 'string', default: '25' },
+        time: { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -75,13 +102,14 @@ async function main() {
   const batch = positiveFlag('batch', values.batch, USAGE);
   const sessions = positiveFlag('sessions', values.sessions, USAGE);
   const most = positiveFlag('most', values.most, USAGE);
+  const unit = values.time ? 'us' : 'kb';
 
   let probed;
   const server = await startPrivateRedis();
   const client = new Redis(server.url);
   try {
     await runScriptCopy(client, 'applyBatch', (bundle) => {
-      const copy = probedSource(bundle);
+      const copy = probedSource(bundle, unit);
       probed = copy.probed;
       return copy.source;
     });
@@ -100,18 +128,26 @@ async function main() {
     const tally = await client.hgetall(TALLY_KEY);
     const calls = Number(tally.calls);
     if (!(calls > 0)) throw new Error('no applyBatch call was counted');
+    // Timed, each run of a statement has one probe's cost in it (allocation probes count none).
+    const probeCost = unit === 'us' ? Number(tally[PROBE_COST] ?? 0) / calls : 0;
     const rows = probed
-      .map((p, i) => ({ ...p, kb: Number(tally[i + 1] ?? 0) / calls }))
-      .sort((a, b) => b.kb - a.kb);
-    const total = rows.reduce((sum, row) => sum + row.kb, 0);
+      .map((p, i) => {
+        const runs = Number(tally[`runs:${i + 1}`] ?? 0);
+        return { ...p, amount: (Number(tally[i + 1] ?? 0) - runs * probeCost) / calls };
+      })
+      .sort((a, b) => b.amount - a.amount);
+    const total = rows.reduce((sum, row) => sum + row.amount, 0);
+    const what = unit === 'us' ? 'take most time' : 'allocate most';
+    const probeNote =
+      unit === 'us' ? ` (a probe's own ${probeCost.toFixed(2)} us taken off each)` : '';
     process.stdout.write(
-      `applyBatch at batch ${batch}: ${calls} calls, ${total.toFixed(2)} KB a call; ` +
-        `the ${Math.min(most, rows.length)} statements that allocate most (KB a call, line of lua/applyBatch-12+.lua):\n`,
+      `applyBatch at batch ${batch}: ${calls} calls, ${total.toFixed(2)} ${unit === 'us' ? 'us' : 'KB'} a call${probeNote}; ` +
+        `the ${Math.min(most, rows.length)} statements that ${what} (${unit === 'us' ? 'us' : 'KB'} a call, line of lua/applyBatch-12+.lua):\n`,
     );
     for (const row of rows.slice(0, most)) {
       const text = row.text.length > 90 ? `${row.text.slice(0, 87)}...` : row.text;
       process.stdout.write(
-        `${row.kb.toFixed(3).padStart(8)}  ${String(row.line).padStart(4)}  ${text}\n`,
+        `${row.amount.toFixed(3).padStart(8)}  ${String(row.line).padStart(4)}  ${text}\n`,
       );
     }
   } finally {
