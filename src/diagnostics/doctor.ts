@@ -4,6 +4,7 @@ import type { RedisClient } from '../redis/redis-client';
 import { SauReader } from '../reader/sau-reader';
 import { checkNamespaceAndZone } from './namespace-checks';
 import { checkRights } from './acl-rights';
+import { checkFunctionLibraries } from './function-libraries';
 import type { CheckStatus, DoctorCheck } from './doctor-check';
 
 export type { CheckStatus, DoctorCheck } from './doctor-check';
@@ -16,8 +17,8 @@ export interface DoctorReport {
 
 export interface DoctorOptions {
   /**
-   * A connected client; the doctor only reads (INFO, CONFIG GET, ACL, TIME, the lease keys). On a
-   * Cluster, INFO, CONFIG and ACL go to every master.
+   * A connected client; the doctor only reads (INFO, CONFIG GET, ACL, FUNCTION LIST, TIME, the
+   * lease keys). On a Cluster, INFO, CONFIG, ACL and FUNCTION LIST go to every master.
    */
   redis: RedisClient;
   namespace?: string;
@@ -35,7 +36,8 @@ const GAUGES_STALE_MS = 40_000;
 
 /**
  * Checks the Redis a namespace lives in: version, persistence, eviction policy, the connected
- * user's rights on the namespace's keys, dead instances, gauge freshness, clock offset. Reads only.
+ * user's rights on the namespace's keys, the function libraries of other versions, dead instances,
+ * gauge freshness, clock offset. Reads only.
  */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const client = options.redis;
@@ -46,6 +48,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(await onEveryNode(nodes, checkPersistence));
   checks.push(await onEveryNode(nodes, checkEviction));
   checks.push(await onEveryNode(nodes, (node) => checkRights(node, keys)));
+  checks.push(await onEveryNode(nodes, checkFunctionLibraries));
   const reader = new SauReader({
     redis: client,
     namespace: options.namespace,

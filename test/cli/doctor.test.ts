@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { loadScripts } from '../../src/scripts/script-catalog';
+import { loadLibrary } from '../../src/scripts/script-runner';
 import { startRedis, uniqueNamespace, type TestRedis } from '../support/redis-server';
 import { assertBuilt, jsonLines, runCli } from './run-cli';
 
@@ -32,6 +34,12 @@ async function doctorOf(url: string, namespace: string) {
   return { result, checks: byName(jsonLines(result.stdout)[0] as Report) };
 }
 
+/** A user `name` (password secret-pw) who may run every command but the `denied` ones. */
+async function userWithout(admin: Redis, name: string, ...denied: string[]): Promise<void> {
+  const rules = denied.map((command) => `-${command}`);
+  await admin.call('ACL', 'SETUSER', name, 'on', '>secret-pw', '~*', '&*', '+@all', ...rules);
+}
+
 describe('sau-cli doctor', () => {
   const servers: TestRedis[] = [];
   beforeAll(() => assertBuilt());
@@ -57,6 +65,7 @@ describe('sau-cli doctor', () => {
       'persistence',
       'maxmemory-policy',
       'acl rights',
+      'function libraries',
       'namespace',
       'time zone',
       'instances',
@@ -70,6 +79,9 @@ describe('sau-cli doctor', () => {
     }
     expect(checks.persistence.detail).toMatch(/AOF on/);
     expect(checks['acl rights'].detail).toMatch(/user default may run all \d+ commands/);
+    expect(checks['function libraries'].detail).toMatch(
+      /^sau_applyBatch_[0-9a-f]{12} not loaded yet \(a writer loads it as it starts\)$/,
+    );
 
     const human = await runCli(['--redis-url', good.url, 'doctor']);
     expect(human.code).toBe(0);
@@ -100,30 +112,9 @@ describe('sau-cli doctor', () => {
     if (!s.owned) return;
     const admin = new Redis(s.url);
     try {
-      await admin.call(
-        'ACL',
-        'SETUSER',
-        'limited',
-        'on',
-        '>secret-pw',
-        '~*',
-        '&*',
-        '+@all',
-        '-xadd',
-        '-pfadd',
-      );
-      await admin.call('ACL', 'SETUSER', 'noacl', 'on', '>secret-pw', '~*', '&*', '+@all', '-acl');
-      await admin.call(
-        'ACL',
-        'SETUSER',
-        'nofunctions',
-        'on',
-        '>secret-pw',
-        '~*',
-        '&*',
-        '+@all',
-        '-function|load',
-      );
+      await userWithout(admin, 'limited', 'xadd', 'pfadd');
+      await userWithout(admin, 'noacl', 'acl');
+      await userWithout(admin, 'nofunctions', 'function|load');
     } finally {
       await admin.quit();
     }
@@ -203,5 +194,54 @@ describe('sau-cli doctor', () => {
     } finally {
       await admin.quit();
     }
+  });
+
+  it('lists the function libraries of other versions, and says when it may not list them', async () => {
+    const s = await server(['--appendonly', 'yes']);
+    if (!s.owned) return; // REDIS_URL: other versions' libraries may be there, and are not ours
+    const current = loadScripts().get('applyBatch')!.library!;
+    const old = 'sau_applyBatch_0123456789ab';
+    const oldCode = `#!lua name=${old}\nredis.register_function('${old}', function() return 0 end)`;
+    const admin = new Redis(s.url);
+    try {
+      await loadLibrary(admin, current);
+      expect(
+        (await doctorOf(s.url, uniqueNamespace('doctor-fn'))).checks['function libraries'],
+      ).toEqual({
+        name: 'function libraries',
+        status: 'ok',
+        detail: `${current.name} loaded`,
+      });
+      await admin.call('FUNCTION', 'LOAD', oldCode);
+      // Another application's library is none of the doctor's business.
+      await admin.call(
+        'FUNCTION',
+        'LOAD',
+        "#!lua name=chat_rooms\nredis.register_function('rooms', function() return 0 end)",
+      );
+      const { result, checks } = await doctorOf(s.url, uniqueNamespace('doctor-fn'));
+      expect(result.code).toBe(0);
+      const kb = (oldCode.length / 1024).toFixed(1);
+      expect(checks['function libraries']).toEqual({
+        name: 'function libraries',
+        status: 'warn',
+        detail: `${current.name} loaded; 1 of other versions: ${old} (${kb} KB of code). Writers of those versions use them; once none runs, delete each (FUNCTION DELETE <name>)`,
+      });
+
+      await userWithout(admin, 'nolist', 'function|list');
+    } finally {
+      await admin.quit();
+    }
+    const url = new URL(s.url);
+    url.username = 'nolist';
+    url.password = 'secret-pw';
+    const refused = await doctorOf(url.toString(), uniqueNamespace('doctor-fn'));
+    expect(refused.result.code).toBe(0);
+    expect(refused.checks['function libraries']).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(
+        /^cannot check: FUNCTION LIST refused \(NOPERM .*\); the doctor needs \+function\|list/,
+      ),
+    });
   });
 });

@@ -220,6 +220,11 @@ describeWithRedis('redis.conf.example users (ACL)', () => {
         status: 'ok',
         detail: expect.stringMatching(/^user sau-reader is read-only: may run all \d+ commands/),
       });
+      // The example's users may list the function libraries (the writer loaded its own).
+      expect(checks.find((c) => c.name === 'function libraries')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/^sau_applyBatch_[0-9a-f]{12} loaded$/),
+      });
 
       // The writer's own doctor finds every command the library needs.
       const writerClient = userClient(writerUrl);

@@ -175,6 +175,11 @@ describeCluster('on a Redis Cluster', () => {
       expect(byName.persistence.detail).toMatch(/^all 3 masters: AOF off, RDB snapshots off/);
       expect(byName['redis version'].detail).toMatch(/^all 3 masters: \d+\.\d+/);
       expect(byName['acl rights'].status).toBe('ok');
+      // The writers loaded applyBatch's library on every master (again after the FUNCTION FLUSH).
+      expect(byName['function libraries']).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/^all 3 masters: sau_applyBatch_[0-9a-f]{12} loaded$/),
+      });
       expect(byName.instances.status).toBe('ok');
       expect(report.ok).toBe(true);
     } finally {
