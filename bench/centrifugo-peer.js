@@ -222,6 +222,7 @@ async function runCentrifugoPeer({ url, namespace, workload, log = () => undefin
       server: {
         cpuSeconds: server.cpuSeconds,
         busyFraction: Math.round((server.cpuSeconds / (elapsedMs / 1000)) * 1000) / 1000,
+        cpuUsecPerEvent: round2((server.cpuSeconds * 1e6) / events),
         scriptCalls: evalsha?.calls ?? 0,
         scriptUsecPerEvent: round2((evalsha?.usec ?? 0) / events),
         commandsPerEvent: round2(scriptCalls.reduce((sum, c) => sum + c.calls, 0) / events),

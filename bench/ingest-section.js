@@ -114,6 +114,7 @@ async function measureIngest({ redis, runId, options, log }) {
     ratioToNaive: ratioOf(run.eventsPerSec, naive.eventsPerSec),
     ratioToPeer: ratioOf(run.eventsPerSec, peer.eventsPerSec),
     busyFraction: run.server.busyFraction,
+    redisCpuUsecPerEvent: run.server.cpuUsecPerEvent,
     scriptUsecPerEvent: run.server.scriptUsecPerEvent,
     commandsPerEvent: run.server.commandsPerEvent,
     processCpuUsecPerEvent: run.processCpuUsecPerEvent,
@@ -133,6 +134,10 @@ async function measureIngest({ redis, runId, options, log }) {
       ratio: headline.ratio,
       ratioToNaive: headline.ratioToNaive,
       ratioToPeer: headline.ratioToPeer,
+      // How many times less of Redis's CPU an event costs than the peer's: events/s say which
+      // side is faster on this machine; this says what each costs a Redis shared by many writers.
+      redisCpuRatioToPeer:
+        Math.round((peer.server.cpuUsecPerEvent / headline.redisCpuUsecPerEvent) * 100) / 100,
       bySize,
     },
     naiveIngest: naive,

@@ -112,6 +112,8 @@ async function runIngest({
       // Share of the wall time Redis was computing: near 1 means the scripts are the bottleneck,
       // well below 1 means the monitor (Node) side or round trips are.
       busyFraction: Math.round((server.cpuSeconds / (elapsedMs / 1000)) * 1000) / 1000,
+      // Redis's CPU per event, scripts or not: what a shared Redis pays for each event.
+      cpuUsecPerEvent: Math.round(((server.cpuSeconds * 1e6) / events) * 100) / 100,
       scriptUsecPerEvent: Math.round(((server.scriptMs * 1000) / events) * 100) / 100,
       commandsPerEvent: Math.round((server.commandsInsideScripts / events) * 100) / 100,
       commands: server.commands.slice(0, 12),

@@ -61,7 +61,8 @@ function ingestRows({ ingest, naive, peer }) {
       `${n(run.eventsPerSec).padStart(9)} events/s  ${run.ratioToNaive.toFixed(2)}x naive  ` +
         `${run.ratioToPeer.toFixed(2)}x peer  ` +
         `${run.ratio.toFixed(3)} of ceiling  (${n(run.elapsedMs)} ms; redis busy ` +
-        `${Math.round(run.busyFraction * 100)}%, ${run.scriptUsecPerEvent} us script and ` +
+        `${Math.round(run.busyFraction * 100)}%, ${run.redisCpuUsecPerEvent} us redis CPU, ` +
+        `${run.scriptUsecPerEvent} us script and ` +
         `${run.commandsPerEvent} redis.call per event; monitor process ` +
         `${run.processCpuUsecPerEvent} us CPU per event)` +
         medianOf(run.samplesPerSec),
@@ -87,7 +88,8 @@ function ingestRows({ ingest, naive, peer }) {
       '  centrifugo peer',
       `${n(peer.eventsPerSec).padStart(9)} events/s  Centrifugo's presence add/rem, one EVALSHA per ` +
         `event, ${peer.ingest.inFlight} in flight (${n(peer.ingest.elapsedMs)} ms; redis busy ` +
-        `${Math.round(peer.ingest.server.busyFraction * 100)}%, ${peer.scriptUsecPerEvent} us script and ` +
+        `${Math.round(peer.ingest.server.busyFraction * 100)}%, ${peer.redisCpuUsecPerEvent} us redis CPU, ` +
+        `${peer.scriptUsecPerEvent} us script and ` +
         `${peer.commandsPerEvent} redis.call per event)` +
         medianOf(peer.samplesPerSec),
     ],
@@ -105,6 +107,12 @@ function ingestRows({ ingest, naive, peer }) {
       `  batch ${ingest.maxBatchSize} / peer`,
       `${ingest.ratioToPeer.toFixed(2)}x  target >= ${TARGETS.ratioToPeer}x  ` +
         verdict(ingest.ratioToPeer >= TARGETS.ratioToPeer),
+    ],
+    [
+      `  batch ${ingest.maxBatchSize} / peer, redis CPU`,
+      `${ingest.redisCpuRatioToPeer.toFixed(2)}x less Redis CPU per event than the peer ` +
+        `(${ingest.bySize.at(-1).redisCpuUsecPerEvent} against ${peer.redisCpuUsecPerEvent} us; no target: ` +
+        'what each event costs a Redis that many writers share)',
     ],
     [
       `  batch ${ingest.maxBatchSize} / ceiling`,

@@ -168,6 +168,7 @@ async function main() {
         samplesPerSec: peer.samplesPerSec,
         scriptUsecPerEvent: peer.server.scriptUsecPerEvent,
         commandsPerEvent: peer.server.commandsPerEvent,
+        redisCpuUsecPerEvent: peer.server.cpuUsecPerEvent,
         ingest: peer,
       },
       memory: {
