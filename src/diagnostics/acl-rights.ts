@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys';
-import { loadScripts } from '../scripts/script-catalog';
+import { scriptCatalog } from '../scripts/script-catalog';
 import type { DoctorCheck } from './doctor-check';
 
 /**
@@ -84,7 +84,7 @@ const EXTRA_ARGS: Record<string, number> = {
  */
 export function commandsCalledByScripts(scripts?: readonly string[]): string[] {
   const commands = new Set<string>();
-  for (const script of loadScripts().values()) {
+  for (const script of scriptCatalog().values()) {
     if (scripts && !scripts.includes(script.name)) continue;
     for (const match of script.source.matchAll(/(?:rcall|redis\.call)\('([A-Z]+)'/g)) {
       commands.add(match[1]);

@@ -1,5 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
 import { Keys } from '../keys';
+import { mastersOf } from '../redis/masters';
 import type { RedisClient } from '../redis/redis-client';
 import { SauReader } from '../reader/sau-reader';
 import { checkNamespaceAndZone } from './namespace-checks';
@@ -73,10 +74,7 @@ interface DataNode {
  */
 async function dataNodes(client: RedisClient): Promise<DataNode[]> {
   if (!(client instanceof Cluster)) return [{ client }];
-  // The node list fills once the Cluster has read its slots; a command makes it connect.
-  if (client.nodes('master').length === 0) await client.ping();
-  return client
-    .nodes('master')
+  return (await mastersOf(client))
     .map((node) => ({ client: node, label: `${node.options.host}:${node.options.port}` }))
     .sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { loadScripts } from '../scripts/script-catalog';
+import { scriptCatalog } from '../scripts/script-catalog';
 import type { DoctorCheck } from './doctor-check';
 
 /** Every library a writer loads is `sau_<script>_<12 hex of its version>` (script-catalog.ts). */
@@ -7,7 +7,7 @@ const LIBRARY_PATTERN = 'sau_*';
 
 /** The libraries this version's writers load (applyBatch's). */
 function currentLibraries(): string[] {
-  return [...loadScripts().values()].flatMap((s) => (s.library ? [s.library.name] : []));
+  return [...scriptCatalog().values()].flatMap((s) => (s.library ? [s.library.name] : []));
 }
 
 interface LoadedLibrary {

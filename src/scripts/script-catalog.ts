@@ -42,6 +42,14 @@ const FILE_RE = /^([a-zA-Z]+)-(\d+)(\+?)\.lua$/;
 /** lua/ at the package root, from src/scripts (ts-jest) or dist/scripts (built). */
 export const LUA_DIR = join(__dirname, '..', '..', 'lua');
 
+let catalog: Map<string, LuaScript> | undefined;
+
+/** lua/'s scripts, bundled once per process (loadScripts), for every runner and check to share. */
+export function scriptCatalog(): Map<string, LuaScript> {
+  catalog ??= loadScripts();
+  return catalog;
+}
+
 /** Every `lua/<name>-<numKeys>.lua` (or `-<numKeys>+.lua`), bundled, keyed by name. */
 export function loadScripts(dir = LUA_DIR): Map<string, LuaScript> {
   const scripts = new Map<string, LuaScript>();

@@ -1,11 +1,10 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { mastersOf } from '../redis/masters';
 import type { RedisClient } from '../redis/redis-client';
-import { loadScripts, type LuaLibrary, type LuaScript } from './script-catalog';
+import { scriptCatalog, type LuaLibrary, type LuaScript } from './script-catalog';
 import { ScriptCommand, type ScriptArg } from './script-command';
 
 export type { ScriptArg };
-
-let catalog: Map<string, LuaScript> | undefined;
 
 /** Most times one call loads a function's library before it gives up (see call()). */
 const LOADS_PER_CALL = 5;
@@ -22,8 +21,7 @@ export class ScriptRunner {
   private readonly loading = new Map<string, Promise<void>>();
 
   constructor(private readonly redis: RedisClient) {
-    catalog ??= loadScripts();
-    this.scripts = catalog;
+    this.scripts = scriptCatalog();
   }
 
   /** The connection the scripts run on, for the plain reads a script's caller makes first. */
@@ -90,20 +88,13 @@ export class ScriptRunner {
   private load(library: LuaLibrary): Promise<void> {
     let loading = this.loading.get(library.name);
     if (!loading) {
-      loading = this.nodes()
+      loading = mastersOf(this.redis)
         .then((nodes) => Promise.all(nodes.map((node) => loadLibrary(node, library))))
         .then(() => undefined)
         .finally(() => this.loading.delete(library.name));
       this.loading.set(library.name, loading);
     }
     return loading;
-  }
-
-  /** The server, or every master of a Cluster (known once it has read its slots). */
-  private async nodes(): Promise<Redis[]> {
-    if (!(this.redis instanceof Cluster)) return [this.redis];
-    if (this.redis.nodes('master').length === 0) await this.redis.ping();
-    return this.redis.nodes('master');
   }
 
   private send(

@@ -34,10 +34,20 @@ async function doctorOf(url: string, namespace: string) {
   return { result, checks: byName(jsonLines(result.stdout)[0] as Report) };
 }
 
-/** A user `name` (password secret-pw) who may run every command but the `denied` ones. */
+const PASSWORD = 'secret-pw';
+
+/** A user `name` (password PASSWORD) who may run every command but the `denied` ones. */
 async function userWithout(admin: Redis, name: string, ...denied: string[]): Promise<void> {
   const rules = denied.map((command) => `-${command}`);
-  await admin.call('ACL', 'SETUSER', name, 'on', '>secret-pw', '~*', '&*', '+@all', ...rules);
+  await admin.call('ACL', 'SETUSER', name, 'on', `>${PASSWORD}`, '~*', '&*', '+@all', ...rules);
+}
+
+/** `url` logged in as a user userWithout made. */
+function asUser(url: string, name: string): string {
+  const withUser = new URL(url);
+  withUser.username = name;
+  withUser.password = PASSWORD;
+  return withUser.toString();
 }
 
 describe('sau-cli doctor', () => {
@@ -118,18 +128,14 @@ describe('sau-cli doctor', () => {
     } finally {
       await admin.quit();
     }
-    const url = new URL(s.url);
-    url.username = 'limited';
-    url.password = 'secret-pw';
-    const { result, report } = await doctor(url.toString(), '--json');
+    const { result, report } = await doctor(asUser(s.url, 'limited'), '--json');
     expect(result.code).toBe(1);
     const rights = byName(report!)['acl rights'];
     expect(rights.status).toBe('fail');
     expect(rights.detail).toMatch(/user limited may not run PFADD, XADD on sau:\{doctor-/);
     expect(result.stdout + result.stderr).not.toContain('secret-pw');
 
-    url.username = 'noacl';
-    const refused = await doctor(url.toString(), '--json');
+    const refused = await doctor(asUser(s.url, 'noacl'), '--json');
     expect(refused.result.code).toBe(0);
     expect(byName(refused.report!)['acl rights']).toMatchObject({ status: 'warn' });
     expect(byName(refused.report!)['acl rights'].detail).toMatch(
@@ -137,8 +143,7 @@ describe('sau-cli doctor', () => {
     );
 
     // applyBatch is a Redis Function: a writer must be able to load its library.
-    url.username = 'nofunctions';
-    const noLoad = await doctor(url.toString(), '--json');
+    const noLoad = await doctor(asUser(s.url, 'nofunctions'), '--json');
     expect(noLoad.result.code).toBe(1);
     expect(byName(noLoad.report!)['acl rights'].detail).toMatch(
       /user nofunctions may not run FUNCTION\|LOAD on sau:\{doctor-/,
@@ -232,10 +237,7 @@ describe('sau-cli doctor', () => {
     } finally {
       await admin.quit();
     }
-    const url = new URL(s.url);
-    url.username = 'nolist';
-    url.password = 'secret-pw';
-    const refused = await doctorOf(url.toString(), uniqueNamespace('doctor-fn'));
+    const refused = await doctorOf(asUser(s.url, 'nolist'), uniqueNamespace('doctor-fn'));
     expect(refused.result.code).toBe(0);
     expect(refused.checks['function libraries']).toMatchObject({
       status: 'warn',
