@@ -1,5 +1,5 @@
-import { Cluster } from 'ioredis';
 import type { Keys } from '../keys';
+import { mastersOf } from '../redis/masters';
 import type { RedisClient } from '../redis/redis-client';
 import { readInstances } from './instances';
 
@@ -103,7 +103,7 @@ export async function namespaceHasData(client: RedisClient, keys: Keys): Promise
 export async function listNamespaces(
   client: RedisClient,
 ): Promise<{ namespaces: string[]; complete: boolean }> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const nodes = await mastersOf(client);
   const found = new Set<string>();
   let complete = true;
   for (const node of nodes) {

@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import { SauReaper } from '../../src';
 import { runDoctor } from '../../src/diagnostics/doctor';
+import { listNamespaces } from '../../src/reader/namespace-check';
 import { connectRedis } from '../../src/redis/redis-client';
 import { loadScripts } from '../../src/scripts/script-catalog';
 import { assertBuilt, jsonLines, runCli } from '../cli/run-cli';
@@ -163,6 +164,19 @@ describeCluster('on a Redis Cluster', () => {
     expect((await reader(t.namespace, url).stats()).now).toEqual(
       (await reader(t.namespace).stats()).now,
     );
+  });
+
+  it('lists the namespaces of every master, on a client that has not read its slots yet', async () => {
+    // Straight after it is made, a Cluster client knows no master: the listing must wait for them.
+    const { client } = connectRedis(cluster().url);
+    try {
+      const listed = await listNamespaces(client);
+      expect(listed.complete).toBe(true);
+      expect(listed.namespaces).toEqual(expect.arrayContaining(tenants.map((t) => t.namespace)));
+      expect(tenants).toHaveLength(MASTERS);
+    } finally {
+      await client.quit();
+    }
   });
 
   it('doctor checks every master', async () => {
