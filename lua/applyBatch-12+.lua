@@ -9,7 +9,7 @@
   repairs its view and sends the rest. A batch is applied at most once: the instance hash keeps the
   sequence number after the last batch applied and when it was applied. Live totals, live
   breakdowns and profiles are fields of one hash, a day's counters and breakdowns of another
-  (includes/breakdownFields): each is read once and written once.
+  (includes/breakdownFields), each counter changed in place (includes/hashCounters).
   Input:
     KEYS[1] live totals hash
     KEYS[2] instance hash
@@ -107,13 +107,14 @@ local CHUNK = 1000
 
 --- @include "includes/redisTime"
 --- @include "includes/expiry"
---- @include "includes/fieldBatch"
+--- @include "includes/hashCounters"
 --- @include "includes/liveChanges"
 --- @include "includes/userTally"
 --- @include "includes/breakdownFields"
 --- @include "includes/closedSessionLog"
 
 local nowMs = redisNowMs()
+local nowText = int(nowMs)
 if nowMs < dayStartMs or nowMs >= dayEndMs then return {-1, nowMs} end
 local owner = rcall('HMGET', instanceKey, 'incarnation', 'eventSeq', 'appliedAt')
 if not owner[1] then return {-4, nowMs} end
@@ -142,31 +143,18 @@ for from = OLD_FROM, MOVED_FROM - 1, CHUNK do
 end
 if bad then return {-6, nowMs, unpack(bad)} end
 
-local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
-local prevFb = touchesPrevDay and newFieldBatch(prevDayKey) or nil
--- The month changes only with users new to the day: most calls make nothing of it.
-local monthFb = nA > 0 and newFieldBatch(monthKey) or nil
--- Only the fields this batch surely reads are loaded with the hashes (fieldBatch): a field costs
--- about as much as a small event, and a light server sends its events one by one.
-local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
-live.opened, live.logins, live.closed = tonumber(ARGV[29]), tonumber(ARGV[30]), tonumber(ARGV[31])
-live.sessions, live.anonymous = tonumber(ARGV[32]), tonumber(ARGV[33])
-wantLiveChanges(live, nU > 0, nC + nM > 0)
-local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, breakdownUsersKey)
-local day = nA + nQ > 0 and newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, true) or nil
-local month = monthFb and newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, true) or nil
-if day then want(dayFb, INEXACT) end
+local live = newLiveChanges(liveKey, dayKey, touchesPrevDay and prevDayKey or nil, dayStartMs)
+local breakdown = newBreakdown(breakdownCap, liveKey, dayKey, touchesPrevDay and prevDayKey or nil,
+  breakdownUsersKey)
+local day = nA + nQ > 0 and newUserTally(dayKey, dayUsersKey, dayHllKey, true) or nil
+-- The month changes only with users new to the day: most calls leave it alone.
+local month = nA > 0 and newUserTally(monthKey, monthUsersKey, monthHllKey, true) or nil
 for at = P_FROM, A_FROM - 1, 11 do
-  local p = wantProfile(breakdown, ARGV[at], ARGV[at + 1], { ARGV[at + 2], ARGV[at + 3], ARGV[at + 4] },
-    { ARGV[at + 5], ARGV[at + 6], ARGV[at + 7] })
-  p.live, p.loggedIn, p.opened = tonumber(ARGV[at + 8]), tonumber(ARGV[at + 9]), tonumber(ARGV[at + 10])
-  wantValueFields(breakdown, p, p.opened ~= 0 or nC + nM + nQ > 0)
+  local p = addProfile(breakdown, ARGV[at], ARGV[at + 1], ARGV, at + 2)
+  p.live, p.loggedIn = tonumber(ARGV[at + 8]), tonumber(ARGV[at + 9])
+  addProfileToDay(breakdown.dayState, ARGV, at + 2, 1, tonumber(ARGV[at + 10]))
 end
-loadFields(liveFb)
-loadFields(dayFb)
-if prevFb then loadFields(prevFb) end
-if monthFb then loadFields(monthFb) end
-resolveProfiles(breakdown)
+resolveProfiles(breakdown, nil)
 
 -- The members: old ones out, new ones in.
 for from = OLD_FROM, NEW_FROM - 1, CHUNK do
@@ -175,7 +163,7 @@ end
 if nN > 0 then
   local added = {}
   for i = NEW_FROM, MOVED_FROM - 1 do
-    added[#added + 1] = nowMs
+    added[#added + 1] = nowText
     added[#added + 1] = ARGV[i]
   end
   for from = 1, #added, 2 * CHUNK do
@@ -211,7 +199,7 @@ end
 if day then
   loadUserTally(day)
   local dayWasExact, countBefore = day.exact, day.count
-  if month then addActiveUsers(day, month, ARGV, A_FROM, Q_FROM - 1) end
+  if month then addActiveUsers(day, month, threshold, ARGV, A_FROM, Q_FROM - 1) end
   if day.exact then
     breakdownUsersActive(breakdown, ARGV, Q_FROM, L_FROM - 1)
   else
@@ -222,20 +210,21 @@ if day then
 end
 
 applyBreakdown(breakdown)
-applyLiveChanges(live, nowMs)
-if day then saveUserTally(day, nil) end
+local dayWritten = applyLiveChanges(live, nowText, tonumber(ARGV[32]), tonumber(ARGV[33]), tonumber(ARGV[29]),
+  tonumber(ARGV[31]), tonumber(ARGV[30])) or breakdown.dayState.written
+local prevWritten = live.prevDayMs > 0 or (breakdown.prevState and breakdown.prevState.written)
+if day then
+  saveUserTally(day, nil)
+  dayWritten = dayWritten or day.changed
+end
 if month then saveUserTally(month, nil) end
-saveFields(liveFb)
-local dayWritten = saveFields(dayFb)
-local prevWritten = prevFb and saveFields(prevFb)
-if monthFb then saveFields(monthFb) end
 logClosedSessions(closedLogKey, closedLogMaxLen, closedLogRetentionMs, instanceId, nowMs, nowMs, {}, ARGV,
   L_FROM, L_FROM + nL - 1, trimLog)
-rcall('HSET', instanceKey, 'eventSeq', firstSeq + eventCount, 'appliedAt', nowMs)
+rcall('HSET', instanceKey, 'eventSeq', int(firstSeq + eventCount), 'appliedAt', nowText)
 
 -- Expiries the writer has not seen set yet today: each key's once this call wrote it. Most calls
 -- have none left to set, or only keys they did not write (the day before's hash waits for a
--- midnight), and allocate nothing here (no table, no closure: they cost a call time, fieldBatch).
+-- midnight), and allocate nothing here (no table, no closure: they cost a call time).
 local dayTouched, monthTouched = day and day.touched, month and month.touched
 local setNow = nil
 local at = string.find(expiryFlags, '1', 1, true)

@@ -68,10 +68,10 @@ local L_FROM = P_FROM + 5 * nP
 
 --- @include "includes/redisTime"
 --- @include "includes/expiry"
---- @include "includes/fieldBatch"
+--- @include "includes/hashCounters"
 --- @include "includes/liveChanges"
---- @include "includes/breakdownFields"
 --- @include "includes/profilesById"
+--- @include "includes/breakdownFields"
 --- @include "includes/closedSessionLog"
 
 local nowMs = redisNowMs()
@@ -93,22 +93,14 @@ for at = P_FROM, L_FROM - 1, 5 do
   if tonumber(ARGV[at + 3]) > 0 then beforeDay = true end
 end
 
-local liveFb, dayFb = newFieldBatch(liveKey), newFieldBatch(dayKey)
-local prevFb = beforeDay and newFieldBatch(prevDayKey) or nil
-local live = newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
-live.sessions, live.anonymous, live.closed = -nM, -anonymous, nM
-wantLiveChanges(live, nU > 0, true)
-local breakdown = newBreakdown(breakdownCap, liveFb, dayFb, prevFb, nil)
+local live = newLiveChanges(liveKey, dayKey, beforeDay and prevDayKey or nil, dayStartMs)
+local breakdown = newBreakdown(breakdownCap, liveKey, dayKey, beforeDay and prevDayKey or nil, nil)
 for at = P_FROM, L_FROM - 1, 5 do
-  local p = wantProfileById(breakdown, ARGV[at])
+  local p = addProfile(breakdown, ARGV[at], nil, nil, nil)
   p.live, p.loggedIn = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
 end
-loadFields(liveFb)
--- The profiles' records give their values, whose fields are read next.
-if profilesNeedValues(breakdown) then loadFields(liveFb) end
-loadFields(dayFb)
-if prevFb then loadFields(prevFb) end
-resolveProfiles(breakdown)
+-- The profiles' records give their values.
+resolveProfiles(breakdown, profileValuesOf)
 -- Each profile's sessions are credited together, as the caller summed their time.
 for at = P_FROM, L_FROM - 1, 5 do
   local prevDayMs, dayMs = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
@@ -127,18 +119,16 @@ while userAt < P_FROM do
   end
 end
 applyBreakdown(breakdown)
-applyLiveChanges(live, nowMs)
-saveFields(liveFb)
-saveFields(dayFb)
+applyLiveChanges(live, int(nowMs), -nM, -anonymous, 0, nM, 0)
 extendExpiry(dayKey, dayExpireAt)
-if prevFb and saveFields(prevFb) then extendExpiry(prevDayKey, prevDayExpireAt) end
+if live.prevDayMs > 0 then extendExpiry(prevDayKey, prevDayExpireAt) end
 
 -- The profiles' labels go with the sessions: a profile leaves the live hash with its last session.
 -- The members, as checked, are the log's `m` field (src/session/closed-record.ts).
 local entryFields = {'m', chunkMembers}
-for id, p in pairs(breakdown.profiles) do
-  if id ~= '' and p.content ~= '' then
-    entryFields[#entryFields + 1] = 'p' .. id
+for _, p in ipairs(breakdown.profiles) do
+  if p.id ~= '' and p.content ~= '' then
+    entryFields[#entryFields + 1] = 'p' .. p.id
     entryFields[#entryFields + 1] = p.content
   end
 end

@@ -59,7 +59,7 @@ local DIMENSIONS = { d = 1, o = 2, b = 3 }
 
 --- @include "includes/redisTime"
 --- @include "includes/expiry"
---- @include "includes/fieldBatch"
+--- @include "includes/hashCounters"
 --- @include "includes/userTally"
 --- @include "includes/breakdownDays"
 
@@ -71,47 +71,37 @@ local function isClosed(u)
 end
 
 if rcall('HEXISTS', importsKey, digest) == 1 then return {0, 0} end
-local dayFb, monthFb = newFieldBatch(dayKey), newFieldBatch(monthKey)
-local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, false)
-local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, false)
--- Every value the part names, to be read with the day's counters in one HMGET.
-for _, field in ipairs({ 'sessions', 'logins', 'closed', 'sessionMs', INEXACT }) do want(dayFb, field) end
-for d = 1, 3 do
-  want(dayFb, COUNT_FIELDS[d])
-  want(dayFb, OTHER_FIELDS[d])
-end
-for i = FIRST_ROW, FIRST_USER - 1, 4 do want(dayFb, LETTERS[tonumber(ARGV[i])] .. ':' .. ARGV[i + 1]) end
-for i = FIRST_USER + 1, #ARGV, 2 do
-  for _, entry in ipairs(splitText(ARGV[i], US)) do
-    if DIMENSIONS[string.sub(entry, 1, 1)] then want(dayFb, string.sub(entry, 1, 1) .. ':' .. string.sub(entry, 2)) end
-  end
-end
--- The day's value decisions (cap) and pending counts (includes/breakdownFields).
-local dayState = newDayState(dayFb, breakdownCap)
+local day = newUserTally(dayKey, dayUsersKey, dayHllKey, false)
+local month = newUserTally(monthKey, monthUsersKey, monthHllKey, false)
+-- The day's value decisions (cap) and pending counts (includes/breakdownDays).
+local dayState = newDayState(dayKey, breakdownCap)
 local function fieldOf(d, value)
   return dayField(dayState, LETTERS[d] .. ':' .. value, d)
 end
-loadFields(dayFb)
-loadFields(monthFb)
 if FIRST_USER <= #ARGV and (isClosed(day) or isClosed(month)) then return {-5, 0} end
 rcall('HSET', importsKey, digest, '1')
 extendExpiry(importsKey, dayExpireAt)
 
-addToField(dayFb, 'sessions', opened)
-addToField(dayFb, 'logins', logins)
-addToField(dayFb, 'closed', closed)
-addToField(dayFb, 'sessionMs', sessionMs)
+addTo(dayKey, 'sessions', opened)
+addTo(dayKey, 'logins', logins)
+addTo(dayKey, 'closed', closed)
+addTo(dayKey, 'sessionMs', sessionMs)
 for i = FIRST_ROW, FIRST_USER - 1, 4 do
-  local field = fieldOf(tonumber(ARGV[i]), ARGV[i + 1])
-  addToDay(dayState, field, 1, tonumber(ARGV[i + 2]))
-  addToDay(dayState, field, 2, tonumber(ARGV[i + 3]))
+  local rowOpened, rowMs = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+  -- A value takes a place only with a count: a day's value is there once one of its fields is.
+  if rowOpened > 0 or rowMs > 0 then
+    local field = fieldOf(tonumber(ARGV[i]), ARGV[i + 1])
+    addToDay(dayState, field, 1, rowOpened)
+    addToDay(dayState, field, 2, rowMs)
+  end
 end
 
 local userIds = {}
 for i = FIRST_USER, #ARGV, 2 do userIds[#userIds + 1] = ARGV[i] end
+loadUserTally(day)
 local wasExact, countBefore = day.exact, day.count
 local newToDay = {}
-for _, userId in ipairs(addActiveUsers(day, month, userIds, 1, #userIds)) do newToDay[userId] = true end
+for _, userId in ipairs(addActiveUsers(day, month, threshold, userIds, 1, #userIds)) do newToDay[userId] = true end
 local added, usersTouched = 0, false
 for _ in pairs(newToDay) do added = added + 1 end
 if day.exact then
@@ -143,15 +133,13 @@ if usersTouched then extendExpiry(breakdownUsersKey, breakdownUsersExpireAt) end
 applyDay(dayState)
 saveUserTally(day, daySetExpireAt)
 saveUserTally(month, monthSetExpireAt)
-if not day.exact and not fieldValue(dayFb, INEXACT) then
+if not day.exact and rcall('HSETNX', dayKey, INEXACT, wasExact and countBefore or threshold) == 1 then
   -- Users by value count exactly only while the day does: those of the parts before this one.
   rcall('DEL', breakdownUsersKey)
-  setField(dayFb, INEXACT, wasExact and countBefore or threshold)
 end
-saveFields(dayFb)
 extendExpiry(dayKey, dayExpireAt)
 if day.touched then extendExpiry(dayHllKey, dayExpireAt) end
-if saveFields(monthFb) then
+if month.touched then
   extendExpiry(monthKey, monthExpireAt)
   extendExpiry(monthHllKey, monthExpireAt)
 end

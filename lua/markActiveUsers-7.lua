@@ -35,26 +35,21 @@ local FIRST_USER = 7
 
 --- @include "includes/redisTime"
 --- @include "includes/expiry"
---- @include "includes/fieldBatch"
 --- @include "includes/userTally"
 
 local nowMs = redisNowMs()
 if dayStartMs > nowMs then return {-1, nowMs} end
 
-local dayFb, monthFb = newFieldBatch(dayKey), newFieldBatch(monthKey)
-local day = newUserTally(dayFb, dayUsersKey, dayHllKey, threshold, false)
-local month = newUserTally(monthFb, monthUsersKey, monthHllKey, threshold, false)
-loadFields(dayFb)
-loadFields(monthFb)
-local added = #addActiveUsers(day, month, ARGV, FIRST_USER, #ARGV)
+local day = newUserTally(dayKey, dayUsersKey, dayHllKey, false)
+local month = newUserTally(monthKey, monthUsersKey, monthHllKey, false)
+local added = #addActiveUsers(day, month, threshold, ARGV, FIRST_USER, #ARGV)
 for _, tally in ipairs({ { day, dayExpireAt, daySetExpireAt }, { month, monthExpireAt, monthSetExpireAt } }) do
   local u, expireAt, setExpireAt = tally[1], tally[2], tally[3]
   if u.touched then
     saveUserTally(u, setExpireAt)
-    saveFields(u.fb)
-    extendExpiry(u.fb.key, expireAt)
+    extendExpiry(u.key, expireAt)
     extendExpiry(u.hllKey, expireAt)
   end
 end
 if added > 0 then redis.call('HINCRBY', windowsKey, 'version', 1) end
-return {0, nowMs, added, day.refused, month.refused}
+return {0, nowMs, added, day.refused or 0, month.refused or 0}

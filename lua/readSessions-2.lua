@@ -71,8 +71,8 @@ for i = 1, #page, 2 do
     if content == nil then
       content = ''
       local record = profile ~= '' and rcall('HGET', liveKey, 'p:' .. profile)
-      -- "<live sessions>|<three flags><content>"
-      if record then content = string.sub(record, string.find(record, '|', 1, true) + 4) end
+      -- "<three flags><content>" (includes/breakdownFields)
+      if record then content = string.sub(record, 4) end
       contents[profile] = content
     end
     out[#out + 1] = member

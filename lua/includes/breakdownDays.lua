@@ -1,16 +1,20 @@
 --- @include "redisTime"
---- @include "fieldBatch"
+--- @include "hashCounters"
 
--- A day's breakdown fields (lua/includes/breakdownFields.lua describes the layout): each value's
--- field "<sessions opened>|<session ms>|<users>", admitted while the dimension has room ("#d",
--- "#o", "#b" count the values), else counted under "other". A call decides each field once and
--- parses and formats it once, however many changes it gets (applyDay).
+-- A day's breakdown fields (lua/includes/breakdownFields.lua describes the layout): each value
+-- counted in three fields, "<letter>:<value>" its sessions opened, "<letter>t:<value>" their time
+-- (ms) and "<letter>u:<value>" its distinct users, each there once it counts something. A value
+-- is the day's once any of them is, admitted while the dimension has room ("#d", "#o", "#b" count
+-- the values), else counted under "other". A call decides each value once.
 local US = '\31'
 local OTHER, UNKNOWN = 'other', 'unknown'
 local INEXACT = '|inexact'
 local LETTERS = { 'd', 'o', 'b' }
+local DIMENSION_OF = { d = 1, o = 2, b = 3 }
 local OTHER_FIELDS = { 'd:other', 'o:other', 'b:other' }
 local COUNT_FIELDS = { '#d', '#o', '#b' }
+-- A day value's three counts: sessions opened, time, users.
+local SLOT_LETTERS = { '', 't', 'u' }
 
 -- Every piece of `text` between separators, empty pieces included.
 local function splitText(text, sep)
@@ -32,68 +36,101 @@ local function unlimited(field)
   return v == OTHER or v == UNKNOWN
 end
 
--- A day hash (a field batch), the values it admits (`cap` a dimension), and its decisions and
--- pending counts during one call (made when first needed: most calls leave the day before alone).
--- Four fields, so the table takes four places, not eight (a place is 40 bytes a call).
-local function newDayState(fb, cap)
-  return { fb = fb, cap = cap, fields = false, pending = false }
+-- The field of one of a day value's counts (slot 1 sessions, 2 ms, 3 users), from its own field
+-- "<letter>:<value>".
+local function slotField(field, slot)
+  if slot == 1 then return field end
+  return string.sub(field, 1, 1) .. SLOT_LETTERS[slot] .. string.sub(field, 2)
 end
 
--- The field a day counts a profile's value of dimension `d` under: its own if the day has it or
--- room for it, else "other". Decided once per call and field.
-local function dayField(state, field, d)
+-- A day hash, the values it admits (`cap` a dimension), and its decisions and pending counts during
+-- one call: state[slot] maps a field to what the call adds to that count of its value (slot 1
+-- sessions, 2 ms, 3 users; each made when first needed); `written` once any count went to the
+-- hash. Its three counts in the table's array part, so that it takes 264 bytes, not 376.
+local function newDayState(key, cap)
+  return { false, false, false, key = key, cap = cap, fields = false, written = false }
+end
+
+-- Takes a place among the values of dimension `d` for a value new to the day; false when full.
+local function admitDayValue(state, d)
+  if redis.call('HINCRBY', state.key, COUNT_FIELDS[d], '1') <= state.cap then return true end
+  takeFrom(state.key, COUNT_FIELDS[d], -1)
+  return false
+end
+
+local function decide(state, field, decided)
   local fields = state.fields
   if not fields then
     fields = {}
     state.fields = fields
   end
-  local decided = fields[field]
-  if decided then return decided end
-  local fb = state.fb
-  if unlimited(field) or fieldValue(fb, field) then
-    decided = field
-  else
-    local n = fieldNumber(fb, COUNT_FIELDS[d])
-    if n < state.cap then
-      setField(fb, COUNT_FIELDS[d], n + 1)
-      decided = field
-    else
-      decided = OTHER_FIELDS[d]
-    end
-  end
   fields[field] = decided
   return decided
 end
 
--- Adds to slot 1 (sessions opened), 2 (ms) or 3 (users) of a day field, pending until applied.
-local function addToDay(state, field, slot, delta)
-  local pending = state.pending
-  if not pending then
-    pending = {}
-    state.pending = pending
-  end
-  local counts = pending[field]
-  if not counts then
-    counts = { 0, 0, 0 }
-    pending[field] = counts
-  end
-  counts[slot] = counts[slot] + delta
+-- The field a day counts a profile's value of dimension `d` under: its own if the day has it or
+-- room for it, else "other". For a caller that needs the answer before counting (the users by
+-- value name it in each user's list); counting alone decides on the way (applyDay).
+local function dayField(state, field, d)
+  local decided = state.fields and state.fields[field]
+  if decided then return decided end
+  if unlimited(field) then return decide(state, field, field) end
+  local held = redis.call('HMGET', state.key, field, slotField(field, 2), slotField(field, 3))
+  if held[1] or held[2] or held[3] or admitDayValue(state, d) then return decide(state, field, field) end
+  return decide(state, field, OTHER_FIELDS[d])
 end
 
--- Writes a day's pending counts: each field parsed and formatted once, in any order (the changed
--- fields are a set; fieldBatch).
-local function applyDay(state)
-  if not state.pending then return end
-  local fb = state.fb
-  for field, counts in pairs(state.pending) do
-    local old = fieldValue(fb, field)
-    if old then
-      local a = string.find(old, '|', 1, true)
-      local z = string.find(old, '|', a + 1, true)
-      counts[1] = counts[1] + tonumber(string.sub(old, 1, a - 1))
-      counts[2] = counts[2] + tonumber(string.sub(old, a + 1, z - 1))
-      counts[3] = counts[3] + tonumber(string.sub(old, z + 1))
-    end
-    setField(fb, field, int(counts[1]) .. '|' .. int(counts[2]) .. '|' .. int(counts[3]))
+-- Adds to slot 1 (sessions opened), 2 (ms) or 3 (users) of a value's field, "<letter>:<value>" (or
+-- the field dayField decided), pending until applied: a field's changes are summed first.
+local function addToDay(state, field, slot, delta)
+  if delta <= 0 then return end
+  local pending = state[slot]
+  if not pending then
+    pending = {}
+    state[slot] = pending
   end
+  pending[field] = (pending[field] or 0) + delta
+end
+
+-- The first count of a value not decided yet this call decides it (`n` to its `slot`): its field
+-- already counting (HINCRBY answers more than it added) or, new, another of its fields counting,
+-- is the day's; else the value takes a place, or its count moves to "other". Returns the field
+-- decided, and whether the count went to it already.
+local function decideByCounting(state, field, slot, n)
+  local own = slotField(field, slot)
+  if redis.call('HINCRBY', state.key, own, UNIT_TEXT[n] or n) > n then return decide(state, field, field), true end
+  local others = {}
+  for s = 1, 3 do
+    if s ~= slot then others[#others + 1] = slotField(field, s) end
+  end
+  local held = redis.call('HMGET', state.key, unpack(others))
+  local d = DIMENSION_OF[string.sub(field, 1, 1)]
+  if held[1] or held[2] or admitDayValue(state, d) then return decide(state, field, field), true end
+  redis.call('HDEL', state.key, own)
+  return decide(state, field, OTHER_FIELDS[d]), false
+end
+
+-- Adds a day's pending counts to their fields, in any order.
+local function applyDay(state)
+  local key = state.key
+  for slot = 1, 3 do
+    local pending = state[slot]
+    if pending then
+      for field, n in pairs(pending) do
+        local decided = unlimited(field) and field or (state.fields and state.fields[field])
+        local counted = false
+        if not decided then decided, counted = decideByCounting(state, field, slot, n) end
+        if not counted then redis.call('HINCRBY', key, slotField(decided, slot), UNIT_TEXT[n] or n) end
+      end
+      state[slot] = false
+      state.written = true
+    end
+  end
+end
+
+-- Counts a profile's sessions opened (slot 1) or their time (2) to each of its values' fields of a
+-- day (`fields[at..at + 2]`, d:, o:, b:).
+local function addProfileToDay(state, fields, at, slot, delta)
+  if delta <= 0 then return end
+  for d = 0, 2 do addToDay(state, fields[at + d], slot, delta) end
 end

@@ -1,24 +1,25 @@
 --- @include "redisTime"
---- @include "fieldBatch"
+--- @include "hashCounters"
 --- @include "breakdownDays"
 
--- Breakdowns of sessions by device type (d), OS (o) and browser/app (b), kept as fields of hashes
--- the scripts read and write whole once per call anyway (fieldBatch):
+-- Breakdowns of sessions by device type (d), OS (o) and browser/app (b), kept as counter fields
+-- of the live totals hash and of each day's hash (includes/hashCounters):
 --
 -- The live totals hash holds, besides sessions, anonymous and users:
---   "p:<id>"    a client profile: "<live sessions>|<flags><content>"; content is deviceType US
---               osName US osVersion US clientName US clientVersion (US = \31), the id is derived
---               from it by every writer (src/session/profile-id.ts); flags are three characters,
---               "1" where the dimension counts as "other" live (its values were full when the
---               profile was created), so a session always leaves the value it was added to. A
---               profile goes with its last live session.
+--   "p:<id>"    a client profile: "<flags><content>"; content is deviceType US osName US
+--               osVersion US clientName US clientVersion (US = \31), the id is derived from it by
+--               every writer (src/session/profile-id.ts); flags are three characters, "1" where
+--               the dimension counts as "other" live (its values were full when the profile was
+--               created), so a session always leaves the value it was added to
+--   "n:<id>"    the profile's live sessions; both go with its last live session
 --   "d:<value>" live sessions with that device type (o: OS, b: browser/app)
 --   "D:<value>" logged-in live sessions with it (O:, B:): sessions, not distinct users
 --   "#d"        values the live fields of the dimension hold (o, b likewise), for the cap
 -- Live fields go at 0, so only the totals are left when no session is live.
 --
 -- A day's hash holds, besides its counters:
---   "d:<value>" "<sessions opened>|<session ms>|<users>" that day (o:, b: likewise)
+--   "d:<value>", "dt:<value>", "du:<value>" sessions opened, session ms and users with that value
+--               that day (o, b likewise; includes/breakdownDays)
 --   "#d"        values the dimension admitted that day (o, b likewise)
 --   "|inexact"  once the day outgrew its exact tally: how many users the user counts cover (the
 --               reader scales them to the day's HyperLogLog count)
@@ -28,106 +29,106 @@
 --
 -- "" counts as "unknown". Each dimension admits at most `cap` values besides "other" and
 -- "unknown" (live: at a time; a day: in all); any further value counts as "other".
---
--- Strings cost: every concatenation makes one. A profile's field names come from the writer (or
--- are built once per profile), decisions are cached per call, and a day field is parsed and
--- formatted once per call however many changes it gets.
 
 local OTHER_LOGGED_IN_FIELDS = { 'D:other', 'O:other', 'B:other' }
 local MAX_USERS_UNPACK = 1000
 
--- liveFb: the live totals hash; dayFb, prevFb: the day's and the day before's hash (prevFb may be
--- nil when no time can go to the day before); usersKey: the day's users hash, or nil. The fields
--- of "other" and of the values' counts are read only by a call that needs them (a value new live
--- or to the day, a value's last session, a full dimension): on their own, when first read.
--- Eight fields, so the table takes eight places, not sixteen (a place is 40 bytes a call): the day's
--- hash and the cap are its day state's (dayState.fb, dayState.cap).
-local function newBreakdown(cap, liveFb, dayFb, prevFb, usersKey)
-  return { live = liveFb, prev = prevFb, usersKey = usersKey,
-           profiles = {}, profileOrder = {}, admitted = false,
-           dayState = newDayState(dayFb, cap),
-           prevState = prevFb and newDayState(prevFb, cap) or nil }
+-- liveKey: the live totals hash; dayKey, prevKey: the day's and the day before's hash (prevKey may
+-- be nil when no time can go to the day before); usersKey: the day's users hash, or nil.
+local function newBreakdown(cap, liveKey, dayKey, prevKey, usersKey)
+  return { live = liveKey, usersKey = usersKey, cap = cap, profiles = {}, admitted = false,
+           dayState = newDayState(dayKey, cap), prevState = prevKey and newDayState(prevKey, cap) or nil }
 end
 
--- Names, for the next load, the value fields (p.vf, p.lf) of a profile whose changes are set that
--- the call will read: the live ones its sessions change, the day's when `day` says that sessions
--- opened, time or users go to them, the day before's when time may.
-local function wantValueFields(b, p, day)
-  for d = 1, 3 do
-    if p.live ~= 0 then want(b.live, p.vf[d]) end
-    if p.loggedIn ~= 0 then want(b.live, p.lf[d]) end
-    if day then want(b.dayState.fb, p.vf[d]) end
-    if b.prev then want(b.prev, p.vf[d]) end
-  end
-end
-
--- Names the record of a profile; the writer sends the names of its fields: `valueFields` (d:, o:,
--- b: of its three values) and `loggedInFields` (D:, O:, B:), tables of three, for wantValueFields
--- once the caller has set the profile's changes.
-local function wantProfile(b, id, content, valueFields, loggedInFields)
-  if b.profiles[id] then return b.profiles[id] end
-  local p = { id = id, content = content, vf = valueFields, lf = loggedInFields,
-              live = 0, loggedIn = 0, opened = 0, dayMs = 0, prevDayMs = 0 }
+-- Names a profile the call changes. `fields[at..at + 5]` name its fields: d:, o:, b: of its three
+-- values, then the logged-in D:, O:, B: (the writer sends them, and a profile points into the
+-- call's arguments rather than copying them); a reaper knows only the id (the rest nil), and reads
+-- them from its record (resolveProfiles). b.profiles holds the profiles in order, and by id.
+-- Eight fields, so the table takes eight places, not sixteen (a place is 40 bytes, and every byte
+-- a call allocates costs it time): the day's counts go straight to the day (addProfileToDay), and
+-- what only a rare call needs (`created`, `liveFields`) is added when it does.
+local function addProfile(b, id, content, fields, at)
+  local p = b.profiles[id]
+  if p then return p end
+  p = { id = id, content = content, fields = fields, at = at, live = 0, loggedIn = 0, flags = '000',
+        userEntries = false }
   b.profiles[id] = p
-  b.profileOrder[#b.profileOrder + 1] = p
-  if id ~= '' then
-    p.pf = 'p:' .. id
-    want(b.live, p.pf)
-  end
+  b.profiles[#b.profiles + 1] = p
   return p
 end
 
--- After loading: each profile's record, created (its live values admitted now, in the order the
--- writer named the profiles: the order of their first events) when no live session has it yet.
--- Sets the fields its sessions count under live (p.liveField, p.liveLoggedInField).
-local function resolveProfiles(b)
-  for _, p in ipairs(b.profileOrder) do
-    local text = p.pf and fieldValue(b.live, p.pf)
-    if text then
-      local bar = string.find(text, '|', 1, true)
-      p.count = tonumber(string.sub(text, 1, bar - 1))
-      p.flags = string.sub(text, bar + 1, bar + 3)
-    else
-      p.count = 0
-      p.flags = ''
-      for d = 1, 3 do
-        local field = p.vf[d]
-        local admitted = unlimited(field) or fieldValue(b.live, field)
-          or (b.admitted and b.admitted[field])
-        if not admitted then
-          local n = fieldNumber(b.live, COUNT_FIELDS[d])
-          if n < b.dayState.cap then
-            admitted = true
-            setField(b.live, COUNT_FIELDS[d], n + 1)
-            -- Its field appears with the value's first session; see applyBreakdown. Rare: the
-            -- table is made then (an empty table costs a call about 0.1 KB).
-            b.admitted = b.admitted or {}
-            b.admitted[field] = d
-          end
-        end
-        p.flags = p.flags .. (admitted and '0' or '1')
+-- A new profile's live values: each its own if the live hash counts it already or has room for
+-- it, else "other" (flag "1"). A place is taken now; the value's field appears with the sessions
+-- added next (applyBreakdown), so it is taken once per call however many profiles share it.
+local function admitLiveValues(b, p)
+  local flags = ''
+  for d = 1, 3 do
+    local field = p.fields[p.at + d - 1]
+    local admitted = unlimited(field) or (b.admitted and b.admitted[field])
+      or redis.call('HEXISTS', b.live, field) == 1
+    if not admitted then
+      if redis.call('HINCRBY', b.live, COUNT_FIELDS[d], '1') <= b.cap then
+        admitted = true
+        b.admitted = b.admitted or {}
+        b.admitted[field] = true
+      else
+        takeFrom(b.live, COUNT_FIELDS[d], -1)
       end
     end
-    if p.flags == '000' then
-      -- Every value its own (the usual case): the value fields as they are, no tables made.
-      p.liveField, p.liveLoggedInField = p.vf, p.lf
+    flags = flags .. (admitted and '0' or '1')
+  end
+  return flags
+end
+
+-- Reads the records of the profiles that have one (one HMGET): their flags, and for a profile
+-- known only by id its content and fields, by `valuesOf` (includes/profilesById). A profile new
+-- live gets its flags now (its record is written with its sessions, applyBreakdown). A profile
+-- with a value counted as "other" live gets the live fields its sessions count under
+-- (p.liveFields, six like its own); the others count under their own.
+local function resolveProfiles(b, valuesOf)
+  local names, named = nil, nil
+  for _, p in ipairs(b.profiles) do
+    if p.id ~= '' then
+      if not names then names, named = {}, {} end
+      names[#names + 1] = 'p:' .. p.id
+      named[#named + 1] = p
+    elseif not p.fields then
+      valuesOf(p, '')
+    end
+  end
+  if not names then return end
+  local records = redis.call('HMGET', b.live, unpack(names))
+  for i, p in ipairs(named) do
+    local record = records[i]
+    if record then
+      p.flags = string.sub(record, 1, 3)
+      if not p.fields then valuesOf(p, string.sub(record, 4)) end
     else
-      p.liveField, p.liveLoggedInField = {}, {}
+      if not p.fields then valuesOf(p, '') end
+      -- A profile no live session holds: new, unless its sessions end in this same call.
+      if p.live > 0 then
+        p.flags = admitLiveValues(b, p)
+        p.created = true
+      end
+    end
+    if p.flags ~= '000' then
+      local live = {}
       for d = 1, 3 do
         local other = string.sub(p.flags, d, d) == '1'
-        p.liveField[d] = other and OTHER_FIELDS[d] or p.vf[d]
-        p.liveLoggedInField[d] = other and OTHER_LOGGED_IN_FIELDS[d] or p.lf[d]
+        live[d] = other and OTHER_FIELDS[d] or p.fields[p.at + d - 1]
+        live[d + 3] = other and OTHER_LOGGED_IN_FIELDS[d] or p.fields[p.at + d + 2]
       end
+      p.liveFields = live
     end
   end
 end
 
--- Session time credited: the part before today's midnight to the day before, the rest to today.
+-- Session time credited: the part before today's midnight to the day before, the rest to today
+-- (after resolveProfiles, which gives a reaper's profiles their values).
 local function breakdownCredited(b, profileId, prevDayMs, dayMs)
-  if prevDayMs <= 0 and dayMs <= 0 then return end
   local p = b.profiles[profileId]
-  p.prevDayMs = p.prevDayMs + prevDayMs
-  p.dayMs = p.dayMs + dayMs
+  addProfileToDay(b.dayState, p.fields, p.at, 2, dayMs)
+  if b.prevState then addProfileToDay(b.prevState, p.fields, p.at, 2, prevDayMs) end
 end
 
 -- Users active today on sessions of a profile (userProfiles[from..to]: user id, profile id, …):
@@ -158,12 +159,10 @@ local function breakdownUsersActive(b, userProfiles, from, to)
     local e = p.userEntries
     if not e then
       -- Of each dimension d, the day field the profile's value counts under (e[d]), its entry
-      -- "<letter><value>" (e[d + 3]) and how to find that in a user's list (e[d + 6]). One table,
-      -- so that the profile's record keeps 15 fields: a 17th would double its places (40 bytes
-      -- each) to 32. Its nine places made at once (filled out of order, they would grow it).
+      -- "<letter><value>" (e[d + 3]) and how to find that in a user's list (e[d + 6]).
       e = { false, false, false, false, false, false, false, false, false }
       for d = 1, 3 do
-        local field = dayField(state, p.vf[d], d)
+        local field = dayField(state, p.fields[p.at + d - 1], d)
         e[d] = field
         e[d + 3] = LETTERS[d] .. string.sub(field, 3) .. US
         e[d + 6] = US .. e[d + 3]
@@ -194,57 +193,51 @@ end
 -- The day outgrew its exact user tally: its users hash goes, and the counts say how many users
 -- they cover (once; the field's presence says it happened).
 local function freezeBreakdownUsers(b, usersCovered)
-  local dayFb = b.dayState.fb
-  if fieldValue(dayFb, INEXACT) then return end
+  if redis.call('HSETNX', b.dayState.key, INEXACT, usersCovered) == 0 then return end
+  b.dayState.written = true
   if b.usersKey then redis.call('DEL', b.usersKey) end
-  setField(dayFb, INEXACT, usersCovered)
 end
 
--- A live field at 0 goes and, a value's unless it is other or unknown, frees its place among its
--- dimension's values (`countField`, "#d" for "d:<value>"; nil for a logged-in field, "D:<value>",
--- which takes none). Called once every profile's change is added to the field, so a field two
--- profiles change goes by their sum; one gone already (by another profile) is left alone.
-local function dropEmptyLive(b, field, countField)
-  local value = fieldValue(b.live, field)
-  if not value or tonumber(value) > 0 then return end
-  setField(b.live, field, nil)
-  if countField and not unlimited(field) then addToField(b.live, countField, -1, true) end
-end
-
--- Spreads the per-profile changes over the value fields, and keeps the profiles' live counts.
-local function applyBreakdown(b)
-  local day, prev = b.dayState, b.prevState
-  for _, p in ipairs(b.profileOrder) do
-    for d = 1, 3 do
-      addToField(b.live, p.liveField[d], p.live)
-      addToField(b.live, p.liveLoggedInField[d], p.loggedIn)
-      if p.opened ~= 0 then addToDay(day, dayField(day, p.vf[d], d), 1, p.opened) end
-      if p.dayMs > 0 then addToDay(day, dayField(day, p.vf[d], d), 2, p.dayMs) end
-      if p.prevDayMs > 0 then addToDay(prev, dayField(prev, p.vf[d], d), 2, p.prevDayMs) end
+-- Adds a live change to three of a profile's live fields (`fields[from..from + 2]`); one at 0 goes
+-- and, a value's unless it is other or unknown, frees its place among its dimension's values
+-- (with `countFields`, "#d" for "d:<value>"; nil for logged-in fields, "D:<value>", which take
+-- none). Only the pass of its sign adds it: every increase first, so that a field two profiles
+-- change goes only with their sum.
+local function addToLive(b, fields, from, delta, increases, countFields)
+  if delta == 0 or (delta > 0) ~= increases then return end
+  local text = UNIT_TEXT[delta] or delta
+  for d = 1, 3 do
+    local field = fields[from + d - 1]
+    if increases then
+      redis.call('HINCRBY', b.live, field, text)
+    elseif takeFrom(b.live, field, text) and countFields and not unlimited(field) then
+      takeFrom(b.live, countFields[d], -1)
     end
-    if p.pf and p.live ~= 0 then
-      p.count = p.count + p.live
-      if p.count > 0 then
-        setField(b.live, p.pf, int(p.count) .. '|' .. p.flags .. p.content)
-      else
-        setField(b.live, p.pf, nil)
+  end
+end
+
+-- Spreads the per-profile changes over the live value fields, and keeps the profiles' live
+-- counts and records; then adds the days' counts.
+local function applyBreakdown(b)
+  for pass = 1, 2 do
+    local increases = pass == 1
+    for _, p in ipairs(b.profiles) do
+      local fields, at = p.fields, p.at
+      if p.liveFields then fields, at = p.liveFields, 1 end
+      addToLive(b, fields, at, p.live, increases, COUNT_FIELDS)
+      addToLive(b, fields, at + 3, p.loggedIn, increases, nil)
+    end
+  end
+  for _, p in ipairs(b.profiles) do
+    if p.id ~= '' and p.live ~= 0 then
+      local countField = 'n:' .. p.id
+      if redis.call('HINCRBY', b.live, countField, UNIT_TEXT[p.live] or p.live) <= 0 then
+        redis.call('HDEL', b.live, countField, 'p:' .. p.id)
+      elseif p.created then
+        redis.call('HSET', b.live, 'p:' .. p.id, p.flags .. p.content)
       end
     end
   end
-  -- Each profile's change went straight into its fields; with all of them in, the fields at 0 go
-  -- (no table of pending sums: a table costs a call time).
-  for _, p in ipairs(b.profileOrder) do
-    for d = 1, 3 do
-      if p.live ~= 0 then dropEmptyLive(b, p.liveField[d], COUNT_FIELDS[d]) end
-      if p.loggedIn ~= 0 then dropEmptyLive(b, p.liveLoggedInField[d], nil) end
-    end
-  end
-  -- A value admitted for a profile whose sessions all ended in this same call holds no place.
-  if b.admitted then
-    for field, d in pairs(b.admitted) do
-      if fieldNumber(b.live, field) <= 0 then addToField(b.live, COUNT_FIELDS[d], -1, true) end
-    end
-  end
-  applyDay(day)
-  if prev then applyDay(prev) end
+  applyDay(b.dayState)
+  if b.prevState then applyDay(b.prevState) end
 end

@@ -1,8 +1,8 @@
 --- @include "redisTime"
---- @include "fieldBatch"
+--- @include "hashCounters"
 
--- Live totals, live users and the day's counters changed by one call, kept in Lua and written with
--- the live and day hashes' other fields (fieldBatch) at its end.
+-- Live totals, live users and the day's counters changed by one call: counted in Lua as the call
+-- goes, and added to their fields (includes/hashCounters) at its end.
 --
 -- Live users are spread over 4096 hashes (user -> live sessions of that user, over every instance),
 -- so each stays a compact listpack up to about two million users (a quarter of the memory of one
@@ -10,43 +10,25 @@
 -- `users`, their number: SAU.
 local DAY_MS = 86400000
 
--- liveFb, dayFb, prevFb: the live totals hash, the day's and the day before's (fieldBatch).
-local function newLiveChanges(liveFb, dayFb, prevFb, dayStartMs)
-  return { live = liveFb, day = dayFb, prev = prevFb, dayStartMs = dayStartMs,
-           sessions = 0, anonymous = 0, usersDelta = 0, peak = -1,
-           opened = 0, closed = 0, logins = 0, dayMs = 0, prevDayMs = 0 }
+-- liveKey, dayKey, prevKey: the live totals hash, the day's and the day before's hash (prevKey may
+-- be nil when no time can go to the day before). Seven fields, so the table takes eight places,
+-- not sixteen (a place is 40 bytes, and every byte a call allocates costs it time): the counters
+-- the caller knows are given to applyLiveChanges.
+local function newLiveChanges(liveKey, dayKey, prevKey, dayStartMs)
+  return { live = liveKey, day = dayKey, prev = prevKey, dayStartMs = dayStartMs, dayMs = 0,
+           prevDayMs = 0, usersDelta = 0, peakDelta = false }
 end
 
--- Names the fields of the totals a call changes, for the hashes' next load: those of the counters
--- the caller has set by now (sessions, anonymous: live; opened, logins, closed: the day's), the live
--- users and the day's peak when `users` enter or leave, and the session time (to the day and the
--- day before) when `time` is credited. No table for it: a table costs a call time (fieldBatch).
-local function wantLiveChanges(t, users, time)
-  if t.sessions ~= 0 then want(t.live, 'sessions') end
-  if t.anonymous ~= 0 then want(t.live, 'anonymous') end
-  if users then
-    want(t.live, 'users')
-    want(t.day, 'peakUsers')
-  end
-  if t.opened ~= 0 then want(t.day, 'sessions') end
-  if t.logins ~= 0 then want(t.day, 'logins') end
-  if t.closed ~= 0 then want(t.day, 'closed') end
-  if time then
-    want(t.day, 'sessionMs')
-    if t.prev then want(t.prev, 'sessionMs') end
-  end
-end
-
--- A user's live sessions change by `delta`, in the order events happened, so the day's peak is the
--- highest SAU any moment had (the live hash's fields are loaded by then).
+-- A user's live sessions change by `delta`, in the order events happened, and SAU with them: the
+-- call's change of SAU, and its highest point (peakDelta), so the day's peak is the highest SAU
+-- any moment had. SAU itself changes once, at the end (applyLiveChanges).
 local function liveUserDelta(t, usersKey, userId, delta)
-  local after = redis.call('HINCRBY', usersKey, userId, delta)
+  local after = redis.call('HINCRBY', usersKey, userId, UNIT_TEXT[delta] or delta)
   local before = after - delta
   if after <= 0 then redis.call('HDEL', usersKey, userId) end
   if before <= 0 and after > 0 then
     t.usersDelta = t.usersDelta + 1
-    local users = fieldNumber(t.live, 'users') + t.usersDelta
-    if users > t.peak then t.peak = users end
+    if not t.peakDelta or t.usersDelta > t.peakDelta then t.peakDelta = t.usersDelta end
   elseif before > 0 and after <= 0 then
     t.usersDelta = t.usersDelta - 1
   end
@@ -67,18 +49,28 @@ local function creditTime(t, stampMs, closeMs)
   return prevDayMs, dayMs
 end
 
--- Sets the changed fields (the caller saves the hashes).
-local function applyLiveChanges(t, nowMs)
-  addToField(t.live, 'sessions', t.sessions)
-  addToField(t.live, 'anonymous', t.anonymous)
-  addToField(t.live, 'users', t.usersDelta)
-  addToField(t.day, 'sessions', t.opened)
-  addToField(t.day, 'closed', t.closed)
-  addToField(t.day, 'logins', t.logins)
-  addToField(t.day, 'sessionMs', t.dayMs)
-  if t.prevDayMs > 0 then addToField(t.prev, 'sessionMs', t.prevDayMs) end
-  if t.peak >= 0 and t.peak > fieldNumber(t.day, 'peakUsers') then
-    setField(t.day, 'peakUsers', t.peak)
-    setField(t.day, 'peakAt', nowMs)
+-- Adds the totals to their fields: the change of live and anonymous sessions, and the day's
+-- sessions opened, closed and logins; `nowText` is when the day's peak was reached, if it was.
+-- Returns whether the day's hash was written.
+local function applyLiveChanges(t, nowText, sessions, anonymous, opened, closed, logins)
+  addTo(t.live, 'sessions', sessions)
+  addTo(t.live, 'anonymous', anonymous)
+  addTo(t.day, 'sessions', opened)
+  addTo(t.day, 'closed', closed)
+  addTo(t.day, 'logins', logins)
+  addTo(t.day, 'sessionMs', t.dayMs)
+  local dayWritten = opened ~= 0 or closed ~= 0 or logins ~= 0 or t.dayMs ~= 0
+  if t.prevDayMs > 0 then addTo(t.prev, 'sessionMs', t.prevDayMs) end
+  if t.peakDelta then
+    -- SAU before the call is what HINCRBY answers less the call's change (by 0, it reads it).
+    local users = redis.call('HINCRBY', t.live, 'users', UNIT_TEXT[t.usersDelta] or t.usersDelta)
+    local peak = users - t.usersDelta + t.peakDelta
+    if peak > tonumber(redis.call('HGET', t.day, 'peakUsers') or '0') then
+      redis.call('HSET', t.day, 'peakUsers', peak, 'peakAt', nowText)
+      dayWritten = true
+    end
+  else
+    addTo(t.live, 'users', t.usersDelta)
   end
+  return dayWritten
 end

@@ -62,6 +62,7 @@ const EXTRA_ARGS: Record<string, number> = {
   HMGET: 1,
   HINCRBY: 2,
   HSET: 2,
+  HSETNX: 2,
   SADD: 1,
   SMISMEMBER: 1,
   SET: 1,

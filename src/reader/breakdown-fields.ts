@@ -3,8 +3,9 @@ import type { BreakdownDimension } from '../session/breakdown-dimensions';
 /**
  * The breakdown fields of the live totals hash and of a day's hash, as lua/includes/
  * breakdownFields.lua writes them: `<letter>:<value>`, the letter d, o or b for device, OS and
- * browser (D, O, B for logged-in live sessions), `#<letter>` the count of admitted values,
- * `p:<id>` a client profile, `|inexact` a day's user coverage.
+ * browser (D, O, B for logged-in live sessions; a day's `<letter>t:` and `<letter>u:` for the
+ * value's session time and users), `#<letter>` the count of admitted values, `p:<id>` and `n:<id>`
+ * a client profile and its live sessions, `|inexact` a day's user coverage.
  */
 const LETTERS: Record<BreakdownDimension, string> = { device: 'd', os: 'o', browser: 'b' };
 
@@ -27,26 +28,38 @@ export function liveBreakdownFields(
   return { sessions, loggedIn };
 }
 
+/** Which of a day value's counts a field's second character names (`:` sessions opened). */
+const DAY_COUNTS = { ':': 'sessions', t: 'ms', u: 'users' } as const;
+
 /** A day's rows of one dimension: value → sessions opened, session ms, distinct users. */
 export function dayBreakdownFields(
   day: Record<string, string>,
   by: BreakdownDimension,
 ): Map<string, { sessions: number; ms: number; users: number }> {
-  const prefix = `${LETTERS[by]}:`;
+  const letter = LETTERS[by];
   const rows = new Map<string, { sessions: number; ms: number; users: number }>();
   for (const [field, value] of Object.entries(day)) {
-    if (!field.startsWith(prefix)) continue;
-    const [sessions, ms, users] = value.split('|').map(Number);
-    rows.set(field.slice(prefix.length), { sessions, ms, users });
+    if (field[0] !== letter) continue;
+    const count =
+      field[1] === ':' ? DAY_COUNTS[':'] : field[2] === ':' && DAY_COUNTS[field[1] as 't' | 'u'];
+    if (!count) continue;
+    const name = field.slice(count === 'sessions' ? 2 : 3);
+    const row = rows.get(name) ?? { sessions: 0, ms: 0, users: 0 };
+    row[count] = Number(value);
+    rows.set(name, row);
   }
   return rows;
 }
 
-/** The client profiles of live sessions: id → `<live sessions>|<flags><content>`. */
+/**
+ * The client profiles of live sessions: id → `<live sessions>|<flags><content>`, from its record
+ * (`p:<id>`, flags and content) and its count (`n:<id>`).
+ */
 export function liveProfiles(live: Record<string, string>): Record<string, string> {
   const profiles: Record<string, string> = {};
   for (const [field, value] of Object.entries(live)) {
-    if (field.startsWith('p:')) profiles[field.slice(2)] = value;
+    if (field.startsWith('p:'))
+      profiles[field.slice(2)] = `${live[`n:${field.slice(2)}`]}|${value}`;
   }
   return profiles;
 }

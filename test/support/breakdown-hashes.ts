@@ -21,7 +21,10 @@ export async function liveLoggedInHash(client: Redis, keys: Keys, by: BreakdownD
   return asStrings(liveBreakdownFields(await client.hgetall(keys.live()), by).loggedIn);
 }
 
-/** value → "sessions|ms|users" of a day, and `|inexact` once the day outgrew its exact tally. */
+/**
+ * value → "sessions|ms|users" of a day (three fields in Redis, joined here), and `|inexact` once
+ * the day outgrew its exact tally.
+ */
 export async function dayBreakdownHash(
   client: Redis,
   keys: Keys,
@@ -37,7 +40,7 @@ export async function dayBreakdownHash(
   return out;
 }
 
-/** id → `<live sessions>|<flags><content>` of every live client profile. */
+/** id → `<live sessions>|<flags><content>` of every live client profile (two fields in Redis). */
 export async function profilesHash(client: Redis, keys: Keys): Promise<Record<string, string>> {
   return liveProfiles(await client.hgetall(keys.live()));
 }

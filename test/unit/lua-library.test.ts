@@ -39,8 +39,8 @@ describe('function scripts as Redis Function libraries', () => {
       `redis.register_function('${library!.name}', function(KEYS, ARGV)`,
     );
     // The includes at the top level, once; the script's own lines inside the function.
-    expect(library!.code.match(/local function newFieldBatch/g)).toHaveLength(1);
-    expect(library!.code.indexOf('local function newFieldBatch')).toBeLessThan(
+    expect(library!.code.match(/local function newDayState/g)).toHaveLength(1);
+    expect(library!.code.indexOf('local function newDayState')).toBeLessThan(
       library!.code.indexOf('redis.register_function'),
     );
     expect(library!.code.indexOf('local nowMs = redisNowMs()')).toBeGreaterThan(
@@ -65,7 +65,7 @@ describe('function scripts as Redis Function libraries', () => {
       }
     }
     expect(names).toContain('COUNT_FIELDS');
-    expect(names).toContain('newFieldBatch');
+    expect(names).toContain('newDayState');
     const changes: string[] = [];
     for (const { file, line } of luaLines()) {
       for (const name of names) {
