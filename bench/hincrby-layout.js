@@ -1,26 +1,26 @@
 'use strict';
 /**
- * What a one-event call would cost Redis if every counter were a hash field of its own, changed by
- * HINCRBY, instead of fields read and written whole by the call (includes/fieldBatch.lua):
- * `node bench/hincrby-layout.js [--sessions 30000] [--rounds 3]`. A tool for the layout decision of
- * issue 13 (script time at batch 1), not a figure of the bench, and not the product: its scripts
- * are a sketch of the common path only.
+ * How far applyBatch's one-event call is from the floor of its layout:
+ * `node bench/hincrby-layout.js [--sessions 30000] [--rounds 3]`. A tool for working on the
+ * script (script time at batch 1, issue 13), not a figure of the bench, and not the product: the
+ * sketch here is the common path only, written straight, one function per event type.
  *
  * Each round, side by side on fresh private redis-servers: the bench's ingest stream at batch 1
- * through a SessionMonitor (today's applyBatch), then the same events through the sketch's three
+ * through a SessionMonitor (applyBatch), then the same events through the sketch's three
  * functions, one FCALL per event. Both are measured the same way, by INFO commandstats: script
  * time and commands called per event.
  *
- * The sketch does what today's call does on the common path: TIME, the instance's incarnation and
- * sequence (refused unless the batch is next), the member checked (ZSCORE) and written, the live
- * totals, the user's live sessions and SAU with the day's peak, the profile's live count (its
- * labels written with its first session), live sessions and logged-in sessions by value, the
- * day's opened, logins, closed and session time, by value too, the day's and month's users (set,
- * HyperLogLog and count), each user's values of the day (distinct users by value), the
- * closed-session log (one XADD), the sequence number. Each HINCRBY's answer is what a rare path
- * would look at (a value's first or last session, a user's first session): the cap of values,
- * "other", the exact threshold, expiries and the log's trimming are left out, as they cost
- * nothing on the common path. A day's value field "<sessions>|<ms>|<users>" is three fields here.
+ * Both keep every counter a hash field of its own, changed by HINCRBY (includes/hashCounters.lua;
+ * a day's value as three fields). The sketch does what applyBatch does on the common path: TIME,
+ * the instance's incarnation and sequence (refused unless the call is next), the member checked
+ * (ZSCORE) and written, the live totals, the user's live sessions and SAU with the day's peak,
+ * the profile's live count (its labels written with its first session), live sessions and
+ * logged-in sessions by value, the day's opened, logins, closed and session time, by value too,
+ * the day's and month's users (set, HyperLogLog and count), each user's values of the day
+ * (distinct users by value), the closed-session log (one XADD), the sequence number. It leaves out
+ * what costs nothing on that path (the cap of values and "other", the exact threshold, expiries,
+ * the log's trimming) and what a batch needs: sections of any length, sums by profile and value,
+ * a batch's arguments (applyBatch gets about 50 and 13 keys at batch 1, the sketch 10 to 16).
  */
 const { parseArgs } = require('node:util');
 const { Redis } = require('ioredis');
