@@ -143,9 +143,10 @@ for from = OLD_FROM, MOVED_FROM - 1, CHUNK do
 end
 if bad then return {-6, nowMs, unpack(bad)} end
 
-local live = newLiveChanges(liveKey, dayKey, touchesPrevDay and prevDayKey or nil, dayStartMs)
-local breakdown = newBreakdown(breakdownCap, liveKey, dayKey, touchesPrevDay and prevDayKey or nil,
-  breakdownUsersKey)
+-- The day before's hash, when time may go to it.
+local prevKey = touchesPrevDay and prevDayKey or nil
+local live = newLiveChanges(liveKey, dayKey, prevKey, dayStartMs)
+local breakdown = newBreakdown(breakdownCap, liveKey, dayKey, prevKey, breakdownUsersKey)
 local day = nA + nQ > 0 and newUserTally(dayKey, dayUsersKey, dayHllKey, true) or nil
 -- The month changes only with users new to the day: most calls leave it alone.
 local month = nA > 0 and newUserTally(monthKey, monthUsersKey, monthHllKey, true) or nil
@@ -205,7 +206,7 @@ if day then
   else
     -- Users by value count exactly only while the day does: those of the batches before the one
     -- that went past the threshold, which the breakdowns now say they cover.
-    freezeBreakdownUsers(breakdown, dayWasExact and countBefore or threshold)
+    freezeDayUsers(breakdown.dayState, breakdownUsersKey, dayWasExact and countBefore or threshold)
   end
 end
 

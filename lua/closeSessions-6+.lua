@@ -93,8 +93,9 @@ for at = P_FROM, L_FROM - 1, 5 do
   if tonumber(ARGV[at + 3]) > 0 then beforeDay = true end
 end
 
-local live = newLiveChanges(liveKey, dayKey, beforeDay and prevDayKey or nil, dayStartMs)
-local breakdown = newBreakdown(breakdownCap, liveKey, dayKey, beforeDay and prevDayKey or nil, nil)
+local prevKey = beforeDay and prevDayKey or nil
+local live = newLiveChanges(liveKey, dayKey, prevKey, dayStartMs)
+local breakdown = newBreakdown(breakdownCap, liveKey, dayKey, prevKey, nil)
 for at = P_FROM, L_FROM - 1, 5 do
   local p = addProfile(breakdown, ARGV[at], nil, nil, nil)
   p.live, p.loggedIn = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])

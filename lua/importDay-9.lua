@@ -133,10 +133,8 @@ if usersTouched then extendExpiry(breakdownUsersKey, breakdownUsersExpireAt) end
 applyDay(dayState)
 saveUserTally(day, daySetExpireAt)
 saveUserTally(month, monthSetExpireAt)
-if not day.exact and rcall('HSETNX', dayKey, INEXACT, wasExact and countBefore or threshold) == 1 then
-  -- Users by value count exactly only while the day does: those of the parts before this one.
-  rcall('DEL', breakdownUsersKey)
-end
+-- Users by value count exactly only while the day does: those of the parts before this one.
+if not day.exact then freezeDayUsers(dayState, breakdownUsersKey, wasExact and countBefore or threshold) end
 extendExpiry(dayKey, dayExpireAt)
 if day.touched then extendExpiry(dayHllKey, dayExpireAt) end
 if month.touched then

@@ -51,10 +51,11 @@ local function newDayState(key, cap)
   return { false, false, false, key = key, cap = cap, fields = false, written = false }
 end
 
--- Takes a place among the values of dimension `d` for a value new to the day; false when full.
-local function admitDayValue(state, d)
-  if redis.call('HINCRBY', state.key, COUNT_FIELDS[d], '1') <= state.cap then return true end
-  takeFrom(state.key, COUNT_FIELDS[d], -1)
+-- Takes a place for a new value among those of dimension `d` a hash counts ("#d", "#o", "#b"),
+-- at most `cap` of them; false when they are full. Live values and a day's values alike.
+local function takeValuePlace(key, d, cap)
+  if redis.call('HINCRBY', key, COUNT_FIELDS[d], '1') <= cap then return true end
+  takeFrom(key, COUNT_FIELDS[d], -1)
   return false
 end
 
@@ -76,7 +77,9 @@ local function dayField(state, field, d)
   if decided then return decided end
   if unlimited(field) then return decide(state, field, field) end
   local held = redis.call('HMGET', state.key, field, slotField(field, 2), slotField(field, 3))
-  if held[1] or held[2] or held[3] or admitDayValue(state, d) then return decide(state, field, field) end
+  if held[1] or held[2] or held[3] or takeValuePlace(state.key, d, state.cap) then
+    return decide(state, field, field)
+  end
   return decide(state, field, OTHER_FIELDS[d])
 end
 
@@ -105,7 +108,9 @@ local function decideByCounting(state, field, slot, n)
   end
   local held = redis.call('HMGET', state.key, unpack(others))
   local d = DIMENSION_OF[string.sub(field, 1, 1)]
-  if held[1] or held[2] or admitDayValue(state, d) then return decide(state, field, field), true end
+  if held[1] or held[2] or takeValuePlace(state.key, d, state.cap) then
+    return decide(state, field, field), true
+  end
   redis.call('HDEL', state.key, own)
   return decide(state, field, OTHER_FIELDS[d]), false
 end
@@ -126,6 +131,14 @@ local function applyDay(state)
       state.written = true
     end
   end
+end
+
+-- The day outgrew its exact user tally: its users hash (`usersKey`, may be nil) goes, and the
+-- counts say how many users they cover (once; the field's presence says it happened).
+local function freezeDayUsers(state, usersKey, usersCovered)
+  if redis.call('HSETNX', state.key, INEXACT, usersCovered) == 0 then return end
+  state.written = true
+  if usersKey then redis.call('DEL', usersKey) end
 end
 
 -- Counts a profile's sessions opened (slot 1) or their time (2) to each of its values' fields of a

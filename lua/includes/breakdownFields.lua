@@ -66,14 +66,10 @@ local function admitLiveValues(b, p)
     local field = p.fields[p.at + d - 1]
     local admitted = unlimited(field) or (b.admitted and b.admitted[field])
       or redis.call('HEXISTS', b.live, field) == 1
-    if not admitted then
-      if redis.call('HINCRBY', b.live, COUNT_FIELDS[d], '1') <= b.cap then
-        admitted = true
-        b.admitted = b.admitted or {}
-        b.admitted[field] = true
-      else
-        takeFrom(b.live, COUNT_FIELDS[d], -1)
-      end
+    if not admitted and takeValuePlace(b.live, d, b.cap) then
+      admitted = true
+      b.admitted = b.admitted or {}
+      b.admitted[field] = true
     end
     flags = flags .. (admitted and '0' or '1')
   end
@@ -188,14 +184,6 @@ local function breakdownUsersActive(b, userProfiles, from, to)
   end
   if #args > 0 then redis.call('HSET', b.usersKey, unpack(args)) end
   b.usersSaved = next(changed) ~= nil
-end
-
--- The day outgrew its exact user tally: its users hash goes, and the counts say how many users
--- they cover (once; the field's presence says it happened).
-local function freezeBreakdownUsers(b, usersCovered)
-  if redis.call('HSETNX', b.dayState.key, INEXACT, usersCovered) == 0 then return end
-  b.dayState.written = true
-  if b.usersKey then redis.call('DEL', b.usersKey) end
 end
 
 -- Adds a live change to three of a profile's live fields (`fields[from..from + 2]`); one at 0 goes

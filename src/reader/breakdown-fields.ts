@@ -28,8 +28,12 @@ export function liveBreakdownFields(
   return { sessions, loggedIn };
 }
 
-/** Which of a day value's counts a field's second character names (`:` sessions opened). */
-const DAY_COUNTS = { ':': 'sessions', t: 'ms', u: 'users' } as const;
+/** Which of a day value's counts a field names between its letter and its `:`. */
+const DAY_COUNTS: Record<string, 'sessions' | 'ms' | 'users'> = {
+  '': 'sessions',
+  t: 'ms',
+  u: 'users',
+};
 
 /** A day's rows of one dimension: value → sessions opened, session ms, distinct users. */
 export function dayBreakdownFields(
@@ -39,11 +43,13 @@ export function dayBreakdownFields(
   const letter = LETTERS[by];
   const rows = new Map<string, { sessions: number; ms: number; users: number }>();
   for (const [field, value] of Object.entries(day)) {
-    if (field[0] !== letter) continue;
+    const colon = field.indexOf(':');
     const count =
-      field[1] === ':' ? DAY_COUNTS[':'] : field[2] === ':' && DAY_COUNTS[field[1] as 't' | 'u'];
+      field[0] === letter && colon >= 1 && colon <= 2
+        ? DAY_COUNTS[field.slice(1, colon)]
+        : undefined;
     if (!count) continue;
-    const name = field.slice(count === 'sessions' ? 2 : 3);
+    const name = field.slice(colon + 1);
     const row = rows.get(name) ?? { sessions: 0, ms: 0, users: 0 };
     row[count] = Number(value);
     rows.set(name, row);
