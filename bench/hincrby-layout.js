@@ -7,8 +7,8 @@
  *
  * Each round, side by side on fresh private redis-servers: the bench's ingest stream at batch 1
  * through a SessionMonitor (applyBatch), then the same events through the sketch of
- * bench/layout-sketch.js, one FCALL per event, once with the breakdowns by value (the product's
- * layout) and once by client profile. All are measured the same way, by INFO commandstats: script
+ * bench/layout-sketch.js, one FCALL per event, with the breakdowns by value (the product's layout),
+ * with none, and by client profile. All are measured the same way, by INFO commandstats: script
  * time and commands called per event. applyBatch gets about 50 arguments and 13 keys at batch 1,
  * the sketches 7 to 16 arguments.
  */

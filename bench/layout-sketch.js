@@ -14,9 +14,10 @@
  * path (the cap of values and "other", the exact threshold, expiries, the log's trimming) and what
  * a batch needs (sections of any length, sums by profile and value).
  *
- * Two layouts of the breakdowns, the only part they differ in:
+ * Three layouts of the breakdowns, the only part they differ in:
  * - by value, as the product keeps them: live sessions, logged-in live sessions, the day's
  *   sessions opened and their time, each counted per value (device, OS, browser: three fields);
+ * - none: no breakdowns at all (the profile's live count and labels stay), the floor of the rest;
  * - by profile: the same counted once per client profile (its live count is already a field,
  *   `n:<id>`; `N:<id>` logged in, `pd:<id>` opened today, `pt:<id>` their time, the profile's
  *   labels written into the day with its first session of the day), to be summed by value where
@@ -69,6 +70,17 @@ const LAYOUTS = {
     closeArgs: [...VALUES, ...LOGGED_IN, ...dayFields('t')],
     labelsAt: 16,
   },
+  // The floor without breakdowns: the profile's live count and labels, no counts by value.
+  none: {
+    open: '',
+    openArgs: [],
+    login: '',
+    loginArgs: [],
+    usersFrom: 0,
+    close: '',
+    closeArgs: [],
+    labelsAt: 7,
+  },
   'by profile': {
     open: `if redis.call('HINCRBY', KEYS[4], ARGV[7], 1) == 1 then redis.call('HSET', KEYS[4], ARGV[5], ARGV[6]) end`,
     openArgs: [`pd:${PROFILE}`],
@@ -93,6 +105,18 @@ const open = (layout) => `${PREAMBLE}
   ${layout.open}
   ${SEQUENCE}
   return now`;
+
+/** The day's distinct users by value: the user's values of the day, three fields from ARGV[from]. */
+const usersByValue = (from) => `local values = redis.call('HGET', KEYS[11], ARGV[5]) or ''
+  local changed = false
+  for i = ${from}, ${from + 2} do
+    if not string.find(values, ARGV[i + 3], 1, true) then
+      values = values .. ARGV[i + 3]
+      redis.call('HINCRBY', KEYS[4], ARGV[i], 1)
+      changed = true
+    end
+  end
+  if changed then redis.call('HSET', KEYS[11], ARGV[5], values) end`;
 
 /**
  * KEYS: live, instance, sessions, day, live users hash, day users set, day HLL, month users set,
@@ -120,16 +144,7 @@ const login = (layout) => `${PREAMBLE}
       redis.call('HINCRBY', KEYS[10], 'activeUsers', 1)
     end
   end
-  local values = redis.call('HGET', KEYS[11], ARGV[5]) or ''
-  local changed = false
-  for i = ${layout.usersFrom}, ${layout.usersFrom + 2} do
-    if not string.find(values, ARGV[i + 3], 1, true) then
-      values = values .. ARGV[i + 3]
-      redis.call('HINCRBY', KEYS[4], ARGV[i], 1)
-      changed = true
-    end
-  end
-  if changed then redis.call('HSET', KEYS[11], ARGV[5], values) end
+  ${layout.usersFrom ? usersByValue(layout.usersFrom) : ''}
   ${SEQUENCE}
   return now`;
 
@@ -164,7 +179,7 @@ function libraryCode(layout) {
 }
 
 /**
- * The stream through the sketch of `layoutName` ('by value' or 'by profile'), one FCALL per event
+ * The stream through the sketch of `layoutName` ('by value', 'none' or 'by profile'), one FCALL per event
  * in turn, on the Redis at `url`; its events, script time and commands (INFO commandstats).
  */
 async function runSketch(url, workload, layoutName) {
@@ -177,7 +192,7 @@ async function runSketch(url, workload, layoutName) {
     const [live, instance, sessions, day] = [k('live'), k('instance'), k('sessions'), k('day')];
     const userKeys = [k('dayUsers'), k('dayHll'), k('monthUsers'), k('monthHll'), k('month')];
     await redis.hset(instance, 'incarnation', 'i1', 'eventSeq', 0);
-    const usersByValue = [...dayFields('u'), ...VALUES.map((v) => `\x1f${v}`)];
+    const usersByValueArgs = [...dayFields('u'), ...VALUES.map((v) => `\x1f${v}`)];
     const usersKey = (userId) => k(`liveUsers:${userId.charCodeAt(0) % 16}`);
     const [count, labelsField] = [`n:${PROFILE}`, `p:${PROFILE}`];
     let seq = 0;
@@ -190,7 +205,8 @@ async function runSketch(url, workload, layoutName) {
         const args = [...common, anonymous, count, labelsField, LABELS, ...layout.openArgs];
         await redis.fcall('open', 4, live, instance, sessions, day, ...args);
       } else if (op === 'login') {
-        const args = [...common, anonymous, loggedIn, userId, ...layout.loginArgs, ...usersByValue];
+        const byValue = layout.usersFrom ? usersByValueArgs : [];
+        const args = [...common, anonymous, loggedIn, userId, ...layout.loginArgs, ...byValue];
         const keys = [live, instance, sessions, day, usersKey(userId), ...userKeys, k('byUsers')];
         await redis.fcall('login', keys.length, ...keys, ...args);
       } else {
