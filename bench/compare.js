@@ -13,31 +13,24 @@ const { execFileSync } = require('node:child_process');
 const { existsSync, mkdtempSync, rmSync, symlinkSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
-const { parseArgs } = require('node:util');
-const { positiveFlag } = require('./options');
+const { parseFlags, positiveFlag } = require('./options');
 
 const USAGE = `node bench/compare.js <rev-a> <rev-b> [--section ingest|reap] [--rounds 3]
                         [--batch 128] [--sessions N] [--json]`;
 const ROOT = resolve(__dirname, '..');
 
 function options(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        section: { type: 'string', default: 'ingest' },
-        rounds: { type: 'string', default: '3' },
-        batch: { type: 'string', default: '128' },
-        sessions: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    throw new Error(`${err.message}\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const config = {
+    allowPositionals: true,
+    options: {
+      section: { type: 'string', default: 'ingest' },
+      rounds: { type: 'string', default: '3' },
+      batch: { type: 'string', default: '128' },
+      sessions: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  };
+  const { values, positionals } = parseFlags(argv, config, USAGE);
   const positive = (name, text) => positiveFlag(name, text, USAGE);
   if (positionals.length !== 2) throw new Error(`two revisions are needed\n${USAGE}`);
   if (!['ingest', 'reap'].includes(values.section)) {

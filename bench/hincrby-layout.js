@@ -12,28 +12,22 @@
  * time and commands called per event. applyBatch gets about 50 arguments and 13 keys at batch 1,
  * the sketches 7 to 16 arguments.
  */
-const { parseArgs } = require('node:util');
 const { startPrivateRedis } = require('./redis-process');
 const { ingestWorkload } = require('./event-stream');
 const { runIngest } = require('./ingest');
 const { runSketch, LAYOUTS } = require('./layout-sketch');
-const { positiveFlag } = require('./options');
+const { parseFlags, positiveFlag } = require('./options');
 
 const USAGE = 'node bench/hincrby-layout.js [--sessions 30000] [--rounds 3]';
 
 function options(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        sessions: { type: 'string', default: '30000' },
-        rounds: { type: 'string', default: '3' },
-      },
-    }));
-  } catch (err) {
-    throw new Error(`${err.message}\n${USAGE}`);
-  }
+  const config = {
+    options: {
+      sessions: { type: 'string', default: '30000' },
+      rounds: { type: 'string', default: '3' },
+    },
+  };
+  const { values } = parseFlags(argv, config, USAGE);
   return {
     sessions: positiveFlag('sessions', values.sessions, USAGE),
     rounds: positiveFlag('rounds', values.rounds, USAGE),

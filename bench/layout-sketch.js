@@ -51,7 +51,8 @@ const dayFields = (letter) => VALUES.map((v) => `${v[0]}${letter}${v.slice(1)}`)
  * Per layout, the breakdowns' part of each function and the arguments it takes after the common
  * ones. Open: ARGV[1..6] incarnation, seq, member, profile count field, profile labels field,
  * labels. Login: ARGV[1..5] incarnation, seq, old member, new member, user; the day's users by
- * value from ARGV[usersFrom] (three fields, then their entries in the user's values). Close:
+ * value from ARGV[usersFrom] (three fields, then their entries in the user's values; none where
+ * usersFrom is 0). Close:
  * ARGV[1..6] incarnation, seq, member, profile count field, user, profile labels field; `ms` is
  * the session's time; the labels at ARGV[labelsAt].
  */
@@ -179,8 +180,8 @@ function libraryCode(layout) {
 }
 
 /**
- * The stream through the sketch of `layoutName` ('by value', 'none' or 'by profile'), one FCALL per event
- * in turn, on the Redis at `url`; its events, script time and commands (INFO commandstats).
+ * The stream through the sketch of `layoutName` ('by value', 'none' or 'by profile'), one FCALL per
+ * event in turn, on the Redis at `url`; its events, script time and commands (INFO commandstats).
  */
 async function runSketch(url, workload, layoutName) {
   const layout = LAYOUTS[layoutName];

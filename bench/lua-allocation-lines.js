@@ -21,13 +21,12 @@
  * as long: read the figures as an order, not as a sum. What a part of the script costs is better
  * measured by running copies of it cut short at successive points, side by side.
  */
-const { parseArgs } = require('node:util');
 const { Redis } = require('ioredis');
 const { startPrivateRedis } = require('./redis-process');
 const { ingestWorkload } = require('./event-stream');
 const { runIngest } = require('./ingest');
 const { runScriptCopy } = require('./lua-allocation');
-const { positiveFlag } = require('./options');
+const { parseFlags, positiveFlag } = require('./options');
 
 const USAGE =
   'node bench/lua-allocation-lines.js [--batch 1] [--sessions 3000] [--most 25] [--time]';
@@ -88,20 +87,15 @@ function probedSource(source, unit = 'kb') {
 }
 
 async function main() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        batch: { type: 'string', default: '1' },
-        sessions: { type: 'string', default: '3000' },
-        most: { type: 'string', default: '25' },
-        time: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new Error(`${err.message}\n${USAGE}`);
-  }
+  const config = {
+    options: {
+      batch: { type: 'string', default: '1' },
+      sessions: { type: 'string', default: '3000' },
+      most: { type: 'string', default: '25' },
+      time: { type: 'boolean', default: false },
+    },
+  };
+  const { values } = parseFlags(process.argv.slice(2), config, USAGE);
   const batch = positiveFlag('batch', values.batch, USAGE);
   const sessions = positiveFlag('sessions', values.sessions, USAGE);
   const most = positiveFlag('most', values.most, USAGE);

@@ -12,6 +12,18 @@ const USAGE = `node bench/run.js [--json] [--sessions 30000] [--users 20000] [--
                    [--reap-sessions 100000,1000000] [--reap-batch N] [--heartbeats 1000]
                    [--skip-liveness] [--results bench/RESULTS.md] [--help]`;
 
+/**
+ * `parseArgs` of `args` with `config` (its options, allowPositionals), or an error that says what
+ * was wrong and shows `usage`: every bench tool parses its flags this way.
+ */
+function parseFlags(args, config, usage) {
+  try {
+    return parseArgs({ args, ...config });
+  } catch (err) {
+    throw new Error(`${err.message}\n${usage}`);
+  }
+}
+
 /** A flag's value as a positive integer, or an error that names the flag and shows `usage`. */
 function positiveFlag(name, text, usage) {
   const n = Number(text);
@@ -22,10 +34,9 @@ function positiveFlag(name, text, usage) {
 }
 
 function parseOptions(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
+  const { values } = parseFlags(
+    argv,
+    {
       options: {
         json: { type: 'boolean', default: false },
         sessions: { type: 'string', default: '30000' },
@@ -44,10 +55,9 @@ function parseOptions(argv) {
         results: { type: 'string', default: 'bench/RESULTS.md' },
         help: { type: 'boolean', default: false },
       },
-    }));
-  } catch (err) {
-    throw new Error(`${err.message}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -78,4 +88,4 @@ function parseOptions(argv) {
   };
 }
 
-module.exports = { parseOptions, positiveFlag, USAGE };
+module.exports = { parseFlags, parseOptions, positiveFlag, USAGE };
