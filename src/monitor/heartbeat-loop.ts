@@ -101,11 +101,8 @@ export class HeartbeatLoop {
         (report) => {
           if (report.sessions > 0 || report.instances > 0) ctx.emit('reaped', report);
         },
-        (err: Error) => {
-          // After crash() its connection is gone mid-pass: a crashed monitor reports nothing.
-          if (ctx.state === 'stopped') return;
-          ctx.report(new RedisScriptError('REAP_FAILED', `reaping failed: ${err.message}`, err));
-        },
+        (err: Error) =>
+          ctx.report(new RedisScriptError('REAP_FAILED', `reaping failed: ${err.message}`, err)),
       );
     }, jitter).unref();
   }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
 import { Keys } from '../keys';
+import { RedisScriptError } from '../errors/redis-script-error';
 import { SauError } from '../errors/sau-error';
 import { registerSauMetrics, type SauMetricsRegistration } from '../metrics/register-sau-metrics';
 import { readGauges } from '../reader/gauges';
@@ -205,7 +206,8 @@ export class SessionMonitor extends EventEmitter {
    * Ends this monitor the way a crash would, for demos and fault tests: the heartbeat and resync
    * stop, queued events are dropped, nothing more is written and no session is closed; a client
    * the monitor opened is dropped. Its sessions stay in Redis until its lease lapses and a live
-   * instance or `sau-cli reap` closes them at its last heartbeat. Returns the sessions it held.
+   * instance or `sau-cli reap` closes them at its last heartbeat. The calls it had on the wire fail
+   * unreported. Returns the sessions it held.
    */
   crash(): number {
     return this.lifecycle.crash();
@@ -268,6 +270,9 @@ export class SessionMonitor extends EventEmitter {
 
   /** Never throws: an `error` event without listeners would, so fall back to the logger. */
   private report(err: SauError): void {
+    // A Redis call that fails once the monitor has stopped was cut off by its stop or crash (the
+    // connection goes): not news. What a stop could not finish it reported while stopping.
+    if (this.ctx.state === 'stopped' && err instanceof RedisScriptError) return;
     try {
       if (this.listenerCount('error') > 0) this.emit('error', err);
       else this.options.logger.warn(`[sau-monitor] ${err.code}: ${err.message}`);
