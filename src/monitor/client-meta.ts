@@ -1,6 +1,6 @@
 import { UserAgentClassifier } from '../ua/user-agent-classifier';
 import { clientAddressOf } from '../privacy/client-address';
-import { protectAddress } from '../privacy/address-mode';
+import { protectCanonicalAddress } from '../privacy/address-mode';
 import { encodeSessionMeta } from '../session/session-meta';
 import type { ResolvedMonitorOptions } from './monitor-options';
 import type { SessionInfo } from './session-input';
@@ -24,18 +24,20 @@ export class ClientMetaEncoder {
       const client = this.userAgents.classify(
         info.userAgent ?? (Array.isArray(header) ? header[0] : header),
       );
-      const address = clientAddressOf(info.clientAddress, headers, this.options.trustedProxies);
+      const { addressMode, addressSecret, trustedProxies } = this.options;
+      // clientAddressOf answers canonical, so the address is normalized once.
+      const address =
+        addressMode === 'none'
+          ? undefined
+          : clientAddressOf(info.clientAddress, headers, trustedProxies);
       return encodeSessionMeta({
         deviceType: client.deviceType,
         osName: client.osName,
         osVersion: client.osVersion,
         clientName: client.clientName,
         clientVersion: client.clientVersion,
-        clientAddress: protectAddress(
-          address,
-          this.options.addressMode,
-          this.options.addressSecret,
-        ),
+        clientAddress:
+          address === undefined ? '' : protectCanonicalAddress(address, addressMode, addressSecret),
       });
     } catch {
       // Odd input from the host never costs the session: it is counted, as unknown.

