@@ -26,7 +26,7 @@ const { startPrivateRedis } = require('./redis-process');
 const { ingestWorkload } = require('./event-stream');
 const { runIngest } = require('./ingest');
 const { runScriptCopy } = require('./lua-allocation');
-const { parseFlags, positiveFlag } = require('./options');
+const { failureText, parseFlags, positiveFlag } = require('./options');
 
 const USAGE =
   'node bench/lua-allocation-lines.js [--batch 1] [--sessions 3000] [--most 25] [--time]';
@@ -154,6 +154,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.stderr.write(`${failureText(err)}\n`);
   process.exit(1);
 });

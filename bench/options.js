@@ -12,25 +12,40 @@ const USAGE = `node bench/run.js [--json] [--sessions 30000] [--users 20000] [--
                    [--reap-sessions 100000,1000000] [--reap-batch N] [--heartbeats 1000]
                    [--skip-liveness] [--results bench/RESULTS.md] [--help]`;
 
+/** A wrong flag: the tool shows this message and its usage, not a stack. */
+class UsageError extends Error {}
+
 /**
- * `parseArgs` of `args` with `config` (its options, allowPositionals), or an error that says what
- * was wrong and shows `usage`: every bench tool parses its flags this way.
+ * `parseArgs` of `args` with `config` (its options, allowPositionals), or a UsageError that says
+ * what was wrong and shows `usage`: every bench tool parses its flags this way. `--help` (or `-h`)
+ * prints `usage` and ends the process.
  */
 function parseFlags(args, config, usage) {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
   try {
     return parseArgs({ args, ...config });
   } catch (err) {
-    throw new Error(`${err.message}\n${usage}`);
+    throw new UsageError(`${err.message}\n${usage}`);
   }
 }
 
-/** A flag's value as a positive integer, or an error that names the flag and shows `usage`. */
+/** A flag's value as a positive integer, or a UsageError that names the flag and shows `usage`. */
 function positiveFlag(name, text, usage) {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(text)}\n${usage}`);
+    throw new UsageError(
+      `--${name} must be a positive integer, got ${JSON.stringify(text)}\n${usage}`,
+    );
   }
   return n;
+}
+
+/** What a bench tool prints of the error that ended it: a wrong flag without its stack. */
+function failureText(err) {
+  return err instanceof UsageError ? err.message : (err.stack ?? err.message);
 }
 
 function parseOptions(argv) {
@@ -53,15 +68,10 @@ function parseOptions(argv) {
         heartbeats: { type: 'string', default: '1000' },
         'skip-liveness': { type: 'boolean', default: false },
         results: { type: 'string', default: 'bench/RESULTS.md' },
-        help: { type: 'boolean', default: false },
       },
     },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
   const positive = (name, text) => positiveFlag(name, text, USAGE);
   const int = (name) => positive(name, values[name]);
   // Ascending and distinct: tables read smallest first, and "at the largest" is the last one.
@@ -88,4 +98,4 @@ function parseOptions(argv) {
   };
 }
 
-module.exports = { parseFlags, parseOptions, positiveFlag, USAGE };
+module.exports = { failureText, parseFlags, parseOptions, positiveFlag, USAGE };

@@ -14,7 +14,7 @@
  */
 const { resolve } = require('node:path');
 const { startPrivateRedis } = require('./redis-process');
-const { parseOptions } = require('./options');
+const { failureText, parseOptions } = require('./options');
 const { machineInfo, loadAverage } = require('./machine-info');
 const { runNaiveMemory, FILL_SESSIONS_IN_FLIGHT } = require('./naive');
 const { measureIngest } = require('./ingest-section');
@@ -224,6 +224,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`[bench] failed: ${err.stack ?? err.message}\n`);
+  process.stderr.write(`[bench] failed: ${failureText(err)}\n`);
   process.exitCode = 1;
 });
