@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import { ConfigError } from '../errors/config-error';
@@ -56,6 +57,7 @@ export function readTlsMaterial(
     }
     material[kind] = pem;
   }
+  if (material.ca) assertCertificates(material.ca as Buffer, `${labels.ca} ${files.ca}`);
   try {
     createSecureContext(material);
   } catch (err) {
@@ -65,4 +67,28 @@ export function readTlsMaterial(
     );
   }
   return material;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * A CA file must hold certificates, every one readable. Node takes what it can of a CA and skips
+ * the rest without a word, so a wrong file (a key, a DER file, any text) would only show as a
+ * handshake that fails against a server whose certificate nothing vouches for.
+ */
+function assertCertificates(pem: Buffer, named: string): void {
+  const blocks = pem.toString('latin1').match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) {
+    throw new ConfigError(`${named} holds no PEM certificate`, 'INVALID_TLS');
+  }
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw new ConfigError(
+        `${named}: certificate ${i + 1} of ${blocks.length} cannot be read (${(err as Error).message})`,
+        'INVALID_TLS',
+      );
+    }
+  });
 }

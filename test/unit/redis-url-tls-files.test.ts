@@ -1,7 +1,7 @@
 // TLS files: reading a CA, certificate and key for rediss URLs (readTlsMaterial), and the CLI's
 // --tls-ca / --tls-cert / --tls-key options and their errors.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -84,6 +84,28 @@ describe('TLS files', () => {
       /^unusable TLS material \(TLS certificate file .*garbage\.pem, TLS key file .*key\.pem\): /,
     );
   });
+
+  withOpenssl(
+    'refuses a CA file without a readable certificate, which Node would skip unsaid',
+    () => {
+      expect(() => readTlsMaterial({ ca: key })).toThrow(
+        new ConfigError(`TLS CA file ${key} holds no PEM certificate`),
+      );
+      const text = readFileSync(cert, 'latin1');
+      const lines = text.split('\n');
+      // Half the certificate's body gone: still PEM, no longer a certificate.
+      lines.splice(3, 8);
+      const garbled = join(dir, 'garbled-ca.pem');
+      writeFileSync(garbled, `${text}${lines.join('\n')}`);
+      expect(() => readTlsMaterial({ ca: garbled })).toThrow(
+        /^TLS CA file .*garbled-ca\.pem: certificate 2 of 2 cannot be read \(/,
+      );
+      // A bundle of good certificates is taken whole.
+      const bundle = join(dir, 'bundle.pem');
+      writeFileSync(bundle, `${text}${text}`);
+      expect(readTlsMaterial({ ca: bundle })?.ca?.toString()).toBe(`${text}${text}`);
+    },
+  );
 
   describe('in the CLI', () => {
     function cliError(run: () => unknown): CliError {
