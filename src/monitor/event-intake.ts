@@ -7,6 +7,10 @@ import type { MonitorContext } from './monitor-context';
 import type { LoginRecovery } from './recovery';
 import { idProblem, type SessionInfo } from './session-input';
 
+/** The events the host's calls queue, and the call each comes from, as a rejection names it. */
+type HostOp = Extract<SessionOp, 'o' | 'i' | 'u' | 'c'>;
+const CALL_OF: Record<HostOp, string> = { o: 'open', i: 'login', u: 'logout', c: 'close' };
+
 /**
  * The host's calls on its sessions: checked, applied to this process's own truth of its sessions,
  * and queued for the drain loop. Synchronous and never throwing: a call that cannot be taken is
@@ -74,11 +78,11 @@ export class EventIntake {
     return true;
   }
 
-  private enqueue(op: SessionOp, sessionId: string, arg?: string): boolean {
+  private enqueue(op: HostOp, sessionId: string, arg?: string): boolean {
     if (!this.ctx.queue.push(op, sessionId, arg)) {
       this.ctx.droppedEvents++;
       const limit = `${this.ctx.options.maxQueuedEvents} events already wait for Redis`;
-      this.reject('QUEUE_OVERFLOW', op, sessionId, limit);
+      this.reject('QUEUE_OVERFLOW', CALL_OF[op], sessionId, limit);
       return false;
     }
     this.drainLoop.schedule();

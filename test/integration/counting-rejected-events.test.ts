@@ -63,6 +63,46 @@ describe('counting against a real Redis', () => {
       expect(errors.map((e) => e.code)).toEqual(['STOPPED']);
     });
 
+    it('names the call a full queue rejects, and counts what it kept', async () => {
+      const namespace = uniqueNamespace('queue-full');
+      const { monitor, errors } = await harness.start({
+        namespace,
+        instanceId: 'app-1',
+        maxQueuedEvents: 3,
+      });
+      for (const id of ['a', 'b']) monitor.open({ id });
+      await monitor.flush();
+      // One tick: three events fit, the next are rejected (the drain runs on the next tick).
+      monitor.login('a', 'alice');
+      monitor.login('b', 'bob');
+      monitor.logout('a');
+      monitor.open({ id: 'c' });
+      monitor.login('b', 'carol');
+      monitor.logout('b');
+      monitor.close('a');
+      await monitor.flush();
+      expect(errors.map((e) => e.message)).toEqual([
+        'open("c") rejected: 3 events already wait for Redis',
+        'login("b") rejected: 3 events already wait for Redis',
+        'logout("b") rejected: 3 events already wait for Redis',
+        'close("a") rejected: 3 events already wait for Redis',
+      ]);
+      expect(errors.map((e) => (e as RejectedEventError).operation)).toEqual([
+        'open',
+        'login',
+        'logout',
+        'close',
+      ]);
+      expect(monitor.queueStatus.dropped).toBe(4);
+      const reader = harness.reader({ namespace });
+      expect((await reader.stats()).now).toEqual({
+        users: 1,
+        sessions: 2,
+        anonymousSessions: 1,
+        instances: 1,
+      });
+    });
+
     it('survives an `error` listener that throws', async () => {
       const namespace = uniqueNamespace('throwing-listener');
       const { monitor } = harness.create({ namespace, instanceId: 'app-1' });
