@@ -101,7 +101,8 @@ export interface SessionMonitorOptions {
   /**
    * Append every closed session (close event, stop, reap, restart) to the namespace's capped
    * closed-session stream (`sau:{ns}:closed`, read by `SauReader.closedSessions()` and
-   * `sau-cli export`): one XADD per closed session. Default true.
+   * `sau-cli export`): one stream entry per script call that closes sessions, not one per
+   * session. Default true.
    */
   closedSessionLog?: boolean;
   /**
