@@ -33,39 +33,55 @@ export class MonitorLifecycle {
   private reaper: Reaper | undefined;
   private reaping: Promise<ReapReport> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: MonitorContext,
     private readonly parts: LifecycleParts,
   ) {}
 
-  async start(): Promise<void> {
+  /** Starts once: a second call, or one after stop(), is refused (ALREADY_STARTED). */
+  start(): Promise<void> {
+    const { ctx } = this;
+    if (ctx.state !== 'new') {
+      return Promise.reject(new SauError('ALREADY_STARTED', `monitor is ${ctx.state}`));
+    }
+    ctx.state = 'starting';
+    this.starting = this.startOnce().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     const { ctx, parts } = this;
     const { options } = ctx;
-    if (ctx.state !== 'new') throw new SauError('ALREADY_STARTED', `monitor is ${ctx.state}`);
-    ctx.state = 'starting';
-    const watch = new ConnectionWatch(ctx, {
-      ready: () => parts.drainLoop.wake(),
-      reconnected: () => {
-        parts.drainLoop.recoveryDue = true;
-        parts.drainLoop.schedule();
-      },
-    });
-    const runner = new ScriptRunner(watch.client);
-    ctx.connection = {
-      client: watch.client,
-      runner,
-      writer: new BatchWriter(runner, ctx.keys, ctx.calendar, {
-        ...options,
-        incarnation: '',
-        closedLog: ctx.closedLog,
-      }),
-    };
-    this.reaper = new Reaper(runner, ctx.keys, ctx.calendar, {
-      ...options,
-      closedLog: ctx.closedLog,
-    });
+    let watch: ConnectionWatch | undefined;
+    let runner: ScriptRunner;
     try {
+      // In the try: a `redis` option that cannot be connected to leaves the monitor new.
+      watch = new ConnectionWatch(ctx, {
+        ready: () => parts.drainLoop.wake(),
+        reconnected: () => {
+          parts.drainLoop.recoveryDue = true;
+          parts.drainLoop.schedule();
+        },
+      });
+      runner = new ScriptRunner(watch.client);
+      ctx.connection = {
+        client: watch.client,
+        runner,
+        writer: new BatchWriter(runner, ctx.keys, ctx.calendar, {
+          ...options,
+          incarnation: '',
+          closedLog: ctx.closedLog,
+        }),
+      };
+      this.reaper = new Reaper(runner, ctx.keys, ctx.calendar, {
+        ...options,
+        closedLog: ctx.closedLog,
+      });
       await withTimeout(
         (async () => {
           // First, so that a start that fails for it leaves nothing registered.
@@ -82,8 +98,15 @@ export class MonitorLifecycle {
     } catch (err) {
       ctx.state = 'new';
       ctx.connection = undefined;
-      await watch.close(false);
+      this.reaper = undefined;
+      await watch?.close(false);
       throw err;
+    }
+    if (ctx.state !== 'starting') {
+      // crash() while it started: nothing more is written; the new incarnation lapses with its
+      // lease, as a crashed process's would.
+      await watch.close(false);
+      throw new SauError('STOPPED', 'the monitor crashed while it started');
     }
     this.watch = watch;
     ctx.state = 'started';
@@ -115,8 +138,19 @@ export class MonitorLifecycle {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * One stop, whoever asks and however often (a SIGTERM and a SIGINT both): every caller gets the
+   * same promise. A stop asked while the monitor starts waits for the start, then stops what it
+   * started.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     const { ctx, parts } = this;
+    await this.starting?.catch(() => undefined);
     if (ctx.state !== 'started') {
       ctx.state = 'stopped';
       return;
@@ -133,8 +167,10 @@ export class MonitorLifecycle {
       if (ctx.options.gaugeIntervalMs > 0) await this.sampler?.sample().catch(() => false);
       await this.sampler?.release();
     })();
+    let finished = false;
     try {
       await withTimeout(work, ctx.options.stopTimeoutMs);
+      finished = true;
     } catch (err) {
       ctx.report(
         new RedisScriptError(
@@ -146,7 +182,8 @@ export class MonitorLifecycle {
     } finally {
       ctx.sessions.clear();
       ctx.state = 'stopped';
-      await this.watch?.close(true);
+      // A stop that ran out of time does not wait for a QUIT either: Redis is not answering.
+      await this.watch?.close(finished);
     }
   }
 
@@ -166,7 +203,9 @@ export class MonitorLifecycle {
   /** One reaping pass at a time per monitor. */
   reap(onProgress?: (progress: ReapProgress) => void): Promise<ReapReport> {
     const reaper = this.reaper;
-    if (!reaper) return Promise.reject(new SauError('NOT_STARTED', 'monitor is not started'));
+    if (!reaper || this.ctx.state !== 'started') {
+      return Promise.reject(new SauError('NOT_STARTED', `monitor is ${this.ctx.state}`));
+    }
     this.reaping ??= reaper.reap(onProgress).finally(() => {
       this.reaping = undefined;
     });
