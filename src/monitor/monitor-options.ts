@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { ConfigError } from '../errors/config-error';
 import { assertPositiveInteger } from '../config/positive-integer';
+import { assertTimerDelay } from '../config/timer-delay';
 import { assertInstanceId, assertNamespace } from '../keys';
 import type { RedisInput } from '../redis/redis-client';
 import {
@@ -24,6 +25,8 @@ export const MAX_CLOSE_CALLS_IN_FLIGHT = 64;
  * are bounded (Lua's unpack), and larger calls would block Redis longer without being faster.
  */
 export const MAX_CALL_SIZE = 2000;
+/** Days a day's and a month's keys are kept unless told otherwise. */
+export const DEFAULT_RETENTION_DAYS = 400;
 
 /** Options of `new SessionMonitor(...)`; every field has a default. */
 export interface SessionMonitorOptions {
@@ -138,7 +141,7 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
     leaseMs: options.leaseMs ?? 15000,
     exactThreshold: options.exactThreshold ?? 10_000,
-    retentionDays: options.retentionDays ?? 400,
+    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     maxBatchSize: options.maxBatchSize ?? 1000,
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
     closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
@@ -172,28 +175,9 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
       `userAgentCacheSize must be 0 or more, got ${String(resolved.userAgentCacheSize)}`,
     );
   }
-  if (
-    !Number.isSafeInteger(resolved.breakdownCap) ||
-    resolved.breakdownCap < 1 ||
-    resolved.breakdownCap > MAX_BREAKDOWN_CAP
-  ) {
-    throw new ConfigError(
-      `breakdownCap must be an integer from 1 to ${MAX_BREAKDOWN_CAP}, got ${String(resolved.breakdownCap)}`,
-    );
-  }
-  if (typeof resolved.closedSessionLog !== 'boolean') {
-    throw new ConfigError(
-      `closedSessionLog must be true or false, got ${String(resolved.closedSessionLog)}`,
-    );
-  }
   if (!Number.isSafeInteger(resolved.gaugeIntervalMs) || resolved.gaugeIntervalMs < 0) {
     throw new ConfigError(
       `gaugeIntervalMs must be 0 (never sample) or a positive integer, got ${String(resolved.gaugeIntervalMs)}`,
-    );
-  }
-  if (!Number.isSafeInteger(resolved.closedSessionMaxLen) || resolved.closedSessionMaxLen < 0) {
-    throw new ConfigError(
-      `closedSessionMaxLen must be 0 (no log) or a positive integer, got ${String(resolved.closedSessionMaxLen)}`,
     );
   }
   if (!Number.isSafeInteger(resolved.failoverReplayMs) || resolved.failoverReplayMs < 0) {
@@ -207,20 +191,27 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     'heartbeatIntervalMs',
     'leaseMs',
     'exactThreshold',
-    'retentionDays',
     'maxBatchSize',
     'maxQueuedEvents',
     'stopTimeoutMs',
     'startTimeoutMs',
     'maxReplayUserDays',
     'resyncIntervalMs',
-    'closedSessionRetentionDays',
     'timelineRetentionDays',
   ] as const) {
     assertPositiveInteger(name, resolved[name]);
   }
+  for (const name of [
+    'heartbeatIntervalMs',
+    'stopTimeoutMs',
+    'startTimeoutMs',
+    'resyncIntervalMs',
+    'gaugeIntervalMs',
+  ] as const) {
+    assertTimerDelay(name, resolved[name]);
+  }
   assertCallSize('maxBatchSize', resolved.maxBatchSize);
-  assertCloseOptions(resolved);
+  assertWriteOptions(resolved);
   if (resolved.leaseMs < 2 * resolved.heartbeatIntervalMs) {
     throw new ConfigError(
       `leaseMs (${resolved.leaseMs}) must be at least twice heartbeatIntervalMs (${resolved.heartbeatIntervalMs}), or one late heartbeat would look like a crash`,
@@ -239,11 +230,49 @@ function assertCallSize(name: string, value: number): void {
   }
 }
 
-/** The options of closing and reaping sessions, as a monitor and a SauReaper take them. */
-export function assertCloseOptions(options: {
+/** What a SauReaper writes with, as the monitors do: checked the same way for both. */
+export interface WriteOptions {
   closeBatchSize: number;
   closeCallsInFlight: number;
-}): void {
+  retentionDays: number;
+  breakdownCap: number;
+  closedSessionLog: boolean;
+  closedSessionMaxLen: number;
+  closedSessionRetentionDays: number;
+}
+
+/**
+ * Throws a ConfigError naming the first bad option of closing and reaping sessions, of the day
+ * keys they write and of the closed-session log. A monitor and a SauReaper check them before they
+ * connect: a retention of 0 days would trim the whole log, a cap of 0 fail a reap halfway.
+ */
+export function assertWriteOptions(options: WriteOptions): void {
+  assertCloseOptions(options);
+  assertPositiveInteger('retentionDays', options.retentionDays);
+  assertPositiveInteger('closedSessionRetentionDays', options.closedSessionRetentionDays);
+  if (
+    !Number.isSafeInteger(options.breakdownCap) ||
+    options.breakdownCap < 1 ||
+    options.breakdownCap > MAX_BREAKDOWN_CAP
+  ) {
+    throw new ConfigError(
+      `breakdownCap must be an integer from 1 to ${MAX_BREAKDOWN_CAP}, got ${String(options.breakdownCap)}`,
+    );
+  }
+  if (typeof options.closedSessionLog !== 'boolean') {
+    throw new ConfigError(
+      `closedSessionLog must be true or false, got ${String(options.closedSessionLog)}`,
+    );
+  }
+  if (!Number.isSafeInteger(options.closedSessionMaxLen) || options.closedSessionMaxLen < 0) {
+    throw new ConfigError(
+      `closedSessionMaxLen must be 0 (no log) or a positive integer, got ${String(options.closedSessionMaxLen)}`,
+    );
+  }
+}
+
+/** The options of closing and reaping sessions. */
+function assertCloseOptions(options: { closeBatchSize: number; closeCallsInFlight: number }): void {
   assertCallSize('closeBatchSize', options.closeBatchSize);
   assertPositiveInteger('closeCallsInFlight', options.closeCallsInFlight);
   if (options.closeCallsInFlight > MAX_CLOSE_CALLS_IN_FLIGHT) {

@@ -4,7 +4,17 @@ import { ScriptRunner } from '../scripts/script-runner';
 import { closedLogLimitsOf } from '../scripts/closed-log-limits';
 import { deadInstances, type DeadIncarnation } from '../scripts/commands/expired-leases';
 import { ZonedCalendar } from '../time/zoned-calendar';
-import { assertCloseOptions, DEFAULT_CLOSE_BATCH_SIZE } from './monitor-options';
+import {
+  assertWriteOptions,
+  DEFAULT_CLOSE_BATCH_SIZE,
+  DEFAULT_RETENTION_DAYS,
+  type WriteOptions,
+} from './monitor-options';
+import { DEFAULT_BREAKDOWN_CAP } from '../session/breakdown-dimensions';
+import {
+  DEFAULT_CLOSED_SESSION_MAX_LEN,
+  DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
+} from '../scripts/closed-log-limits';
 import { DEFAULT_CLOSE_CALLS_IN_FLIGHT } from './close-incarnation';
 import { Reaper, type ReapProgress, type ReapReport } from './reaper';
 
@@ -43,21 +53,26 @@ export class SauReaper {
 
   constructor(options: SauReaperOptions = {}) {
     this.keys = new Keys(options.namespace ?? 'default');
-    const close = {
+    const write: WriteOptions = {
       closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
       closeCallsInFlight: options.closeCallsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT,
+      retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      breakdownCap: options.breakdownCap ?? DEFAULT_BREAKDOWN_CAP,
+      closedSessionLog: options.closedSessionLog ?? true,
+      closedSessionMaxLen: options.closedSessionMaxLen ?? DEFAULT_CLOSED_SESSION_MAX_LEN,
+      closedSessionRetentionDays:
+        options.closedSessionRetentionDays ?? DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
     };
     // Before connecting: a bad option changes nothing, not even the connections open.
-    assertCloseOptions(close);
+    assertWriteOptions(write);
+    const calendar = new ZonedCalendar(options.timezone ?? 'UTC');
     const { client, owned } = connectQuietRedis(options.redis);
     this.client = client;
     this.ownsClient = owned;
     this.runner = new ScriptRunner(client);
-    this.reaper = new Reaper(this.runner, this.keys, new ZonedCalendar(options.timezone ?? 'UTC'), {
-      ...close,
-      retentionDays: options.retentionDays ?? 400,
-      breakdownCap: options.breakdownCap,
-      closedLog: closedLogLimitsOf(options),
+    this.reaper = new Reaper(this.runner, this.keys, calendar, {
+      ...write,
+      closedLog: closedLogLimitsOf(write),
     });
   }
 

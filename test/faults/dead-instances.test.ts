@@ -1,4 +1,4 @@
-import { SauReaper, SauReader, SessionMonitor } from '../../src';
+import { SauReaper, SauReader, SessionMonitor, type SauReaperOptions } from '../../src';
 import { uniqueNamespace } from '../support/redis-server';
 import { useRedis } from '../support/use-redis';
 import { startChildInstance } from './child-instance';
@@ -151,16 +151,26 @@ describe('dead instances', () => {
     await Promise.all([reaper.close(), reader.close()]);
   });
 
-  it('refuses close options out of range before it connects', () => {
+  it('refuses options out of range before it connects, as a monitor does', () => {
     for (const [options, message] of [
       [{ closeCallsInFlight: 0 }, /closeCallsInFlight must be a positive integer, got 0/],
       [{ closeCallsInFlight: 65 }, /closeCallsInFlight must be at most 64, got 65/],
       [{ closeCallsInFlight: 1.5 }, /closeCallsInFlight must be a positive integer/],
       [{ closeBatchSize: 0 }, /closeBatchSize must be a positive integer, got 0/],
       [{ closeBatchSize: 2001 }, /closeBatchSize must be at most 2000/],
+      // A retention of 0 or less would trim every entry of the closed-session log.
+      [{ closedSessionRetentionDays: 0 }, /closedSessionRetentionDays must be a positive integer/],
+      [{ closedSessionRetentionDays: -1 }, /closedSessionRetentionDays must be a positive integer/],
+      [{ retentionDays: NaN }, /retentionDays must be a positive integer, got NaN/],
+      [{ retentionDays: 1e20 }, /retentionDays must be a positive integer/],
+      [{ breakdownCap: 0 }, /breakdownCap must be an integer from 1 to/],
+      [{ closedSessionMaxLen: NaN }, /closedSessionMaxLen must be 0 \(no log\) or a positive/],
+      [{ closedSessionLog: 'yes' }, /closedSessionLog must be true or false, got yes/],
+      [{ timezone: 'Mars/Base' }, /unknown time zone "Mars\/Base"/],
     ] as const) {
       // A port nothing listens on: a reaper that connected would only retry there.
-      expect(() => new SauReaper({ redis: 'redis://127.0.0.1:1', ...options })).toThrow(message);
+      const bad = options as SauReaperOptions;
+      expect(() => new SauReaper({ redis: 'redis://127.0.0.1:1', ...bad })).toThrow(message);
     }
     expect(
       () => new SessionMonitor({ redis: 'redis://127.0.0.1:1', closeCallsInFlight: 100 }),
