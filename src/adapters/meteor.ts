@@ -1,5 +1,6 @@
 import type { SessionMonitor } from '../monitor/session-monitor';
 import { ConfigError } from '../errors/config-error';
+import { assertTimerDelay } from '../config/timer-delay';
 import { describeError, guarded, reportAdapterError } from './report-adapter-error';
 import { meteorScheduler } from './meteor-environment';
 import { watchLogins } from './meteor-login-watch';
@@ -64,6 +65,7 @@ export function attachToMeteor(
       `reconcileIntervalMs must be a non-negative number of milliseconds, got ${reconcileIntervalMs}`,
     );
   }
+  assertTimerDelay('reconcileIntervalMs', reconcileIntervalMs);
   const sessions = new MeteorSessionList(Meteor);
   const scheduler = meteorScheduler(Meteor);
   let detached = false;

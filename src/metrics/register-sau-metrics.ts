@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../errors/config-error';
+import { assertTimerDelay } from '../config/timer-delay';
 import { Keys } from '../keys';
 import { readGauges, type Gauges } from '../reader/gauges';
 import type { SauReader } from '../reader/sau-reader';
@@ -81,6 +82,7 @@ export function registerSauMetrics(
         `timeoutMs must be a positive number of milliseconds, not ${timeoutMs}`,
       );
     }
+    assertTimerDelay('timeoutMs', timeoutMs);
     collector = new SauMetricsCollector(registry, {
       timeoutMs,
       logger: options.logger ?? console,

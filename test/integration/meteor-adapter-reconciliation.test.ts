@@ -168,9 +168,10 @@ describe('attachToMeteor reconciliation', () => {
     expect(await now()).toEqual({ users: 1, sessions: 2, anonymousSessions: 1 });
   });
 
-  it('rejects a negative or non-finite reconcileIntervalMs', async () => {
+  it('rejects a negative, non-finite or overlong reconcileIntervalMs', async () => {
     const { meteor, monitor } = await attach();
-    for (const reconcileIntervalMs of [-1, Number.NaN, Infinity]) {
+    // Past 2^31 - 1 ms a Node timer fires at once: a reconciliation a millisecond.
+    for (const reconcileIntervalMs of [-1, Number.NaN, Infinity, 2 ** 31]) {
       expect(() => attachToMeteor(monitor, meteor, { reconcileIntervalMs })).toThrow(
         /reconcileIntervalMs/,
       );
