@@ -185,6 +185,10 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
       `failoverReplayMs must be 0 (no replay) or a positive number of milliseconds, got ${String(resolved.failoverReplayMs)}`,
     );
   }
+  if (typeof resolved.logger?.warn !== 'function') {
+    // Else every problem reported with no `error` listener would be lost without a trace.
+    throw new ConfigError('logger must have a warn(message) method, as console does');
+  }
   assertNamespace(resolved.namespace);
   assertInstanceId(resolved.instanceId);
   for (const name of [

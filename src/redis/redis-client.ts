@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { ConfigError } from '../errors/config-error';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 
 export { maskUrl } from './mask-url';
@@ -35,6 +36,17 @@ export function connectRedis(
 ): { client: RedisClient; owned: boolean } {
   if (input instanceof Redis || input instanceof Cluster) return { client: input, owned: false };
   if (input === undefined) input = 'redis://127.0.0.1:6379';
+  // A port number or null would be spread into empty options: a client of 127.0.0.1:6379, not
+  // the Redis meant.
+  if (
+    typeof input !== 'string' &&
+    (typeof input !== 'object' || input === null || Array.isArray(input))
+  ) {
+    throw new ConfigError(
+      `redis must be a connection string, ioredis options or an ioredis client, got ${Array.isArray(input) ? 'an array' : String(input)}`,
+      'INVALID_REDIS_URL',
+    );
+  }
   const client =
     typeof input === 'string'
       ? createRedisClient(parseRedisUrl(input), { redisOptions: extra })

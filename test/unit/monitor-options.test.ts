@@ -37,3 +37,15 @@ describe('delays longer than a Node timer keeps', () => {
     ).toThrow(/^timeoutMs must be at most 2147483647 ms/);
   });
 });
+
+describe('a logger', () => {
+  it('must have a warn method, or problems nobody listens to would go nowhere', () => {
+    for (const logger of [{}, 5, { warn: 'loud' }]) {
+      expect(() =>
+        resolveMonitorOptions({ logger: logger as unknown as Pick<Console, 'warn'> }),
+      ).toThrow(new ConfigError('logger must have a warn(message) method, as console does'));
+    }
+    const warn = (): void => undefined;
+    expect(resolveMonitorOptions({ logger: { warn } }).logger.warn).toBe(warn);
+  });
+});

@@ -1,7 +1,8 @@
 // createRedisClient: the standalone, Cluster or Sentinel ioredis client built from a parsed URL,
 // with its credentials, database and TLS material.
 import { Cluster, Redis } from 'ioredis';
-import { createRedisClient } from '../../src/redis/redis-client';
+import { connectRedis, createRedisClient, type RedisInput } from '../../src/redis/redis-client';
+import { ConfigError } from '../../src/errors/config-error';
 import { parseRedisUrl } from '../../src/redis/redis-url';
 
 describe('createRedisClient', () => {
@@ -79,5 +80,32 @@ describe('createRedisClient', () => {
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe('connectRedis', () => {
+  it('refuses a redis option that is no connection string, options or client', () => {
+    for (const [input, shown] of [
+      [6379, '6379'],
+      [null, 'null'],
+      [[], 'an array'],
+      [true, 'true'],
+    ] as const) {
+      expect(() => connectRedis(input as unknown as RedisInput)).toThrow(
+        new ConfigError(
+          `redis must be a connection string, ioredis options or an ioredis client, got ${shown}`,
+        ),
+      );
+    }
+  });
+
+  it('takes options, and a client of the caller’s as it is', async () => {
+    const fromOptions = connectRedis({ host: '127.0.0.1', port: 1, lazyConnect: true });
+    expect(fromOptions.owned).toBe(true);
+    expect((fromOptions.client as Redis).options.port).toBe(1);
+    const theirs = new Redis({ lazyConnect: true });
+    expect(connectRedis(theirs)).toEqual({ client: theirs, owned: false });
+    fromOptions.client.disconnect();
+    theirs.disconnect();
   });
 });
