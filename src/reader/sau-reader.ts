@@ -69,6 +69,9 @@ export class SauReader {
    * `YYYY-MM-DD` in the reader's zone, default today by Redis time.
    */
   async stats(query: { window?: StatsWindow; date?: string } = {}): Promise<Stats> {
+    if (typeof query !== 'object' || query === null) {
+      throw new InvalidArgumentError("stats takes an object such as { window: 'day' }");
+    }
     const window = query.window ?? 'now';
     if (!STATS_WINDOWS.includes(window)) {
       throw new InvalidArgumentError(
