@@ -7,6 +7,7 @@ import { readTlsMaterial, type TlsFiles } from '../redis/tls-material';
 import { CliError } from './cli-error';
 import { ExitCode } from './exit-code';
 import { redact } from './redact';
+import { withTimeout } from '../monitor/with-timeout';
 
 /** How long the CLI waits for a connection before it gives up with one line. */
 export const CONNECT_TIMEOUT_MS = 3000;
@@ -88,11 +89,16 @@ export function createRedis(url: string, tlsFiles: TlsFiles = {}): CliRedis {
     async close() {
       // disconnect() on a socket that is already gone arms a 2 s timer that nothing clears.
       if (client.status === 'end') return;
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-      else client.disconnect();
+      if (client.status !== 'ready') return client.disconnect();
+      // A Redis that holds the connection but answers nothing (paused, stopped, cut off) would
+      // hold a QUIT, and the command's exit, for ever: past a short wait the socket just goes.
+      await withTimeout(client.quit(), QUIT_WAIT_MS).catch(() => client.disconnect());
     },
   };
 }
+
+/** Longest a command's exit waits for Redis to answer its QUIT. */
+const QUIT_WAIT_MS = 500;
 
 /**
  * client.connect(), but settled also when the client gives up without rejecting: a Cluster that

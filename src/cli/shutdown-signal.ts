@@ -49,3 +49,25 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done);
   });
 }
+
+/**
+ * What `work` resolves to, or undefined as soon as `signal` aborts: a stop does not wait for a call
+ * that Redis may never answer (the call itself is left to the connection's close).
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const aborted = (): void => resolve(undefined);
+    signal.addEventListener('abort', aborted, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', aborted);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', aborted);
+        reject(err);
+      },
+    );
+  });
+}

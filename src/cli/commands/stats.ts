@@ -7,7 +7,8 @@ import { isRedisUnavailable } from '../connect';
 import { durationAtLeast, parseDateOption } from '../option-parsers';
 import type { Output } from '../output';
 import { redact } from '../redact';
-import { shutdownSignal, sleep } from '../shutdown-signal';
+import { shutdownSignal, sleep, untilAborted } from '../shutdown-signal';
+import { withTimeout } from '../../monitor/with-timeout';
 import { withReader } from '../with-reader';
 
 interface StatsOptions {
@@ -55,6 +56,16 @@ async function runStats(options: StatsOptions, command: Command): Promise<void> 
   });
 }
 
+/** Shortest a reading of --watch waits for Redis before saying it is away. */
+const MIN_READING_WAIT_MS = 5000;
+
+/** A reading Redis did not answer in time. */
+class NoAnswer extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms / 1000} s (paused, stopped, or cut off)`);
+  }
+}
+
 /**
  * Re-reads every `intervalMs` until Ctrl-C; Redis going away is said once (and its return once)
  * on stderr, and retried, not fatal.
@@ -75,13 +86,20 @@ async function watch(
     while (!stop.aborted) {
       const started = Date.now();
       try {
-        output.document(await reader.stats(query), { refresh: true });
+        // A Redis that holds the connection but answers nothing (paused, stopped, cut off) is
+        // away as much as a closed one, and Ctrl-C does not wait for it.
+        const waitMs = Math.max(intervalMs, MIN_READING_WAIT_MS);
+        const reading = withTimeout(reader.stats(query), waitMs, () => new NoAnswer(waitMs));
+        const stats = await untilAborted(reading, stop);
+        if (stats === undefined) break;
+        output.document(stats, { refresh: true });
         if (failing) output.note(`sau-cli: Redis at ${where} answers again`);
         failing = false;
       } catch (err) {
-        if (!isRedisUnavailable(err)) throw err;
+        if (!(err instanceof NoAnswer) && !isRedisUnavailable(err)) throw err;
         if (!failing) {
-          const trouble = describeRedisTrouble(err as Error);
+          const trouble =
+            err instanceof NoAnswer ? err.message : describeRedisTrouble(err as Error);
           output.note(
             redact(
               `sau-cli: cannot read Redis at ${where}: ${trouble}; trying again every ${intervalMs / 1000} s`,
