@@ -141,11 +141,9 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
     leaseMs: options.leaseMs ?? 15000,
     exactThreshold: options.exactThreshold ?? 10_000,
-    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    ...writeOptionsOf(options),
     maxBatchSize: options.maxBatchSize ?? 1000,
     maxQueuedEvents: options.maxQueuedEvents ?? 1_000_000,
-    closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
-    closeCallsInFlight: options.closeCallsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
     maxReplayUserDays: options.maxReplayUserDays ?? 100_000,
@@ -155,11 +153,6 @@ export function resolveMonitorOptions(options: SessionMonitorOptions): ResolvedM
     addressSecret: options.addressSecret,
     trustedProxies: options.trustedProxies ?? 0,
     userAgentCacheSize: options.userAgentCacheSize ?? 10_000,
-    breakdownCap: options.breakdownCap ?? DEFAULT_BREAKDOWN_CAP,
-    closedSessionLog: options.closedSessionLog ?? true,
-    closedSessionMaxLen: options.closedSessionMaxLen ?? DEFAULT_CLOSED_SESSION_MAX_LEN,
-    closedSessionRetentionDays:
-      options.closedSessionRetentionDays ?? DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
     gaugeIntervalMs: options.gaugeIntervalMs ?? 10_000,
     timelineRetentionDays: options.timelineRetentionDays ?? 35,
     logger: options.logger ?? console,
@@ -243,6 +236,20 @@ export interface WriteOptions {
   closedSessionLog: boolean;
   closedSessionMaxLen: number;
   closedSessionRetentionDays: number;
+}
+
+/** The write options given, with the defaults a monitor and a SauReaper share for the rest. */
+export function writeOptionsOf(options: Partial<WriteOptions>): WriteOptions {
+  return {
+    closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
+    closeCallsInFlight: options.closeCallsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT,
+    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    breakdownCap: options.breakdownCap ?? DEFAULT_BREAKDOWN_CAP,
+    closedSessionLog: options.closedSessionLog ?? true,
+    closedSessionMaxLen: options.closedSessionMaxLen ?? DEFAULT_CLOSED_SESSION_MAX_LEN,
+    closedSessionRetentionDays:
+      options.closedSessionRetentionDays ?? DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
+  };
 }
 
 /**

@@ -4,18 +4,7 @@ import { ScriptRunner } from '../scripts/script-runner';
 import { closedLogLimitsOf } from '../scripts/closed-log-limits';
 import { deadInstances, type DeadIncarnation } from '../scripts/commands/expired-leases';
 import { ZonedCalendar } from '../time/zoned-calendar';
-import {
-  assertWriteOptions,
-  DEFAULT_CLOSE_BATCH_SIZE,
-  DEFAULT_RETENTION_DAYS,
-  type WriteOptions,
-} from './monitor-options';
-import { DEFAULT_BREAKDOWN_CAP } from '../session/breakdown-dimensions';
-import {
-  DEFAULT_CLOSED_SESSION_MAX_LEN,
-  DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
-} from '../scripts/closed-log-limits';
-import { DEFAULT_CLOSE_CALLS_IN_FLIGHT } from './close-incarnation';
+import { assertWriteOptions, writeOptionsOf } from './monitor-options';
 import { Reaper, type ReapProgress, type ReapReport } from './reaper';
 
 /** Options of `new SauReaper(...)`: use the monitors' values. */
@@ -53,16 +42,7 @@ export class SauReaper {
 
   constructor(options: SauReaperOptions = {}) {
     this.keys = new Keys(options.namespace ?? 'default');
-    const write: WriteOptions = {
-      closeBatchSize: options.closeBatchSize ?? DEFAULT_CLOSE_BATCH_SIZE,
-      closeCallsInFlight: options.closeCallsInFlight ?? DEFAULT_CLOSE_CALLS_IN_FLIGHT,
-      retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
-      breakdownCap: options.breakdownCap ?? DEFAULT_BREAKDOWN_CAP,
-      closedSessionLog: options.closedSessionLog ?? true,
-      closedSessionMaxLen: options.closedSessionMaxLen ?? DEFAULT_CLOSED_SESSION_MAX_LEN,
-      closedSessionRetentionDays:
-        options.closedSessionRetentionDays ?? DEFAULT_CLOSED_SESSION_RETENTION_DAYS,
-    };
+    const write = writeOptionsOf(options);
     // Before connecting: a bad option changes nothing, not even the connections open.
     assertWriteOptions(write);
     const calendar = new ZonedCalendar(options.timezone ?? 'UTC');
